@@ -1,0 +1,1 @@
+"""Analyses over traces: rollout, token lineage, unfold geometry, FLOPs, saliency-vs-mask scores."""

@@ -1,0 +1,221 @@
+"""Model registry: name -> builder, family, default options and the sources it can load from.
+
+Sources: ``bundled`` (weights trained by this project, in assets/models), ``hub`` (timm pretrained
+names; needs network), ``file`` (a local official checkpoint), ``random`` (seeded random init).
+
+Every registered model is an ``nn.Module`` with ``forward(x) -> logits``,
+``forward_trace(x, attn=False) -> TraceOutput`` and ``analytic_macs() -> (tokens, macs, other)``.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from vizcore.models.checkpoint import CheckpointError, extract_state_dict, load_strict, read_checkpoint
+
+SOURCES = ("bundled", "hub", "file", "random")
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
+#: modules that register models when imported
+FAMILY_MODULES = ("vizcore.models.deit", "vizcore.models.dynamicvit", "vizcore.models.evit", "vizcore.models.tome",
+                  "vizcore.models.random_drop", "vizcore.models.t2t", "vizcore.models.poolformer",
+                  "vizcore.models.wukong", "vizcore.models.bundled")
+HUB_HOST = ("huggingface.co", 443)
+
+
+class HubUnavailable(RuntimeError):
+    """The model hub cannot be reached (offline machine, firewall)."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    family: str
+    builder: Callable[..., nn.Module]
+    default_options: dict[str, Any] = field(default_factory=dict)
+    hub_name: str | None = None
+    #: official checkpoint keys -> this model's keys (None: identical)
+    key_map: Callable[[dict], dict] | None = None
+    #: this model's keys -> the official checkpoint's keys (tests build official-style files with it)
+    to_official: Callable[[dict], dict] | None = None
+    description: str = ""
+    paper: str = ""
+
+    @property
+    def bundled_path(self) -> Path:
+        return ASSETS / f"{self.name}.safetensors"
+
+    @property
+    def card_path(self) -> Path:
+        return ASSETS / f"{self.name}.json"
+
+    @property
+    def sources(self) -> list[str]:
+        found = []
+        if self.bundled_path.is_file():
+            found.append("bundled")
+        if self.hub_name:
+            found.append("hub")
+        found += ["file", "random"]
+        return found
+
+    def card(self) -> dict[str, Any]:
+        """The bundled model's JSON card (empty when there is none)."""
+        return json.loads(self.card_path.read_text()) if self.card_path.is_file() else {}
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+_loaded = False
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    if spec.name in _REGISTRY:
+        raise ValueError(f"model {spec.name!r} registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def _ensure_loaded() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for mod in FAMILY_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as err:
+            if err.name != mod:  # a real import error inside an existing module
+                raise
+
+
+def list_models(family: str | None = None) -> list[str]:
+    _ensure_loaded()
+    return [n for n, s in _REGISTRY.items() if family is None or s.family == family]
+
+
+def get_spec(name: str) -> ModelSpec:
+    _ensure_loaded()
+    if name not in _REGISTRY:
+        raise KeyError(f"Unknown model '{name}'. Known: {', '.join(sorted(_REGISTRY))}.")
+    return _REGISTRY[name]
+
+
+def build(name: str, options: dict[str, Any] | None = None, seed: int = 0) -> nn.Module:
+    """The model with seeded random weights, in eval mode, on the CPU."""
+    spec = get_spec(name)
+    opts = {**spec.default_options, **(options or {})}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = spec.builder(**opts)
+    _attach_data_config(model, spec)
+    return model.eval()
+
+
+def _attach_data_config(model: nn.Module, spec: ModelSpec) -> None:
+    """Give the model a timm ``pretrained_cfg`` so resolve_data_config knows its preprocessing."""
+    cfg = dict(getattr(model, "pretrained_cfg", None) or {})
+    if spec.hub_name:
+        import timm
+        hub_cfg = timm.models.get_pretrained_cfg(spec.hub_name)
+        if hub_cfg is not None:
+            cfg = {**hub_cfg.to_dict(), **cfg}
+    card = spec.card().get("data_config")
+    if card:
+        cfg.update(card)
+    cfg.setdefault("input_size", (3, *getattr(model, "default_img_size", (224, 224))))
+    cfg.setdefault("interpolation", "bicubic")
+    cfg.setdefault("crop_pct", 0.875)
+    cfg.setdefault("mean", (0.485, 0.456, 0.406))
+    cfg.setdefault("std", (0.229, 0.224, 0.225))
+    model.pretrained_cfg = cfg
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """True when a TCP connection to the hub opens within ``timeout`` s (DNS included)."""
+    result = []
+
+    def probe():
+        try:
+            with socket.create_connection(HUB_HOST, timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    t = threading.Thread(target=probe, daemon=True)
+    t.start()
+    t.join(timeout + 0.5)
+    return bool(result and result[0])
+
+
+def create_model(name: str, source: str = "random", *, checkpoint: str | os.PathLike | bytes | None = None,
+                 options: dict[str, Any] | None = None, device: torch.device | str | None = None,
+                 seed: int = 0) -> nn.Module:
+    """Build ``name`` and load its weights from ``source``; eval mode, on ``device`` (default CPU).
+
+    Raises HubUnavailable (offline hub, within ~10 s), CheckpointError (bad or mismatched file) or
+    ValueError (unknown source) with messages meant for the user.
+    """
+    spec = get_spec(name)
+    if source not in SOURCES:
+        raise ValueError(f"Unknown source '{source}'; use one of {', '.join(SOURCES)}.")
+    if source not in spec.sources:
+        raise ValueError(f"'{name}' cannot load from '{source}'; it offers {', '.join(spec.sources)}.")
+    model = build(name, options, seed=seed)
+    if source == "bundled":
+        load_strict(model, read_checkpoint(spec.bundled_path))
+    elif source == "file":
+        if checkpoint is None:
+            raise CheckpointError("Choose a checkpoint file to load.")
+        load_strict(model, extract_state_dict(read_checkpoint(checkpoint)), key_map=spec.key_map)
+    elif source == "hub":
+        load_strict(model, hub_state_dict(spec.hub_name), key_map=spec.key_map)
+    if device is not None:
+        model = model.to(device)
+    return model.eval()
+
+
+def hub_state_dict(hub_name: str) -> dict[str, torch.Tensor]:
+    """Weights of a timm pretrained model from the hub; fails fast and clearly when offline."""
+    import timm
+    if not hub_reachable():
+        raise HubUnavailable(f"The model hub ({HUB_HOST[0]}) cannot be reached, so '{hub_name}' cannot be "
+                             "downloaded. Use the bundled models, or load a checkpoint file you have.")
+    try:
+        return timm.create_model(hub_name, pretrained=True).state_dict()
+    except Exception as err:  # noqa: BLE001
+        raise HubUnavailable(f"Downloading '{hub_name}' failed: {type(err).__name__}: {err}") from err
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def describe(name: str) -> dict[str, Any]:
+    """The facts ``python -m vizcore models --json`` prints for one model (default input and options)."""
+    spec = get_spec(name)
+    with torch.device("meta"):
+        model = spec.builder(**spec.default_options)
+    tokens, macs, other = model.analytic_macs()
+    return {
+        "name": name,
+        "family": spec.family,
+        "params": count_params(model),
+        "gmacs": round((sum(macs) + other) / 1e9, 3),
+        "tokens_per_layer": [int(t) for t in tokens],
+        "sources": spec.sources,
+        "hub_name": spec.hub_name,
+        "options": spec.default_options,
+        "description": spec.description,
+    }
+
+
+__all__ = ["ModelSpec", "register", "list_models", "get_spec", "build", "create_model", "describe",
+           "HubUnavailable", "CheckpointError", "SOURCES", "hub_reachable", "count_params"]
