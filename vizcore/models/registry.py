@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import socket
 import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -28,7 +29,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 FAMILY_MODULES = ("vizcore.models.deit", "vizcore.models.dynamicvit", "vizcore.models.evit", "vizcore.models.tome",
                   "vizcore.models.random_drop", "vizcore.models.t2t", "vizcore.models.poolformer",
                   "vizcore.models.wukong", "vizcore.models.bundled")
-HUB_HOST = ("huggingface.co", 443)
+HUB_URL = "https://huggingface.co/api/models/timm/deit_tiny_patch16_224.fb_in1k"
 
 
 class HubUnavailable(RuntimeError):
@@ -138,20 +139,26 @@ def _attach_data_config(model: nn.Module, spec: ModelSpec) -> None:
     model.pretrained_cfg = cfg
 
 
-def hub_reachable(timeout: float = 3.0) -> bool:
-    """True when a TCP connection to the hub opens within ``timeout`` s (DNS included)."""
+def hub_reachable(timeout: float = 4.0) -> bool:
+    """True when the hub answers an HTTPS request within ``timeout`` s (DNS, TCP and TLS included).
+
+    A bare TCP probe is not enough: some networks accept every connection and then go silent.
+    """
     result = []
 
     def probe():
         try:
-            with socket.create_connection(HUB_HOST, timeout=timeout):
-                result.append(True)
-        except OSError:
+            req = urllib.request.Request(HUB_URL, method="HEAD")
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                result.append(resp.status < 500)
+        except urllib.error.HTTPError as err:  # the hub answered, even if with an error page
+            result.append(err.code < 500)
+        except Exception:  # noqa: BLE001 - DNS failure, refused, TLS error, timeout: all mean offline
             result.append(False)
 
     t = threading.Thread(target=probe, daemon=True)
     t.start()
-    t.join(timeout + 0.5)
+    t.join(timeout + 1.0)
     return bool(result and result[0])
 
 
@@ -186,7 +193,7 @@ def hub_state_dict(hub_name: str) -> dict[str, torch.Tensor]:
     """Weights of a timm pretrained model from the hub; fails fast and clearly when offline."""
     import timm
     if not hub_reachable():
-        raise HubUnavailable(f"The model hub ({HUB_HOST[0]}) cannot be reached, so '{hub_name}' cannot be "
+        raise HubUnavailable(f"The model hub (huggingface.co) cannot be reached, so '{hub_name}' cannot be "
                              "downloaded. Use the bundled models, or load a checkpoint file you have.")
     try:
         return timm.create_model(hub_name, pretrained=True).state_dict()

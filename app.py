@@ -1,0 +1,44 @@
+"""Token Lab — entry point: navigation, the shared sidebar, and the pages.
+
+Run with ``streamlit run app.py`` (see README for the one-command set-up).
+"""
+from pathlib import Path
+
+import streamlit as st
+
+from vizcore.i18n import t
+from vizcore.ui import sidebar
+
+st.set_page_config(page_title="Token Lab", page_icon=":material/biotech:", layout="wide")
+
+HERE = Path(__file__).parent
+lang = st.session_state.get("lang", "en")
+
+# (section, [(file, title key, icon, url)]) — pages that do not exist yet are skipped
+SECTIONS = [
+    ("nav.basics", [("home.py", "nav.home", ":material/home:", "home"), ("attention.py", "nav.attention", ":material/visibility:", "attention")]),
+    ("nav.methods", [("wukong.py", "nav.wukong", ":material/blur_on:", "wukong"), ("t2t.py", "nav.t2t", ":material/grid_view:", "t2t"),
+                     ("poolformer.py", "nav.poolformer", ":material/waves:", "poolformer"),
+                     ("dynamicvit.py", "nav.dynamicvit", ":material/content_cut:", "dynamicvit")]),
+    ("nav.compare", [("compare.py", "nav.compare_page", ":material/compare:", "compare"),
+                     ("tradeoffs.py", "nav.tradeoffs", ":material/scatter_plot:", "tradeoffs")]),
+]
+
+
+def _title(key: str) -> str:
+    try:
+        return t(key, lang)
+    except KeyError:
+        return key.split(".")[-1].title()
+
+
+pages = {}
+for section, entries in SECTIONS:
+    found = [st.Page(HERE / "pages" / f, title=_title(k), icon=icon, url_path=url, default=(url == "home"))
+             for f, k, icon, url in entries if (HERE / "pages" / f).is_file()]
+    if found:
+        pages[_title(section)] = found
+
+page = st.navigation(pages)
+sidebar()
+page.run()

@@ -1,0 +1,66 @@
+"""Shared test helpers for the Streamlit pages."""
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def image_urls(at) -> list[str]:
+    """The media URLs of every st.image on the page (they change when the picture changes)."""
+    return [url for el in at.get("image") for url in el.value]
+
+
+def image_captions(at) -> list[str]:
+    return [c for el in at.get("image") for c in el.captions]
+
+
+def png_bytes(h=90, w=120, seed=0) -> bytes:
+    rng = np.random.default_rng(seed)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def assert_clean(at):
+    """No exception element and no traceback text anywhere on the page."""
+    assert not at.exception, [e.message for e in at.exception]
+    text = " ".join(str(m.value) for m in [*at.markdown, *at.error, *at.warning, *at.info, *at.caption])
+    assert "Traceback" not in text
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _navigation_not_pages_directory():
+    """AppTest re-detects the ``pages/`` folder before every run and then replays the page file alone
+    (the old multipage mode), skipping app.py's st.navigation and shared sidebar. The real server
+    detects it once and st.navigation switches it off; do the same here."""
+    from streamlit.runtime.pages_manager import PagesManager
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+    yield
+    PagesManager.__init__ = original
+
+
+@pytest.fixture
+def app():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    assert_clean(at)
+    return at
+
+
+@pytest.fixture
+def attention_page(app):
+    app.switch_page("pages/attention.py")
+    app.run()
+    assert_clean(app)
+    return app

@@ -1,0 +1,110 @@
+"""AppTest: the entry point, the shared sidebar and the Attention page."""
+from conftest import assert_clean, image_captions, image_urls, png_bytes
+
+
+def test_landing_page_defaults(app):
+    assert app.title[0].value == "Token Lab"
+    assert any("Attention" in m.value for m in app.markdown)
+    assert app.selectbox(key="sample").value == "astronaut"
+    assert app.radio(key="source").value in ("bundled", "random")
+    assert any("torch" in c.value for c in app.sidebar.caption)
+    assert image_urls(app)  # the chosen image is shown in the sidebar
+
+
+def test_language_switch_persists_across_pages(app):
+    app.selectbox(key="lang").set_value("zh").run()
+    assert_clean(app)
+    assert app.title[0].value == "Token 实验室"
+    app.switch_page("pages/attention.py")
+    app.run()
+    assert app.title[0].value.startswith("注意力")
+    assert app.selectbox(key="lang").value == "zh"
+
+
+def test_attention_defaults_render(attention_page):
+    at = attention_page
+    assert at.slider(key="attn_layer").value == 11
+    assert len(image_urls(at)) >= 3  # sidebar image, model view, overlay (+ colour bar)
+    assert any("random weights" in w.value for w in at.warning)  # no bundled weights yet: said so
+
+
+def test_layer_head_scale_change_the_picture(attention_page):
+    at = attention_page
+    before = image_urls(at)
+    at.slider(key="attn_layer").set_value(2).run()
+    assert_clean(at)
+    after_layer = image_urls(at)
+    assert after_layer != before
+    at.selectbox(key="attn_head").set_value(1).run()
+    after_head = image_urls(at)
+    assert after_head != after_layer
+    at.radio(key="attn_scale").set_value("global").run()
+    assert image_urls(at) != after_head
+    assert "Head 1" in " ".join(image_captions(at))
+
+
+def test_every_view_renders(attention_page):
+    at = attention_page
+    seen = set()
+    for view in ["grid", "patch", "rollout", "shapes"]:
+        at.session_state["attn_view"] = view
+        at.run()
+        assert_clean(at)
+        urls = tuple(image_urls(at))
+        assert urls not in seen
+        seen.add(urls)
+    assert at.dataframe, "the shapes view shows a table"
+
+
+def test_patch_and_rollout_controls(attention_page):
+    at = attention_page
+    at.session_state["attn_view"] = "patch"
+    at.run()
+    first = image_urls(at)
+    at.number_input(key="attn_patch").set_value(5).run()
+    assert_clean(at)
+    assert image_urls(at) != first
+    at.session_state["attn_view"] = "rollout"
+    at.run()
+    base = image_urls(at)
+    at.slider(key="roll_discard").set_value(0.9).run()
+    assert image_urls(at) != base
+    at.selectbox(key="roll_fusion").set_value("max").run()
+    assert_clean(at)
+
+
+def test_upload_and_bad_upload(attention_page):
+    at = attention_page
+    at.radio(key="image_mode").set_value("upload").run()
+    assert_clean(at)
+    before = image_urls(at)
+    at.sidebar.file_uploader(key="upload").upload("mine.png", png_bytes(), "image/png")
+    at.run()
+    assert_clean(at)
+    good = image_urls(at)
+    assert good != before
+    at.sidebar.file_uploader(key="upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\n garbage", "image/png"))
+    at.run()
+    assert_clean(at)
+    assert at.error and "could not be used" in at.error[0].value
+    assert len(at.error[0].value.splitlines()) == 1
+    assert at.slider(key="attn_layer")  # the page still works on the previous/gallery image
+
+
+def test_offline_hub_source_is_a_message_not_a_crash(attention_page, monkeypatch):
+    from vizcore.models import registry
+    monkeypatch.setattr(registry, "HUB_URL", "https://127.0.0.1:9/")
+    at = attention_page
+    at.radio(key="source").set_value("hub").run()
+    assert_clean(at)
+    assert at.error and "cannot be reached" in at.error[0].value
+
+
+def test_file_source_bad_checkpoint(attention_page):
+    at = attention_page
+    at.radio(key="source").set_value("file").run()
+    assert_clean(at)
+    assert at.info  # asks for a checkpoint
+    at.text_input(key="checkpoint_path").input("/nonexistent/model.pth").run()
+    assert_clean(at)
+    assert at.error and "No checkpoint file" in at.error[0].value

@@ -1,0 +1,137 @@
+"""The real browser flow: Debian's chromium, driven by Playwright, against `streamlit run app.py`.
+
+Screenshots are kept under test-artifacts/ as artifacts of the run.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the Streamlit server did not become healthy within 90 s; see test-artifacts/server.log")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    assert Path(CHROMIUM).exists(), f"Debian's chromium is needed at {CHROMIUM} (apt-get install chromium)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _wait_idle(page, timeout=120_000):
+    """Wait until Streamlit has finished the current run (no 'running' indicator)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def _image_srcs(page) -> list[str]:
+    return page.eval_on_selector_all('[data-testid="stMain"] [data-testid="stImage"] img', "els => els.map(e => e.src)")
+
+
+def test_open_choose_image_change_layer(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    t0 = time.monotonic()
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Token Lab").wait_for(timeout=120_000)
+    _wait_idle(page)
+    cold_home = time.monotonic() - t0
+
+    # choose an image from the gallery in the shared sidebar
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    side_img = sidebar.locator('[data-testid="stImage"] img').first
+    first_src = side_img.get_attribute("src")
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Sample photo").click()
+    page.get_by_role("option", name=re.compile("coffee", re.I)).click()
+    page.wait_for_function(
+        "(old) => { const i = document.querySelector('[data-testid=\"stSidebar\"] [data-testid=\"stImage\"] img'); return i && i.src !== old; }",
+        arg=first_src, timeout=60_000)
+    _wait_idle(page)
+
+    # open the Attention page
+    t0 = time.monotonic()
+    sidebar.get_by_role("link", name=re.compile("Attention")).click()
+    page.get_by_role("heading", name=re.compile("Attention: where")).wait_for(timeout=120_000)
+    page.locator('[data-testid="stMain"] [data-testid="stImage"] img').nth(1).wait_for(timeout=120_000)
+    _wait_idle(page)
+    cold_attention = time.monotonic() - t0
+    before = _image_srcs(page)
+    assert len(before) >= 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "attention_before.png"), full_page=True)
+
+    # change the layer with the keyboard on the slider
+    thumb = page.locator('input[type="range"][aria-label="Layer"]')
+    assert thumb.input_value() == "11"
+    thumb.focus()
+    t0 = time.monotonic()
+    for _ in range(6):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        "() => document.querySelector('input[type=\"range\"][aria-label=\"Layer\"]').value === '5'")
+    page.wait_for_function(
+        "(old) => { const s = Array.from(document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stImage\"] img')).map(e => e.src); return s.length >= 2 && s[1] !== old[1]; }",
+        arg=before, timeout=60_000)
+    _wait_idle(page)
+    layer_change = time.monotonic() - t0
+    after = _image_srcs(page)
+    assert after[1] != before[1], "the attention overlay did not change with the layer"
+    assert page.get_by_text(re.compile(r"Layer 5")).count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "attention_layer5.png"), full_page=False)
+    body = page.inner_text("body")
+    assert "Traceback" not in body
+    assert not errors, errors
+    (ARTIFACTS / "browser_timings.txt").write_text(
+        f"cold home {cold_home:.2f} s\ncold attention page {cold_attention:.2f} s\nlayer change {layer_change:.2f} s\n")

@@ -1,0 +1,124 @@
+"""Pure functions: arrays -> RGB images. Many small maps are composed into one image (fast to send to
+a browser) rather than drawn as dozens of charts."""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+from matplotlib import colormaps
+from PIL import Image, ImageDraw, ImageFont
+
+#: colour-blind-friendly defaults (perceptually uniform)
+COLORMAPS = ("viridis", "cividis", "magma", "inferno", "plasma")
+
+
+def colorize(values: np.ndarray, cmap: str = "viridis", vmin: float | None = None,
+             vmax: float | None = None) -> np.ndarray:
+    """(h, w) floats -> (h, w, 3) uint8 through a matplotlib colour map (min-max unless given)."""
+    v = np.asarray(values, dtype=np.float64)
+    lo = float(np.nanmin(v)) if vmin is None else vmin
+    hi = float(np.nanmax(v)) if vmax is None else vmax
+    scaled = np.clip((v - lo) / max(hi - lo, 1e-12), 0.0, 1.0)
+    rgba = colormaps[cmap](np.nan_to_num(scaled, nan=0.0))
+    return (rgba[..., :3] * 255).round().astype(np.uint8)
+
+
+def resize_map(values: np.ndarray, size_hw: tuple[int, int], smooth: bool = False) -> np.ndarray:
+    """(h, w) floats -> (H, W) floats, nearest (token cells stay crisp) or bilinear."""
+    img = Image.fromarray(np.asarray(values, dtype=np.float32), mode="F")
+    resample = Image.BILINEAR if smooth else Image.NEAREST
+    return np.asarray(img.resize((size_hw[1], size_hw[0]), resample), dtype=np.float32)
+
+
+def overlay(image: np.ndarray, values: np.ndarray, alpha: float = 0.6, cmap: str = "viridis",
+            vmin: float | None = 0.0, vmax: float | None = 1.0, smooth: bool = False) -> np.ndarray:
+    """Blend a token map (h, w) over an RGB image (H, W, 3) uint8 -> (H, W, 3) uint8."""
+    H, W = image.shape[:2]
+    heat = colorize(resize_map(values, (H, W), smooth), cmap, vmin, vmax).astype(np.float32)
+    out = (1 - alpha) * image.astype(np.float32) + alpha * heat
+    return out.round().clip(0, 255).astype(np.uint8)
+
+
+def fade(image: np.ndarray, keep_mask: np.ndarray, towards: int = 255, strength: float = 0.8) -> np.ndarray:
+    """Blend the patches where ``keep_mask`` (h, w) is False towards white (or ``towards``)."""
+    H, W = image.shape[:2]
+    dropped = resize_map((~keep_mask.astype(bool)).astype(np.float32), (H, W)) > 0.5
+    out = image.astype(np.float32).copy()
+    out[dropped] = (1 - strength) * out[dropped] + strength * towards
+    return out.round().astype(np.uint8)
+
+
+def draw_grid(image: np.ndarray, grid: tuple[int, int], color=(255, 255, 255), width: int = 1,
+              highlight: int | None = None, highlight_color=(255, 60, 60)) -> np.ndarray:
+    """Draw the patch grid lines (and one highlighted cell, row-major index) on a copy of the image."""
+    H, W = image.shape[:2]
+    h, w = grid
+    img = Image.fromarray(image.copy())
+    draw = ImageDraw.Draw(img)
+    for i in range(1, h):
+        y = round(i * H / h)
+        draw.line([(0, y), (W, y)], fill=color, width=width)
+    for j in range(1, w):
+        x = round(j * W / w)
+        draw.line([(x, 0), (x, H)], fill=color, width=width)
+    if highlight is not None:
+        r, c = divmod(int(highlight), w)
+        box = (round(c * W / w), round(r * H / h), round((c + 1) * W / w) - 1, round((r + 1) * H / h) - 1)
+        draw.rectangle(box, outline=highlight_color, width=max(2, width + 1))
+    return np.asarray(img)
+
+
+def compose(tiles: Sequence[np.ndarray], ncols: int, pad: int = 4, labels: Sequence[str] | None = None,
+            row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
+            background: int = 255) -> np.ndarray:
+    """Lay equally sized tiles (H, W, 3) out in a grid with optional captions -> one RGB image."""
+    if not tiles:
+        raise ValueError("nothing to compose")
+    th, tw = tiles[0].shape[:2]
+    nrows = -(-len(tiles) // ncols)
+    font = ImageFont.load_default()
+    cap = 12 if labels else 0
+    left = 56 if row_labels else 0
+    top = 14 if col_labels else 0
+    H = top + nrows * (th + cap + pad) + pad
+    W = left + ncols * (tw + pad) + pad
+    canvas = Image.new("RGB", (W, H), (background,) * 3)
+    draw = ImageDraw.Draw(canvas)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, ncols)
+        x = left + pad + c * (tw + pad)
+        y = top + pad + r * (th + cap + pad)
+        canvas.paste(Image.fromarray(tile), (x, y + cap))
+        if labels:
+            draw.text((x, y), str(labels[i]), fill=(20, 20, 20), font=font)
+    if row_labels:
+        for r, text in enumerate(row_labels[:nrows]):
+            draw.text((2, top + pad + r * (th + cap + pad) + cap + th // 2 - 6), str(text), fill=(20, 20, 20), font=font)
+    if col_labels:
+        for c, text in enumerate(col_labels[:ncols]):
+            draw.text((left + pad + c * (tw + pad) + 2, 1), str(text), fill=(20, 20, 20), font=font)
+    return np.asarray(canvas)
+
+
+def colorbar(cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0, label: str = "",
+             width: int = 320) -> np.ndarray:
+    """A horizontal colour bar with end values and a label, as an RGB image."""
+    bar = colorize(np.tile(np.linspace(0, 1, width), (14, 1)), cmap, 0.0, 1.0)
+    canvas = Image.new("RGB", (width, 34), (255, 255, 255))
+    canvas.paste(Image.fromarray(bar), (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default()
+    draw.text((0, 18), f"{vmin:.3g}", fill=(20, 20, 20), font=font)
+    right = f"{vmax:.3g}"
+    draw.text((width - 7 * len(right), 18), right, fill=(20, 20, 20), font=font)
+    if label:
+        draw.text((width // 2 - 3 * len(label), 18), label, fill=(20, 20, 20), font=font)
+    return np.asarray(canvas)
+
+
+def to_png(image: np.ndarray) -> bytes:
+    """RGB uint8 array -> PNG bytes (for download buttons)."""
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG")
+    return buf.getvalue()

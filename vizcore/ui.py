@@ -1,0 +1,222 @@
+"""Streamlit glue shared by every page: the sidebar, cached models and traces, messages.
+
+The only vizcore module that imports Streamlit; pages call it, it calls the rest of vizcore.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+
+from vizcore import images
+from vizcore.device import available_devices, device_info, pick_device
+from vizcore.i18n import LANGUAGES, t
+from vizcore.models import registry
+
+DEFAULT_SAMPLE = "astronaut"
+
+
+@dataclass
+class Selection:
+    """What the shared sidebar chose; pages read it with ``selection()``."""
+
+    lang: str
+    image: images.LoadedImage
+    image_key: str
+    source: str
+    checkpoint_path: str
+    checkpoint_key: str
+    device: str
+
+
+def tr(key: str, **fmt) -> str:
+    """Translate with the language chosen in the sidebar."""
+    return t(key, st.session_state.get("lang", "en"), **fmt)
+
+
+def labeller(prefix: str):
+    """A format_func for options whose labels are catalogue keys ``prefix + option``. The language is
+    bound now, not when the function is called (it may be called outside a script run)."""
+    lang = st.session_state.get("lang", "en")
+    return lambda option: t(f"{prefix}{option}", lang)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()[:16]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _decode_upload(data: bytes, name: str) -> images.LoadedImage:
+    return images.load_image(data, name)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sample(name: str) -> images.LoadedImage:
+    return images.load_sample(name)
+
+
+PERSISTENT_KEYS = ("lang", "image_mode", "sample", "source", "checkpoint_path", "device")
+
+
+def _restore_widget_state() -> None:
+    """Widget values survive page switches: Streamlit drops a widget's state when a run does not draw
+    it, so every choice is mirrored under ``pref_<key>`` and put back before the widget is drawn."""
+    ss = st.session_state
+    for key in PERSISTENT_KEYS:
+        if key not in ss and f"pref_{key}" in ss:
+            ss[key] = ss[f"pref_{key}"]
+
+
+def _remember_widget_state() -> None:
+    ss = st.session_state
+    for key in PERSISTENT_KEYS:
+        if key in ss:
+            ss[f"pref_{key}"] = ss[key]
+
+
+def sidebar() -> Selection:
+    """Draw the shared sidebar (language, image, model weights, device) and remember the choice."""
+    ss = st.session_state
+    _restore_widget_state()
+    with st.sidebar:
+        st.selectbox(t("side.language", ss.get("lang", "en")), list(LANGUAGES), key="lang",
+                     format_func=LANGUAGES.get)
+        st.subheader(tr("side.image"))
+        mode = st.radio(tr("side.image_source"), ["gallery", "upload"], key="image_mode", horizontal=True,
+                        format_func=labeller("side."))
+        samples = images.list_samples()
+        ss.setdefault("sample", DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
+        sample = st.selectbox(tr("side.sample"), samples, key="sample",
+                              format_func=lambda s: images.SAMPLE_CAPTIONS.get(s, s))
+        image, image_key = _sample(sample), f"sample:{sample}"
+        if mode == "upload":
+            up = st.file_uploader(tr("side.upload_label"), key="upload",
+                                  type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"])
+            if up is None:
+                st.caption(tr("side.upload_wait"))
+            else:
+                data = up.getvalue()
+                try:
+                    image, image_key = _decode_upload(data, up.name), f"upload:{_digest(data)}"
+                except images.ImageError as err:
+                    st.error(tr("msg.bad_image", error=str(err)))
+        st.image(image.array, width="stretch")
+
+        st.subheader(tr("side.model_source"))
+        source = st.radio(tr("side.model_source"), list(registry.SOURCES), key="source",
+                          format_func=labeller("side.source."), label_visibility="collapsed")
+        ckpt_path, ckpt_key = "", ""
+        if source == "file":
+            ckpt_path = st.text_input(tr("side.checkpoint_path"), key="checkpoint_path").strip()
+            up = st.file_uploader(tr("side.checkpoint_upload"), key="checkpoint_upload",
+                                  type=["pth", "pt", "tar", "bin", "safetensors"])
+            if up is not None:
+                data = up.getvalue()
+                ckpt_key = _digest(data)
+                ss["_checkpoint_bytes"] = (ckpt_key, data)
+            elif ckpt_path:
+                p = Path(ckpt_path).expanduser()
+                ckpt_key = f"path:{p}:{p.stat().st_mtime_ns if p.is_file() else 0}"
+        devices = ["auto", *available_devices()]
+        device = st.selectbox(tr("side.device"), devices, key="device")
+        dev = pick_device(None if device == "auto" else device)
+        info = device_info(dev)
+        st.caption(tr("side.device_info", device=info.device, name=info.name, torch=info.torch_version))
+    _remember_widget_state()
+    sel = Selection(ss.get("lang", "en"), image, image_key, source, ckpt_path, ckpt_key, str(dev))
+    ss["selection"] = sel
+    return sel
+
+
+def selection() -> Selection:
+    """The sidebar's current choice (the sidebar is drawn by app.py before every page)."""
+    sel = st.session_state.get("selection")
+    if sel is None:  # a page run on its own (tests): draw the sidebar here
+        sel = sidebar()
+    return sel
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _cached_model(name: str, source: str, checkpoint_key: str, device: str, options_json: str, _checkpoint=None):
+    """One shared, read-only model per (name, source, weights, device, options). Never mutate it."""
+    model = registry.create_model(name, source, checkpoint=_checkpoint, options=json.loads(options_json) or None,
+                                  device=device)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def resolve_source(name: str, sel: Selection) -> str:
+    """The source to use for ``name``: bundled falls back to random (with a notice) when absent."""
+    spec = registry.get_spec(name)
+    if sel.source == "bundled" and "bundled" not in spec.sources:
+        return "random"
+    if sel.source == "hub" and "hub" not in spec.sources:
+        return "random"
+    return sel.source
+
+
+def load_model(name: str, options: dict | None = None):
+    """The model for ``name`` under the sidebar's choice of weights and device, or None after showing
+    a clear message (offline hub, bad checkpoint). Notices random weights."""
+    sel = selection()
+    source = resolve_source(name, sel)
+    checkpoint = None
+    if source == "file":
+        if not sel.checkpoint_key:
+            st.info(tr("msg.need_checkpoint"))
+            return None
+        stored = st.session_state.get("_checkpoint_bytes")
+        checkpoint = stored[1] if stored and stored[0] == sel.checkpoint_key else sel.checkpoint_path
+    try:
+        with st.spinner(tr("msg.loading_model", model=name)):
+            model = _cached_model(name, source, sel.checkpoint_key if source == "file" else "", sel.device,
+                                  json.dumps(options or {}, sort_keys=True), _checkpoint=checkpoint)
+    except (registry.HubUnavailable, registry.CheckpointError, ValueError, KeyError, OSError) as err:
+        st.error(tr("msg.model_failed", model=name, error=str(err)))
+        return None
+    if source == "random":
+        if sel.source == "bundled":
+            st.caption(tr("msg.no_bundled", model=name))
+        st.warning(tr("msg.random_weights"), icon=":material/casino:")
+    return model
+
+
+def model_key(name: str, options: dict | None = None) -> str:
+    sel = selection()
+    return f"{name}|{resolve_source(name, sel)}|{sel.checkpoint_key}|{sel.device}|{json.dumps(options or {}, sort_keys=True)}"
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _cached_trace(model_key_: str, image_key: str, call_key: str, _model, _pixels: torch.Tensor, _kwargs: dict):
+    device = next(_model.parameters()).device
+    with torch.inference_mode():
+        out = _model.forward_trace(_pixels.to(device), **_kwargs)
+    return out.logits.float().cpu(), out.trace.to("cpu")
+
+
+def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = None, **kwargs):
+    """(logits, Trace) for the current image, cached per model, image and call arguments."""
+    sel = selection()
+    call_key = json.dumps({k: v for k, v in kwargs.items() if k != "generator"}, sort_keys=True, default=str)
+    with st.spinner(tr("msg.running")):
+        return _cached_trace(model_key(name, options), sel.image_key, call_key, model, pixels, kwargs)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _prepared(image_key: str, cfg_json: str, _array: np.ndarray):
+    cfg = json.loads(cfg_json)
+    return images.preprocess(_array, cfg), images.model_view(_array, cfg)
+
+
+def prepare_image(model) -> tuple[torch.Tensor, np.ndarray, dict]:
+    """(pixels (1,3,H,W), the RGB view the model sees (H,W,3), data config) for the current image."""
+    sel = selection()
+    cfg = images.data_config_for(model)
+    pixels, view = _prepared(sel.image_key, json.dumps(cfg, sort_keys=True, default=list), sel.image.array)
+    return pixels, view, cfg
