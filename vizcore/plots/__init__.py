@@ -1,0 +1,1 @@
+"""Pure plotting functions: arrays -> images and figures."""
