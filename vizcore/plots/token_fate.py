@@ -1,0 +1,69 @@
+"""Token-fate pictures: kept, dropped, merged and fused patches over the image, for any reducer."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+from skimage.segmentation import find_boundaries
+
+from vizcore.analysis.lineage import Fate, fates
+from vizcore.plots.overlay import compose, fade, resize_map
+from vizcore.trace import Trace
+
+FUSED_TINT = np.array([214, 39, 40], dtype=np.float32)  # red: patches folded into EViT's fused token
+
+
+def _upsample_labels(labels: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
+    """(h, w) int labels -> (H, W) by nearest neighbour (cells stay crisp)."""
+    H, W = size_hw
+    h, w = labels.shape
+    rows = np.minimum((np.arange(H) * h) // H, h - 1)
+    cols = np.minimum((np.arange(W) * w) // W, w - 1)
+    return labels[rows][:, cols]
+
+
+def merge_picture(view: np.ndarray, group: np.ndarray, outline=(255, 255, 255)) -> np.ndarray:
+    """ToMe's picture: every merged group painted with its mean colour and outlined.
+
+    view (H, W, 3) uint8; group (h, w) int token ids (-1 = gone) -> (H, W, 3) uint8.
+    """
+    H, W = view.shape[:2]
+    labels = _upsample_labels(group, (H, W))
+    out = view.astype(np.float32).copy()
+    flat_labels = labels.reshape(-1)
+    flat = out.reshape(-1, 3)
+    ids, inverse = np.unique(flat_labels, return_inverse=True)
+    sums = np.zeros((len(ids), 3), np.float64)
+    np.add.at(sums, inverse, flat)
+    counts = np.bincount(inverse, minlength=len(ids))[:, None]
+    means = (sums / np.maximum(counts, 1)).astype(np.float32)
+    flat[:] = means[inverse]
+    flat[flat_labels < 0] = 255.0
+    edges = find_boundaries(labels, mode="inner")
+    out[edges] = outline
+    return out.round().clip(0, 255).astype(np.uint8)
+
+
+def fate_picture(view: np.ndarray, fate: Fate, strength: float = 0.8) -> np.ndarray:
+    """One stage's fate over the image: merged groups in their mean colour; dropped patches faded
+    towards white; patches folded into a fused token tinted red by their weight."""
+    if fate.kind == "merge":
+        return merge_picture(view, fate.group)
+    out = fade(view, fate.alive, strength=strength)
+    if fate.fused is not None and fate.fused.max() > 0:
+        H, W = view.shape[:2]
+        weight = resize_map(fate.fused / fate.fused.max(), (H, W))[..., None] * 0.7
+        out = ((1 - weight) * out + weight * FUSED_TINT).round().clip(0, 255).astype(np.uint8)
+    return out
+
+
+def lineage_strip(view: np.ndarray, trace: Trace, b: int = 0, tile: int = 168,
+                  labels: Sequence[str] | None = None) -> np.ndarray:
+    """The original view and every stage's fate side by side, as one composed image."""
+    small = np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
+    stage_fates = fates(trace, b)
+    tiles = [small] + [fate_picture(small, f) for f in stage_fates]
+    n = trace.num_patches
+    captions = labels or ([f"input: {n} tokens"] + [f"layer {f.layer}: {f.tokens} {f.kind}" for f in stage_fates])
+    return compose(tiles, ncols=len(tiles), pad=4, labels=captions)
