@@ -39,3 +39,10 @@ def counted_macs(model: torch.nn.Module, x: torch.Tensor, fn=None) -> float:
     with torch.inference_mode(), FlopCounterMode(display=False) as counter:
         fn(x)
     return counter.get_total_flops() / 2.0 / x.shape[0]
+
+
+def conv2d_macs(out_positions: int, c_in: int, c_out: int, kernel: int | tuple[int, int] = 1,
+                groups: int = 1) -> float:
+    """A Conv2d producing ``out_positions`` output pixels (bias adds not counted, as FlopCounterMode)."""
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    return float(out_positions * c_out * (c_in // groups) * kh * kw)
