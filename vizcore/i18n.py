@@ -123,6 +123,24 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+def _merge_page_catalogues() -> None:
+    """Fold every ``vizcore.locale.<page>.STRINGS`` into STRINGS (keys must not collide)."""
+    import importlib
+    import pkgutil
+
+    import vizcore.locale as locale
+
+    for info in pkgutil.iter_modules(locale.__path__):
+        module = importlib.import_module(f"vizcore.locale.{info.name}")
+        clash = set(module.STRINGS) & set(STRINGS)
+        if clash:
+            raise KeyError(f"strings defined twice: {sorted(clash)}")
+        STRINGS.update(module.STRINGS)
+
+
+_merge_page_catalogues()
+
+
 def t(key: str, lang: str = "en", **fmt) -> str:
     """The string ``key`` in ``lang`` (English if missing), formatted with ``fmt``."""
     entry = STRINGS.get(key)
