@@ -1,0 +1,87 @@
+"""The synthetic scene generator: determinism, splits, masks and token coverage."""
+import numpy as np
+import pytest
+
+from vizcore.data import scenes
+from vizcore.data.scenes import CLASSES, TEST_SIZE, batch_coverage, make_batch, render, scene, token_coverage
+
+
+def test_classes_and_api():
+    assert len(CLASSES) >= 10 and len(set(CLASSES)) == len(CLASSES)
+    assert scenes.class_names() == list(CLASSES)
+    image, label, mask = scene(3)
+    assert image.dtype == np.uint8 and image.shape == (scenes.SCENE_SIZE, scenes.SCENE_SIZE, 3)
+    assert isinstance(label, int) and 0 <= label < len(CLASSES)
+    assert mask.dtype == bool and mask.shape == image.shape[:2]
+
+
+def test_deterministic_and_splits_apart():
+    a, b = render(17, "test"), render(17, "test")
+    assert np.array_equal(a.image, b.image) and np.array_equal(a.mask, b.mask) and a.label == b.label
+    train = render(17, "train")
+    assert train.label == a.label  # labels cycle with the index in both splits
+    assert not np.array_equal(train.image, a.image)  # separate seed spaces
+    assert not np.array_equal(render(18, "test").image, a.image)
+
+
+def test_labels_balanced_and_bounds():
+    _, labels, masks = make_batch(range(20), "test", 32)
+    assert labels.tolist() == [i % len(CLASSES) for i in range(20)]
+    assert masks.shape == (20, 32, 32)
+    with pytest.raises(IndexError):
+        render(TEST_SIZE, "test")
+    with pytest.raises(ValueError):
+        render(0, "val")
+
+
+def test_object_is_large_and_masked():
+    imgs, labels, masks = make_batch(range(40), "test")
+    frac = masks.mean(axis=(1, 2))
+    assert frac.min() > 0.08 and frac.max() < 0.9
+    # the object's pixels are painted: they differ from the same scene's pixels just outside it
+    for img, m in zip(imgs[:5], masks[:5]):
+        inside = img[m].astype(float).mean(0)
+        assert np.isfinite(inside).all()
+
+
+def test_geometry_is_resolution_free():
+    small, big = render(5, "test", 48), render(5, "test", 192)
+    assert small.label == big.label
+    assert abs(small.mask.mean() - big.mask.mean()) < 0.03
+
+
+def test_token_coverage_hand_made():
+    m = np.zeros((8, 8), bool)
+    m[:4, :4] = True
+    np.testing.assert_allclose(token_coverage(m, 2), [[1, 0], [0, 0]])
+    m2 = np.zeros((8, 8), bool)
+    m2[:2, :4] = True  # half of the top-left patch
+    np.testing.assert_allclose(token_coverage(m2, (2, 2)), [[0.5, 0], [0, 0]])
+    np.testing.assert_allclose(token_coverage(m2, 4), [[1, 1, 0, 0]] + [[0] * 4] * 3)
+    one = np.zeros((4, 6), bool)
+    one[3, 5] = True
+    np.testing.assert_allclose(token_coverage(one, (2, 3)), [[0, 0, 0], [0, 0, 0.25]])
+
+
+def test_token_coverage_uneven_grid_matches_brute_force():
+    rng = np.random.default_rng(0)
+    m = rng.random((2, 10, 13)) > 0.6
+    cov = token_coverage(m, (3, 4))
+    ys, xs = (np.arange(4) * 10) // 3, (np.arange(5) * 13) // 4
+    for b in range(2):
+        for i in range(3):
+            for j in range(4):
+                assert cov[b, i, j] == pytest.approx(m[b, ys[i]:ys[i + 1], xs[j]:xs[j + 1]].mean())
+
+
+def test_coverage_of_a_scene_agrees_with_its_mask():
+    s = render(2, "test")
+    cov = token_coverage(s.mask, 12)
+    assert cov.shape == (12, 12)
+    assert cov.mean() == pytest.approx(s.mask.mean())
+    flat = batch_coverage(s.mask[None], 12)
+    np.testing.assert_allclose(flat[0], cov.reshape(-1))
+    # a patch fully inside the object is covered 1, one with no object pixel 0
+    for (i, j), c in np.ndenumerate(cov):
+        block = s.mask[i * 8:(i + 1) * 8, j * 8:(j + 1) * 8]
+        assert c == pytest.approx(block.mean())

@@ -1,0 +1,393 @@
+"""``python -m vizcore train NAME|all``: train the bundled models on the synthetic scenes.
+
+Seeded and resumable: the data stream is a pure function of the step (batch ``s`` of a recipe is train
+scenes ``s*B .. s*B+B-1``), a checkpoint with the optimizer state is written atomically every
+``ckpt_every`` steps under ``.cache/train/<name>/`` (gitignored) and picked up by the next run, so a run
+killed at any point continues where its last checkpoint left off (``--fresh`` starts over).
+
+Schedule: AdamW, linear warm-up, constant, then a linear decay to zero over the last ``decay_frac`` of
+the steps (warm-up/stable/decay): ``--steps`` may be raised on a resumed run as long as the decay has not
+begun. At the end the model is evaluated on the held-out test split and written to
+``assets/models/<name>.safetensors`` with its JSON card.
+
+Levers used (see assets/models/logs/): a convolutional stem (three stride-2 3x3 convs) for the ViTs,
+warm-up + AdamW at 1e-3, label smoothing, large objects on cluttered photo backgrounds with random
+colour/texture; DynamicViT and WuKong start from bundled_vit (DynamicViT with it as teacher).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from vizcore.models.registry import ASSETS
+
+CACHE = Path(__file__).resolve().parents[1] / ".cache" / "train"
+LOGS = ASSETS / "logs"
+ORDER = ("bundled_vit", "bundled_poolformer", "bundled_dynamicvit", "bundled_wukong", "bundled_t2t")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    kind: str = "ce"  # "ce" | "dynamicvit"
+    steps: int = 1000
+    batch: int = 32
+    lr: float = 1e-3
+    min_lr_frac: float = 0.0
+    #: learning-rate factor for parameters initialised from ``init_from``
+    init_lr_scale: float = 1.0
+    warmup: int = 100
+    decay_frac: float = 0.3
+    weight_decay: float = 0.05
+    label_smoothing: float = 0.1
+    clip: float = 1.0
+    init_from: str | None = None
+    teacher: str | None = None
+    ckpt_every: int = 50
+    eval_every: int = 200
+    eval_n: int = 300
+    final_eval_n: int = 2000
+    data_offset: int = 0
+    seed: int = 0
+    #: every step sees batch 0 (tests: a tiny model must memorise it)
+    fixed_data: bool = False
+    loss: dict[str, float] = field(default_factory=dict)
+
+
+RECIPES: dict[str, Recipe] = {
+    "bundled_vit": Recipe("bundled_vit", steps=1200, batch=32, lr=1e-3, warmup=100),
+    "bundled_poolformer": Recipe("bundled_poolformer", steps=700, batch=32, lr=2e-3, warmup=50, data_offset=1 << 24),
+    "bundled_t2t": Recipe("bundled_t2t", steps=1200, batch=32, lr=1e-3, warmup=100, data_offset=2 << 24),
+    "bundled_dynamicvit": Recipe("bundled_dynamicvit", kind="dynamicvit", steps=300, batch=32, lr=1e-3,
+                                 init_lr_scale=0.1, warmup=30, decay_frac=0.4, init_from="bundled_vit",
+                                 teacher="bundled_vit", data_offset=3 << 24, eval_every=100,
+                                 loss={"ratio_weight": 2.0, "distill_weight": 0.5}),
+    "bundled_wukong": Recipe("bundled_wukong", steps=300, batch=32, lr=1e-3, init_lr_scale=0.1, warmup=30,
+                             decay_frac=0.4, init_from="bundled_vit", data_offset=4 << 24, eval_every=100),
+}
+
+
+# ------------------------------------------------------------------------------------------------ pieces
+def lr_at(recipe: Recipe, step: int) -> float:
+    """Warm-up / stable / linear decay multiplier (0..1] of the base learning rate at ``step``."""
+    if step < recipe.warmup:
+        return (step + 1) / recipe.warmup
+    decay_start = int(recipe.steps * (1 - recipe.decay_frac))
+    if step < decay_start:
+        return 1.0
+    frac = (step - decay_start) / max(1, recipe.steps - decay_start)
+    return max(recipe.min_lr_frac, 1.0 - frac) if frac < 1 else recipe.min_lr_frac or 1e-3
+
+
+class SceneBatches(torch.utils.data.Dataset):
+    """Item ``s`` = batch ``s`` of the recipe's stream: (x (B, 3, H, W) normalised, labels (B,))."""
+
+    def __init__(self, batch: int, size: int, offset: int = 0, split: str = "train", mean=None, std=None,
+                 fixed: bool = False):
+        self.batch, self.size, self.offset, self.split, self.fixed = batch, size, offset, split, fixed
+        self.mean, self.std = mean, std
+
+    def __len__(self) -> int:
+        return 1 << 30
+
+    def __getitem__(self, step: int):
+        from vizcore.data.scenes import make_batch, to_tensor
+        start = self.offset + (0 if self.fixed else step) * self.batch
+        images, labels, _ = make_batch(range(start, start + self.batch), self.split, self.size)
+        return to_tensor(images, self.mean, self.std), torch.from_numpy(labels)
+
+
+class _Steps(torch.utils.data.Sampler):
+    def __init__(self, start: int, stop: int):
+        self.start, self.stop = start, stop
+
+    def __iter__(self):
+        return iter(range(self.start, self.stop))
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+
+def build_for_training(name: str, options: dict | None = None, seed: int = 0):
+    from vizcore.models.registry import build
+    return build(name, options, seed=seed)
+
+
+def _load_init(model, name: str, options: dict | None) -> set[str]:
+    """Copy matching weights of the bundled ``name`` into ``model``; returns the copied keys."""
+    from safetensors.torch import load_file
+    from vizcore.models.registry import get_spec
+    path = get_spec(name).bundled_path
+    if options:
+        return set()  # tiny test configs do not match the bundled weights
+    if not path.is_file():
+        raise FileNotFoundError(f"{name} must be trained first (no {path})")
+    src = load_file(str(path))
+    own = model.state_dict()
+    take = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(take, strict=False)
+    return set(take)
+
+
+def _teacher(name: str, options: dict | None):
+    from vizcore.models.registry import build, create_model
+    if options:
+        from vizcore.models.bundled import VIT_CONFIG
+        keep = {k: v for k, v in options.items() if k in VIT_CONFIG}
+        return build(name, keep, seed=1).eval()
+    return create_model(name, "bundled").eval()
+
+
+def _param_groups(model, recipe: Recipe, init_keys: set[str]):
+    groups = {}
+    for n, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        scale = recipe.init_lr_scale if n in init_keys else 1.0
+        decay = p.ndim > 1 and "pos_embed" not in n and "cls_token" not in n
+        groups.setdefault((scale, decay), []).append(p)
+    return [{"params": ps, "lr_scale": s, "weight_decay": recipe.weight_decay if d else 0.0}
+            for (s, d), ps in groups.items()]
+
+
+@torch.no_grad()
+def quick_eval(model, images_x: torch.Tensor, labels: torch.Tensor, batch: int = 100) -> float:
+    was = model.training
+    model.eval()
+    correct = 0
+    for i in range(0, len(labels), batch):
+        correct += (model(images_x[i:i + batch]).argmax(-1) == labels[i:i + batch]).sum().item()
+    model.train(was)
+    return correct / max(1, len(labels))
+
+
+def _atomic_save(obj, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class _Log:
+    def __init__(self, path: Path | None):
+        self.path = path
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, line: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if self.path:
+            with open(self.path, "a") as f:
+                f.write(f"{stamp} {line}\n")
+
+
+# ------------------------------------------------------------------------------------------------ train
+def train(name: str, *, steps: int | None = None, fresh: bool = False, options: dict | None = None,
+          cache_dir: Path = CACHE, out_dir: Path | None = ASSETS, log_path: Path | None = None,
+          threads: int | None = None, workers: int = 1, progress: bool = True, final_eval_n: int | None = None,
+          eval_every: int | None = None, ckpt_every: int | None = None, command: str | None = None,
+          stop_after: int | None = None, overrides: dict | None = None) -> dict:
+    """Train ``name`` (a key of RECIPES); returns a summary dict (losses, accuracies, card path).
+
+    ``options`` overrides the architecture (tests use tiny configs; then nothing is written to assets).
+    ``stop_after`` ends the session after that many steps (checkpointed) without finishing the recipe.
+    """
+    from vizcore.models.registry import count_params
+    if threads:
+        torch.set_num_threads(threads)
+    recipe = RECIPES[name]
+    changes = {}
+    if steps is not None:
+        changes["steps"] = int(steps)
+    if eval_every is not None:
+        changes["eval_every"] = int(eval_every)
+    if ckpt_every is not None:
+        changes["ckpt_every"] = int(ckpt_every)
+    if final_eval_n is not None:
+        changes["final_eval_n"] = int(final_eval_n)
+    changes.update(overrides or {})
+    recipe = dataclasses.replace(recipe, **changes)
+    torch.manual_seed(recipe.seed)
+    model = build_for_training(name, options, seed=recipe.seed)
+    dc = model.pretrained_cfg
+    size = int(dc["input_size"][-1])
+    init_keys: set[str] = set()
+    if recipe.init_from:
+        init_keys = _load_init(model, recipe.init_from, options)
+    teacher = None
+    criterion = None
+    if recipe.kind == "dynamicvit":
+        from vizcore.models.dynamicvit import DynamicViTLoss, TeacherWrapper
+        teacher = TeacherWrapper(_teacher(recipe.teacher, options))
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        criterion = DynamicViTLoss(teacher=teacher, keep_ratios=model.reducer.keep_ratios,
+                                   base_criterion=torch.nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing),
+                                   **recipe.loss)
+    opt = torch.optim.AdamW(_param_groups(model, recipe, init_keys), lr=recipe.lr, betas=(0.9, 0.999))
+    ckpt_path = Path(cache_dir) / name / "ckpt.pt"
+    start, elapsed, history = 0, 0.0, []
+    if ckpt_path.is_file() and not fresh:
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        if ck.get("options") != (options or {}):
+            raise ValueError(f"{ckpt_path} was trained with other options; use --fresh")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        start, elapsed, history = ck["step"], ck["elapsed"], ck.get("history", [])
+    log = _Log(log_path)
+    log(f"{name}: start at step {start}/{recipe.steps} batch {recipe.batch} lr {recipe.lr} params "
+        f"{count_params(model)} threads {torch.get_num_threads()} options {options or {}}")
+    # a fixed slice of the test split for progress checks
+    from vizcore.data.scenes import make_batch, to_tensor
+    ev_n = min(recipe.eval_n, 2000)
+    ev_img, ev_lab, _ = make_batch(range(ev_n), "test", size)
+    ev_x, ev_y = to_tensor(ev_img, dc["mean"], dc["std"]), torch.from_numpy(ev_lab)
+
+    stop = recipe.steps if stop_after is None else min(recipe.steps, start + stop_after)
+    data = SceneBatches(recipe.batch, size, recipe.data_offset, "train", dc["mean"], dc["std"], recipe.fixed_data)
+    loader = torch.utils.data.DataLoader(data, batch_size=None, sampler=_Steps(start, stop), num_workers=workers,
+                                         prefetch_factor=4 if workers else None, persistent_workers=False)
+    model.train()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=recipe.steps, initial=start, desc=name, file=sys.stderr, mininterval=2.0,
+                   dynamic_ncols=True)
+    t_last = time.time()
+    run_loss, run_acc, n_run = 0.0, 0.0, 0
+    step = start
+    for step, (x, y) in enumerate(loader, start=start):
+        mult = lr_at(recipe, step)
+        for g in opt.param_groups:
+            g["lr"] = recipe.lr * mult * g["lr_scale"]
+        if recipe.kind == "dynamicvit":
+            gen = torch.Generator().manual_seed(recipe.seed * 1_000_003 + step)
+            outputs = model.forward_train(x, generator=gen)
+            loss, parts = criterion(x, outputs, y)
+            logits = outputs[0]
+        else:
+            logits = model(x)
+            loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if recipe.clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.clip)
+        opt.step()
+        now = time.time()
+        dt, t_last = now - t_last, now
+        elapsed += dt
+        run_loss += loss.item()
+        run_acc += (logits.argmax(-1) == y).float().mean().item()
+        n_run += 1
+        history.append(round(loss.item(), 4))
+        done = step + 1
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{recipe.lr * mult:.2e}")
+        if done % 10 == 0 or done == stop:
+            log(f"step {done} loss {run_loss / n_run:.4f} acc {run_acc / n_run:.3f} lr {recipe.lr * mult:.2e} "
+                f"s/step {dt:.2f}" + ("" if recipe.kind != "dynamicvit" else
+                                       " " + " ".join(f"{k} {v.item():.3f}" for k, v in parts.items())))
+            run_loss, run_acc, n_run = 0.0, 0.0, 0
+        if done % recipe.eval_every == 0 and done < recipe.steps:
+            acc = quick_eval(model, ev_x, ev_y)
+            log(f"eval step {done} test[:{ev_n}] top1 {acc:.3f}")
+            t_last = time.time()
+        if done % recipe.ckpt_every == 0 or done == stop:
+            _atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": done,
+                          "elapsed": elapsed, "history": history, "options": options or {},
+                          "recipe": dataclasses.asdict(recipe)}, ckpt_path)
+            t_last = time.time()
+    if bar is not None:
+        bar.close()
+    finished = step + 1 >= recipe.steps if stop > start else start >= recipe.steps
+    summary = {"name": name, "steps_done": min(stop, recipe.steps) if stop > start else start,
+               "history": history, "elapsed_s": elapsed, "finished": finished}
+    if not finished:
+        log(f"{name}: paused at step {summary['steps_done']} (resume with the same command)")
+        return summary
+    model.eval()
+    from vizcore.evaluate import evaluate_model
+    res = evaluate_model(model, n=recipe.final_eval_n)
+    summary["eval"] = res
+    log(f"{name}: final eval {json.dumps(res)}")
+    if out_dir is not None and not options:
+        summary["card"] = str(write_bundle(name, model, recipe, res, elapsed, len(history), out_dir, command))
+        log(f"{name}: wrote {summary['card']}")
+    return summary
+
+
+def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, steps: int, out_dir: Path,
+                 command: str | None) -> Path:
+    from safetensors.torch import save_file
+    from vizcore.data import scenes
+    from vizcore.models.bundled import CONFIGS, data_config
+    from vizcore.models.registry import count_params
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    save_file(state, str(out_dir / f"{name}.safetensors"))
+    tokens, macs, other = model.analytic_macs()
+    card = {
+        "name": name,
+        "config": json.loads(json.dumps(CONFIGS[name])),
+        "data": {"generator": "vizcore.data.scenes", "seed": scenes.SEED, "size": scenes.SCENE_SIZE,
+                 "classes": list(scenes.CLASSES), "train_indices": f"train split, {recipe.data_offset} + "
+                 f"0..{steps * recipe.batch - 1}", "test_split": f"test 0..{scenes.TEST_SIZE - 1}"},
+        "top1": res["top1"], "eval_n": res["n"],
+        "keep_precision": res.get("keep_precision"), "object_share": res.get("object_share"),
+        "params": count_params(model), "gmacs": round((sum(macs) + other) / 1e9, 4),
+        "tokens_per_layer": [int(t) for t in tokens],
+        "train_steps": steps, "batch": recipe.batch, "train_time_s": round(elapsed, 1),
+        "s_per_step": round(elapsed / max(1, steps), 3),
+        "recipe": dataclasses.asdict(recipe),
+        "command": command or f"python -m vizcore train {name}",
+        "torch": torch.__version__,
+        "data_config": data_config(),
+        "tolerance": 0.03,
+    }
+    path = out_dir / f"{name}.json"
+    path.write_text(json.dumps(card, indent=1) + "\n")
+    return path
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def cmd_train(args) -> int:
+    names = list(ORDER) if args.name == "all" else [args.name]
+    for n in names:
+        if n not in RECIPES:
+            print(f"unknown recipe {n!r}; known: {', '.join(RECIPES)}", file=sys.stderr)
+            return 2
+    command = "python -m vizcore " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else None
+    for n in names:
+        log_path = Path(args.log) if args.log else LOGS / f"{n}.log"
+        s = train(n, steps=args.steps, fresh=args.fresh, threads=args.threads, workers=args.workers,
+                  log_path=log_path, stop_after=args.stop_after, command=command or f"python -m vizcore train {n}",
+                  final_eval_n=args.eval_n)
+        print(json.dumps({k: v for k, v in s.items() if k != "history"}))
+        if not s["finished"]:
+            break
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train a bundled model on the synthetic scenes (resumable)")
+    p.add_argument("name", help=f"one of {', '.join(ORDER)} or 'all'")
+    p.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
+    p.add_argument("--fresh", action="store_true", help="ignore the checkpoint in .cache/train and start over")
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p.add_argument("--workers", type=int, default=1, help="data worker processes (0: in the main process)")
+    p.add_argument("--stop-after", type=int, default=None, help="pause after this many steps (checkpointed)")
+    p.add_argument("--eval-n", type=int, default=None, help="test scenes for the final evaluation")
+    p.add_argument("--log", default=None, help="log file (default assets/models/logs/NAME.log)")
+    p.set_defaults(func=cmd_train)
