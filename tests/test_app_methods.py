@@ -1,0 +1,215 @@
+"""AppTest: the method pages (WuKong TokenReduction, T2T soft split, PoolFormer / MetaFormer) render with the
+default (small, bundled) models, react to their main controls, switch language and survive a bad upload."""
+import json
+
+import pytest
+from conftest import assert_clean, image_urls
+
+PAGES = {"wukong": "wk", "t2t": "t2t", "poolformer": "pf"}
+TITLES = {"wukong": ("WuKong TokenReduction", "WuKong TokenReduction："),
+          "t2t": ("T2T-ViT: soft split", "T2T-ViT：软切分"),
+          "poolformer": ("PoolFormer:", "PoolFormer：")}
+
+
+def open_page(app, page):
+    app.switch_page(f"pages/{page}.py")
+    app.run()
+    assert_clean(app)
+    return app
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def set_view(at, key, value):
+    at.session_state[key] = value
+    at.run()
+    assert_clean(at)
+    return image_urls(at)
+
+
+@pytest.fixture
+def wukong(app):
+    return open_page(app, "wukong")
+
+
+@pytest.fixture
+def t2t(app):
+    return open_page(app, "t2t")
+
+
+@pytest.fixture
+def poolformer(app):
+    return open_page(app, "poolformer")
+
+
+# ---------------------------------------------------------------------------------------- all pages
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_defaults_language_and_bad_upload(app, page):
+    at = open_page(app, page)
+    assert at.title[0].value.startswith(TITLES[page][0])
+    family = {"wukong": "wukong", "t2t": "t2t", "poolformer": "poolformer"}[page]
+    assert at.selectbox(key=f"{PAGES[page]}_model").value == f"bundled_{family}"
+    assert len(image_urls(at)) >= 2  # sidebar image + the page's picture
+    if page == "t2t":
+        assert at.latex  # the output-size formula, live
+    else:
+        assert any(c.value.startswith("Real shapes on this image") for c in at.caption)
+    assert at.get("download_button")  # every figure comes with downloads
+    at.selectbox(key="lang").set_value("zh").run()
+    assert_clean(at)
+    assert at.title[0].value.startswith(TITLES[page][1])
+    assert at.segmented_control(key=f"{PAGES[page]}_view").value  # labels translated, state kept
+    gallery = image_urls(at)
+    at.radio(key="image_mode").set_value("scene").run()  # the shared sidebar's synthetic scenes
+    assert_clean(at)
+    assert image_urls(at) != gallery
+    at.radio(key="image_mode").set_value("upload").run()
+    at.sidebar.file_uploader(key="upload").set_value(("broken.png", b"\x89PNG\r\n\x1a\n garbage", "image/png"))
+    at.run()
+    assert_clean(at)
+    assert at.error and len(at.error[0].value.splitlines()) == 1
+    assert at.title[0].value.startswith(TITLES[page][1])  # the page still renders on the gallery image
+
+
+# ---------------------------------------------------------------------------------------- WuKong
+def wukong_sizes():
+    """(T, N) of bundled_wukong: reduced tokens and patch tokens, from its architecture constants."""
+    from vizcore.models.bundled import CONFIGS
+    cfg = CONFIGS["bundled_wukong"]
+    return cfg["num_tokens"], (cfg["img_size"] // cfg["patch_size"]) ** 2
+
+
+def test_wukong_controls_change_the_pictures(wukong):
+    at = wukong
+    grid = image_urls(at)
+    at.radio(key="wk_scale").set_value("shared").run()
+    assert_clean(at)
+    assert image_urls(at) != grid
+    at.selectbox(key="wk_cmap").set_value("cividis").run()
+    assert image_urls(at) != grid
+    single = set_view(at, "wk_view", "single")
+    at.slider(key="wk_token").set_value(3).run()
+    assert_clean(at)
+    assert image_urls(at) != single
+    assert "T3" in " ".join(c for el in at.get("image") for c in el.captions)
+    assert set_view(at, "wk_view", "assign") != single
+    set_view(at, "wk_view", "stats")
+    assert figures(at) and at.dataframe
+    set_view(at, "wk_view", "steps")
+    steps = at.dataframe[0].value
+    T, N = wukong_sizes()
+    assert "softmax" in steps.iloc[:, 0].tolist() and f"(1, {T}, {N})" in steps.iloc[:, 2].tolist()
+
+
+def test_wukong_cost_reacts_to_text_length(wukong):
+    at = wukong
+    set_view(at, "wk_view", "cost")
+    before = figures(at)
+    T, N = wukong_sizes()
+    assert [m.value for m in at.metric][:2] == [f"{N * 32:,}", f"{T * 32:,}"]  # N x M and T x M at M = 32
+    at.slider(key="wk_text_tokens").set_value(10).run()
+    assert_clean(at)
+    assert figures(at) != before
+    assert at.metric[1].value == f"{T * 10:,}"
+
+
+# ---------------------------------------------------------------------------------------- T2T
+def test_t2t_sliders_drive_the_formula_and_windows(t2t):
+    at = t2t
+    assert [at.slider(key=f"t2t_{a}0").value for a in "ksp"] == [7, 4, 2]
+    assert "= 24" in at.latex[0].value  # bundled_t2t: 96 px -> 24x24 after the first split
+    from vizcore.models.bundled import CONFIGS
+    width = 9 * CONFIGS["bundled_t2t"]["token_dim"]  # 3x3 windows of the token module's channels
+    assert any(f"= **{width}**" in c.value for c in at.caption)
+    before = image_urls(at)
+    at.slider(key="t2t_s0").set_value(2).run()
+    assert_clean(at)
+    assert "= 47" in at.latex[0].value  # (96 + 4 - 7) // 2 + 1
+    assert image_urls(at) != before
+    assert at.info  # "you are exploring your own splits"
+    stage = image_urls(at)
+    at.radio(key="t2t_stage").set_value(2).run()
+    assert image_urls(at) != stage
+    at.radio(key="t2t_where").set_value("corner").run()
+    assert_clean(at)
+    at.button(key="t2t_reset").click().run()
+    assert at.slider(key="t2t_s0").value == 4 and not at.info
+
+
+def test_t2t_invalid_combination_is_a_clear_message(t2t):
+    at = t2t
+    at.slider(key="t2t_k2").set_value(15).run()
+    at.slider(key="t2t_p2").set_value(0).run()
+    assert_clean(at)
+    assert at.error and "Split 3 cannot run" in at.error[0].value and "15×15" in at.error[0].value
+    at.slider(key="t2t_p2").set_value(2).run()  # 12 + 2*2 >= 15: fits again
+    assert_clean(at)
+    assert not at.error
+
+
+def test_t2t_footprint_and_schedule(t2t):
+    at = t2t
+    first = set_view(at, "t2t_view", "footprint")
+    at.number_input(key="t2t_token").set_value(0).run()
+    assert_clean(at)
+    assert image_urls(at) != first
+    assert "(0, 0)" in " ".join(c for el in at.get("image") for c in el.captions)
+    set_view(at, "t2t_view", "schedule")
+    before = figures(at)
+    shapes = at.dataframe[1].value.iloc[:, 1].tolist()
+    from vizcore.models.bundled import CONFIGS
+    embed = CONFIGS["bundled_t2t"]["embed_dim"]
+    assert "(1, 576, 147)" in shapes and f"(1, 145, {embed})" in shapes  # 24x24 tokens of 7*7*3; 12x12 + CLS
+    at.slider(key="t2t_k1").set_value(5).run()
+    assert_clean(at)
+    assert figures(at) != before
+
+
+def test_t2t_vit_7_shows_the_papers_schedule_at_224(t2t):
+    at = t2t
+    at.selectbox(key="t2t_model").set_value("t2t_vit_7").run()
+    assert_clean(at)
+    assert [at.slider(key=f"t2t_{a}2").value for a in "ksp"] == [3, 2, 1]  # sliders follow the new model
+    text = " ".join(c.value for c in at.caption)
+    for tokens, width in ((3136, 147), (784, 576), (196, 576)):
+        assert f"**{tokens}** tokens of width" in text and f"= **{width}**" in text
+    set_view(at, "t2t_view", "schedule")
+    assert at.dataframe[0].value.iloc[3].tolist()[-2:] == [196, 768]  # ViT's 16x16 hard split: 196 x 768
+
+
+# ---------------------------------------------------------------------------------------- PoolFormer
+def test_poolformer_block_and_pool_views(poolformer):
+    at = poolformer
+    block = image_urls(at)
+    at.radio(key="pf_slot").set_value("attention").run()
+    assert_clean(at)
+    assert image_urls(at) != block
+    image_src = set_view(at, "pf_view", "pool")
+    assert figures(at)  # the frequency response
+    at.radio(key="pf_source").set_value("feature").run()
+    assert_clean(at)
+    feature = image_urls(at)
+    assert feature != image_src
+    at.selectbox(key="pf_stage").set_value(2).run()
+    assert_clean(at)
+    assert image_urls(at) != feature
+
+
+def test_poolformer_stages_mixers_and_cam(poolformer):
+    at = poolformer
+    stages = set_view(at, "pf_view", "stages")
+    at.slider(key="pf_per_stage").set_value(3).run()
+    assert image_urls(at) != stages
+    set_view(at, "pf_view", "mixers")
+    fig = figures(at)[0]
+    assert len(fig["data"]) == 3 and fig["layout"]["yaxis"]["title"]["text"]
+    assert len(at.dataframe[0].value) == 3
+    cam = set_view(at, "pf_view", "cam")
+    options = at.selectbox(key="pf_cam_target_pooling").options
+    at.selectbox(key="pf_cam_target_pooling").select_index(1).run()
+    assert_clean(at)
+    assert len(options) == 5 and image_urls(at) != cam
+    at.radio(key="pf_cam_mixer").set_value("identity").run()
+    assert_clean(at)

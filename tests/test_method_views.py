@@ -1,0 +1,239 @@
+"""Unit tests of the method pages' pure view helpers (WuKong, T2T, PoolFormer): numbers against hand-computed
+values, pictures' shapes and that they react to their inputs."""
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vizcore.analysis.unfold import overlap_count, receptive_box
+from vizcore.plots import poolformer_views as pv
+from vizcore.plots import t2t_views as tv
+from vizcore.plots import wukong_views as wv
+
+
+@pytest.fixture(scope="module")
+def view():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, (96, 96, 3), dtype=np.uint8)
+
+
+# ---------------------------------------------------------------------------------------- WuKong
+def _maps(T=4, h=3, w=3, seed=0):
+    rng = np.random.default_rng(seed)
+    m = rng.random((T, h, w))
+    return m / m.sum(axis=(1, 2), keepdims=True)
+
+
+def test_map_stats_extremes():
+    n = 9
+    uniform = np.full((1, 3, 3), 1 / n)
+    one_hot = np.zeros((1, 3, 3))
+    one_hot[0, 1, 2] = 1.0
+    u, o = wv.map_stats(np.concatenate([uniform, one_hot]))
+    assert u["entropy"] == pytest.approx(math.log(n))
+    assert u["entropy_norm"] == pytest.approx(1.0)
+    assert u["effective_patches"] == pytest.approx(n)
+    assert u["patches_for_mass"] == 9 and u["coverage"] == pytest.approx(1.0)  # 90 % of a uniform map needs 9 of 9
+    assert o["entropy"] == pytest.approx(0.0) and o["entropy_norm"] == pytest.approx(0.0)
+    assert o["patches_for_mass"] == 1 and (o["peak_row"], o["peak_col"]) == (1, 2) and o["peak"] == 1.0
+
+
+def test_assignment_picks_the_token_each_patch_feeds_most():
+    maps = np.zeros((2, 2, 2))
+    maps[0] = [[0.7, 0.1], [0.1, 0.1]]
+    maps[1] = [[0.1, 0.3], [0.3, 0.3]]
+    best, share = wv.assignment(maps)
+    assert best.tolist() == [[0, 1], [1, 1]]
+    assert share[0, 0] == pytest.approx(0.7 / 0.8) and share[0, 1] == pytest.approx(0.75)
+
+
+def test_reduction_steps_match_the_real_module():
+    from vizcore.models.wukong import TokenReduction
+    B, h, w, C, T, g = 1, 3, 4, 16, 5, 8
+    rows = wv.reduction_steps(B, h, w, C, T, g)
+    mod = TokenReduction(C, T, g)
+    out, maps = mod(torch.randn(B, h, w, C))
+    by = {r["step"]: r for r in rows}
+    assert by["softmax"]["shape"] == tuple(maps.shape) and by["einsum"]["shape"] == tuple(out.shape)
+    params = {"norm": mod.norm, "attention_maps.0": mod.attention_maps[0], "attention_maps.1": mod.attention_maps[1],
+              "feat_conv": mod.feat_conv}
+    for step, m in params.items():
+        assert by[step]["params"] == sum(p.numel() for p in m.parameters()), step
+    assert sum(r["macs"] for r in rows) == pytest.approx(mod.macs(h * w))
+
+
+def test_interaction_cost_matches_the_model_helper():
+    from vizcore.models.wukong import late_interaction_cost
+    ours = wv.interaction_cost(49, 12, 32, 256, pairs=4)
+    ref = late_interaction_cost(49, 32, 12, 256, num_pairs=4)
+    for key in ("full_similarities", "reduced_similarities", "full_macs", "reduced_macs", "ratio"):
+        assert ours[key] == ref[key]
+    assert ours["full_similarities"] == 49 * 32 * 4
+
+
+def test_wukong_pictures(view):
+    maps = _maps(T=5, h=4, w=4)
+    img, lo, hi = wv.maps_grid(view, maps, scale="shared")
+    assert img.ndim == 3 and img.dtype == np.uint8 and (lo, hi) == (maps.min(), maps.max())
+    img2, lo2, hi2 = wv.maps_grid(view, maps, scale="map", cmap="cividis")
+    assert (lo2, hi2) == (0.0, 1.0) and not np.array_equal(img, img2)
+    single = wv.single_map(view, maps[0])
+    assert min(single.shape[:2]) >= 336  # enlarged for readable numbers
+    assert not np.array_equal(single, wv.single_map(view, maps[1]))
+    best, share = wv.assignment(maps)
+    assert wv.assignment_image(view, best, share).shape == single.shape
+    assert wv.legend_image(5, [1, 2, 3, 4, 6]).shape[1] == 420
+    a, b = wv.similarity_shapes(144, 8, 32), wv.similarity_shapes(49, 12, 32)
+    assert a.shape == b.shape == (320, 640, 3) and not np.array_equal(a, b)
+
+
+def test_wukong_figures_have_axis_titles_and_legends():
+    rows = wv.map_stats(_maps())
+    fig = wv.stats_figure(rows, {"x": "X", "y": "Y", "entropy": "E", "coverage": "C", "title": "T"})
+    assert fig.layout.xaxis.title.text == "X" and fig.layout.yaxis.title.text == "Y"
+    assert [t.name for t in fig.data] == ["E", "C"]
+    cost = wv.cost_figure(49, 12, 32, {"x": "M", "y": "S", "full": "NxM", "reduced": "TxM"})
+    assert cost.layout.xaxis.title.text == "M"
+    assert {t.name for t in cost.data if t.showlegend is not False} == {"NxM", "TxM"}
+    assert max(cost.data[0].y) == 49 * 64
+    json.loads(cost.to_json())
+
+
+# ---------------------------------------------------------------------------------------- T2T
+def test_check_stages_default_schedule_and_errors():
+    sched, errors, warnings = tv.check_stages(224, ((7, 4, 2), (3, 2, 1), (3, 2, 1)))
+    assert not errors and not warnings
+    assert [(r["tokens"], r["token_dim"]) for r in sched] == [(3136, 147), (784, 576), (196, 576)]
+    small = tv.check_stages(96, ((7, 4, 2), (3, 2, 1), (3, 1, 1)), token_dim=32)[0]
+    assert [(r["tokens"], r["token_dim"]) for r in small] == [(576, 147), (144, 288), (144, 288)]
+    sched, errors, _ = tv.check_stages(224, ((7, 4, 2), (15, 8, 0), (15, 1, 0)))
+    assert sched is None and errors[0][0] == "fit" and errors[0][1]["stage"] == 3 and errors[0][1]["h"] == 6
+    _, _, warnings = tv.check_stages(96, ((3, 5, 0), (3, 2, 4), (3, 2, 1)))
+    assert [w[0] for w in warnings] == ["gap", "pad"]
+    assert tv.check_stages(96, ((0, 1, 0), (3, 2, 1), (3, 2, 1)))[1][0][0] == "bad"
+    assert tv.check_stages(224, ((1, 1, 0), (3, 2, 1), (3, 2, 1)))[2][0][0] == "big"
+
+
+def test_formula_latex_and_hard_split():
+    assert tv.formula_latex(224, 7, 4, 2).endswith("= 56")
+    assert r"\frac{56 + 2\cdot 1 - 3}{2}" in tv.formula_latex((56, 56), 3, 2, 1)
+    assert tv.formula_latex((20, 30), 3, 2, 1).count("=") == 2  # one per axis when H != W
+    assert tv.hard_split(224, (14, 14)) == (16, 16, 0) and tv.hard_split(96, (12, 12)) == (8, 8, 0)
+
+
+def test_windows_panel_counts_and_zoom(view):
+    tiles, labels, info = tv.windows_panel(view, (96, 96), (7, 4, 2), side=200)
+    assert len(tiles) == 4 and all(t.shape == (200, 200, 3) for t in tiles)
+    assert np.array_equal(info["counts"], overlap_count((96, 96), 7, 4, 2).numpy())
+    assert set(info["histogram"]) == {1, 2, 4} and sum(info["histogram"].values()) == 96 * 96
+    assert info["out_hw"] == (24, 24) and "24x24" in labels[0]
+    _, _, corner = tv.windows_panel(view, (96, 96), (7, 4, 2), where="corner", side=200)
+    assert corner["region"][0] < 0 <= info["region"][0]  # the corner zoom reaches into the padding
+
+
+def test_windows_figure_soft_vs_hard(view):
+    stages = ((7, 4, 2), (3, 2, 1), (3, 1, 1))
+    img0, info0 = tv.windows_figure(view, 96, stages, 0, (8, 8, 0), side=160)
+    img1, info1 = tv.windows_figure(view, 96, stages, 1, (8, 8, 0), side=160)
+    assert img0.shape == img1.shape and not np.array_equal(img0, img1)
+    assert info0["hard"]["histogram"] == {1: 96 * 96}  # a hard split covers every pixel once
+    assert info1["soft"]["counts"].shape == (24, 24)
+    assert info1["vmax"] == 4
+
+
+def test_footprint_figure_matches_receptive_box(view):
+    stages = ((7, 4, 2), (3, 2, 1), (3, 2, 1))
+    img, info = tv.footprint_figure(view, 96, stages, 2 * 6 + 3, (16, 16, 0), side=120)
+    assert info["token"] == (2, 3) and info["final_grid"] == (6, 6)
+    assert info["image_box"] == receptive_box(96, (2, 3), stages)
+    assert [s["split"] for s in info["stages"]] == [3, 2, 1]
+    assert info["stages"][0]["box_hw"] == (3, 3) and info["stages"][0]["max_paths"] == 1
+    assert info["hard_box"] == (32, 48, 48, 64)
+    other, _ = tv.footprint_figure(view, 96, stages, 0, (16, 16, 0), side=120)
+    assert img.shape == other.shape and not np.array_equal(img, other)
+
+
+def test_model_shapes_follow_the_schedule():
+    from vizcore.analysis.unfold import soft_split_schedule
+    info = soft_split_schedule(224)
+    rows = tv.model_shapes((1, 3, 224, 224), info, 64, 256, 1000, "performer")
+    shapes = [r["shape"] for r in rows]
+    assert (1, 3136, 147) in shapes and (1, 64, 56, 56) in shapes and (1, 784, 576) in shapes
+    assert (1, 196, 576) in shapes and (1, 197, 256) in shapes and shapes[-1] == (1, 1000)
+
+
+def test_schedule_figure_axes(view):
+    from vizcore.analysis.unfold import soft_split_schedule
+    soft = soft_split_schedule(224)
+    hard = soft_split_schedule(224, [(16, 16, 0)])[0]
+    fig = tv.schedule_figure(soft, hard, {"tokens": "N", "dims": "D", "stage": "S", "soft": "soft", "hard": "hard"})
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "N" and fig.layout.yaxis2.title.text == "D"
+    assert {t.name for t in fig.data if t.showlegend is not False} == {"soft", "hard"}
+    assert tv.norm_maps(view, [np.ones((24, 24)), np.arange(144.0).reshape(12, 12)], ["a", "b"]).ndim == 3
+    assert tv.token_picker(view, (12, 12), 5).shape[0] >= 420
+
+
+# ---------------------------------------------------------------------------------------- PoolFormer
+def test_pool_minus_identity_is_the_model_mixer():
+    from timm.models.metaformer import Pooling
+    x = torch.randn(4, 9, 11)
+    pooled, diff = pv.pool_minus_identity(x.numpy())
+    ref = Pooling(3)(x.unsqueeze(0))[0]
+    assert np.allclose(diff, ref.numpy(), atol=1e-6)
+    assert np.allclose(pooled - x.numpy(), diff, atol=1e-6)
+    flat, d = pv.pool_minus_identity(np.full((5, 5), 3.0))
+    assert np.allclose(flat, 3.0) and np.allclose(d, 0.0)  # count_include_pad=False: borders stay flat
+
+
+def test_pool_kernel_is_a_laplacian_over_nine():
+    k = pv.pool_kernel()
+    lap = np.ones((3, 3))
+    lap[1, 1] = -8
+    assert np.allclose(k, lap / 9) and k.sum() == pytest.approx(0.0)
+
+
+def test_block_diagram_svg_and_png():
+    svg = pv.block_svg("pooling", {"mixer": "Token 混合器 <x>"})
+    assert svg.startswith("<svg") and "Token 混合器 &lt;x&gt;" in svg and "AvgPool3x3" in svg
+    assert pv.block_svg("identity") != pv.block_svg("attention")
+    png = pv.block_png("attention", scale=1)
+    assert png.shape == (270, 880, 3) and not np.array_equal(png, pv.block_png("pooling", scale=1))
+
+
+def test_triptych_scales_and_frequency_figure():
+    x = np.zeros((8, 8), dtype=np.float32)
+    x[:, 4:] = 1.0
+    pooled, diff = pv.pool_minus_identity(x)
+    img, scales = pv.triptych(x, pooled, diff, side=64)
+    assert img.ndim == 3 and scales["x"] == (0.0, 1.0) and scales["diff"][0] == -scales["diff"][1]
+    fig = pv.frequency_figure({"x": "w", "y": "g", "pool": "p", "diff": "d", "row": "r", "diag": "q"})
+    gains = {t.name: np.asarray(t.y) for t in fig.data}
+    assert gains["p — r"][0] == pytest.approx(1.0) and gains["d — r"][0] == pytest.approx(0.0)  # DC passes/blocked
+    assert gains["d — r"][-1] == pytest.approx(-4 / 3)
+    assert fig.layout.xaxis.title.text == "w"
+
+
+def test_stage_maps_and_overlays(view):
+    feats = [np.random.default_rng(i).random((c, s, s)).astype(np.float32)
+             for i, (c, s) in enumerate([(8, 12), (16, 6)])]
+    img, rows = pv.stage_maps(feats, per_stage=4, side=40)
+    assert [r["shape"] for r in rows] == [(1, 8, 12, 12), (1, 16, 6, 6)] and len(rows[0]["channels"]) == 3
+    assert rows[0]["channels"][0] == int(pv.channel_order(feats[0])[0])
+    ov = pv.norm_overlays(view, {"pooling": np.ones((3, 3)), "identity": np.eye(3)}, side=64)
+    assert ov.ndim == 3
+
+
+def test_class_names_and_mixer_rows():
+    assert pv.class_names(1000)[0] == "tench"
+    assert pv.class_names(10)[0] == "circle"
+    assert pv.class_names(7)[6] == "class 6"
+    names = pv.class_names(10)
+    logits = {"pooling": np.arange(10.0), "identity": np.arange(10.0)[::-1].copy(), "attention": np.arange(10.0)}
+    rows = pv.mixer_rows(logits, {"pooling": 1e9, "identity": 1e9, "attention": 2e9}, names)
+    by = {r["mixer"]: r for r in rows}
+    assert by["pooling"]["top1"] == names[9] and by["identity"]["top1"] == names[0]
+    assert by["attention"]["mean_abs_logit_change"] == 0.0 and by["attention"]["gmacs"] == 2.0
+    fig = pv.mixer_figure(logits, names, {"x": "c", "y": "p"})
+    assert len(fig.data) == 3 and list(fig.data[0].x)[0] == names[9] and fig.layout.yaxis.title.text == "p"

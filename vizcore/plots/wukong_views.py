@@ -1,0 +1,260 @@
+"""Pictures and numbers for WuKong's TokenReduction: arrays in, RGB images / plotly figures / rows out.
+
+The T learned maps (B, T, h, w) come from ``trace.extras["token_maps"]``; each map is a softmax over the
+h·w patch positions (sums to 1), so map t is "how much of output token t comes from each patch".
+No Streamlit here. Text drawn *into* images stays language-neutral (numbers, T0.., shapes); captions and
+explanations are translated by the page.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image, ImageDraw, ImageFont
+
+from vizcore.plots.overlay import compose, draw_grid, overlay
+
+#: colour-blind-safe categorical colours: Okabe-Ito, then Paul Tol's "muted" (cells also carry numbers)
+PALETTE = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
+           (204, 121, 167), (0, 0, 0), (51, 34, 136), (136, 204, 238), (68, 170, 153), (17, 119, 51),
+           (153, 153, 51), (221, 204, 119), (204, 102, 119), (136, 34, 85), (170, 68, 153), (221, 221, 221))
+
+
+def _font(size: int = 12):
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def upscale(view: np.ndarray, min_side: int = 336) -> np.ndarray:
+    """Enlarge a small model view (96 px for the bundled models) so drawn lines and numbers stay crisp."""
+    h, w = view.shape[:2]
+    f = max(1, math.ceil(min_side / min(h, w)))
+    if f == 1:
+        return view
+    return np.asarray(Image.fromarray(view).resize((w * f, h * f), Image.BILINEAR))
+
+
+def tile(view: np.ndarray, side: int) -> np.ndarray:
+    """Resize an RGB view so its longer side is ``side`` pixels (for grids of small maps)."""
+    h, w = view.shape[:2]
+    s = side / max(h, w)
+    return np.asarray(Image.fromarray(view).resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR))
+
+
+# ---------------------------------------------------------------------------------------- numbers
+def map_stats(maps: np.ndarray, mass: float = 0.9) -> list[dict]:
+    """Per map (T, h, w) -> entropy (nats), entropy / log N, effective patches exp(H), coverage (the share of
+    the N patches needed to hold ``mass`` of the map), peak weight and its (row, col)."""
+    maps = np.asarray(maps, dtype=np.float64)
+    T, h, w = maps.shape
+    n = h * w
+    flat = maps.reshape(T, n)
+    flat = flat / np.clip(flat.sum(1, keepdims=True), 1e-12, None)
+    rows = []
+    for t in range(T):
+        p = flat[t]
+        ent = float(-(p[p > 0] * np.log(p[p > 0])).sum())
+        srt = np.sort(p)[::-1]
+        k = int(np.searchsorted(np.cumsum(srt), mass - 1e-9) + 1)
+        peak = int(p.argmax())
+        rows.append({"token": t, "entropy": ent, "entropy_norm": ent / math.log(n) if n > 1 else 0.0,
+                     "effective_patches": math.exp(ent), "coverage": min(k, n) / n,
+                     "patches_for_mass": min(k, n), "peak": float(p[peak]), "peak_row": peak // w,
+                     "peak_col": peak % w})
+    return rows
+
+
+def assignment(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which output token each patch feeds most: (h, w) argmax over T of the maps, and that token's share of
+    the patch's total weight (weight / sum over tokens)."""
+    maps = np.asarray(maps, dtype=np.float64)
+    best = maps.argmax(0)
+    total = np.clip(maps.sum(0), 1e-12, None)
+    share = np.take_along_axis(maps, best[None], 0)[0] / total
+    return best, share
+
+
+def reduction_steps(B: int, h: int, w: int, C: int, T: int, groups: int) -> list[dict]:
+    """The TokenReduction forward step by step with shapes, parameters and MACs (official module order)."""
+    n = h * w
+    return [
+        {"step": "input", "op": "patch grid after ln_post + proj", "shape": (B, h, w, C), "params": 0, "macs": 0},
+        {"step": "norm", "op": "LayerNorm(C)", "shape": (B, h, w, C), "params": 2 * C, "macs": 0},
+        {"step": "permute", "op": "to channels-first", "shape": (B, C, h, w), "params": 0, "macs": 0},
+        {"step": "attention_maps.0", "op": f"grouped 1x1 conv C->C, {groups} groups, no bias", "shape": (B, C, h, w),
+         "params": C * C // groups, "macs": n * C * C // groups},
+        {"step": "attention_maps.1", "op": "1x1 conv C->T, no bias", "shape": (B, T, h, w), "params": C * T,
+         "macs": n * C * T},
+        {"step": "reshape", "op": "(B, h*w, T) -> (B, T, h*w)", "shape": (B, T, n), "params": 0, "macs": 0},
+        {"step": "softmax", "op": "softmax over the h*w positions: T maps, each sums to 1", "shape": (B, T, n),
+         "params": 0, "macs": 0},
+        {"step": "feat_conv", "op": f"grouped 1x1 conv of the un-normalised input, {groups} groups",
+         "shape": (B, n, C), "params": C * C // groups, "macs": n * C * C // groups},
+        {"step": "einsum", "op": "einsum('...si,...id->...sd'): weighted sums of the features", "shape": (B, T, C),
+         "params": 0, "macs": T * n * C},
+    ]
+
+
+def interaction_cost(n: int, t: int, m: int, dim: int, pairs: int = 1) -> dict:
+    """Token-wise late interaction: N x M similarities per image-text pair vs T x M after the reduction."""
+    full, reduced = n * m * pairs, t * m * pairs
+    return {"image_tokens": n, "reduced_tokens": t, "text_tokens": m, "dim": dim, "pairs": pairs,
+            "full_similarities": full, "reduced_similarities": reduced, "full_macs": full * dim,
+            "reduced_macs": reduced * dim, "ratio": reduced / full if full else float("nan")}
+
+
+# ---------------------------------------------------------------------------------------- pictures
+def maps_grid(view: np.ndarray, maps: np.ndarray, cmap: str = "viridis", scale: str = "map",
+              alpha: float = 0.65, side: int | None = None,
+              ncols: int | None = None) -> tuple[np.ndarray, float, float]:
+    """All T maps over the image as ONE composed image, labelled ``T<t> <peak%>``.
+
+    scale "map": each map min-max on its own (the bar shows 0..1 of its range); "shared": one scale for all.
+    Returns (image, vmin, vmax) — vmin/vmax of the shared scale (0, 1 for per-map scaling)."""
+    maps = np.asarray(maps, dtype=np.float64)
+    T = maps.shape[0]
+    ncols = ncols or (T if T <= 4 else math.ceil(T / 2) if T <= 12 else 8)
+    side = side or max(110, min(240, 960 // ncols - 8))
+    base = tile(view, side)
+    lo, hi = float(maps.min()), float(maps.max())
+    tiles, labels = [], []
+    for t in range(T):
+        m = maps[t]
+        a, b = (float(m.min()), float(m.max())) if scale == "map" else (lo, hi)
+        tiles.append(overlay(base, m, alpha=alpha, cmap=cmap, vmin=a, vmax=b))
+        labels.append(f"T{t}  max {m.max():.0%}")
+    img = compose(tiles, ncols=ncols, labels=labels)
+    vmin, vmax = (0.0, 1.0) if scale == "map" else (lo, hi)
+    return img, vmin, vmax
+
+
+def single_map(view: np.ndarray, values: np.ndarray, cmap: str = "viridis", alpha: float = 0.6,
+               vmin: float | None = None, vmax: float | None = None, numbers: bool = True,
+               min_side: int = 420) -> np.ndarray:
+    """One map over the (enlarged) image with its patch grid; with ``numbers`` each cell shows its weight in
+    per cent (when the grid is small enough to read)."""
+    base = upscale(view, min_side)
+    values = np.asarray(values, dtype=np.float64)
+    h, w = values.shape
+    img = overlay(base, values, alpha=alpha, cmap=cmap, vmin=float(values.min()) if vmin is None else vmin,
+                  vmax=float(values.max()) if vmax is None else vmax)
+    img = draw_grid(img, (h, w), color=(235, 235, 235))
+    H, W = img.shape[:2]
+    if numbers and min(H / h, W / w) >= 24:
+        pil = Image.fromarray(img)
+        draw = ImageDraw.Draw(pil)
+        font = _font(max(9, min(14, int(min(H / h, W / w) / 3.2))))
+        for r in range(h):
+            for c in range(w):
+                pct = 100 * values[r, c]
+                text = "0" if pct < 0.05 else f"{pct:.1f}" if pct < 10 else f"{pct:.0f}"
+                x, y = (c + 0.5) * W / w, (r + 0.5) * H / h
+                draw.text((x, y), text, fill=(255, 255, 255), font=font, anchor="mm", stroke_width=1,
+                          stroke_fill=(0, 0, 0))
+        img = np.asarray(pil)
+    return img
+
+
+def assignment_image(view: np.ndarray, best: np.ndarray, share: np.ndarray, alpha: float = 0.55,
+                     min_side: int = 420) -> np.ndarray:
+    """Each patch painted with the colour of the output token it feeds most, its index written in the cell;
+    the colour is stronger where that token takes a larger share of the patch."""
+    base = upscale(view, min_side).astype(np.float32)
+    H, W = base.shape[:2]
+    h, w = best.shape
+    colours = np.array([PALETTE[int(t) % len(PALETTE)] for t in best.reshape(-1)], dtype=np.float32).reshape(h, w, 3)
+    cell = np.asarray(Image.fromarray(colours.astype(np.uint8)).resize((W, H), Image.NEAREST), dtype=np.float32)
+    strength = alpha * (0.5 + 0.5 * np.asarray(Image.fromarray(share.astype(np.float32), mode="F")
+                                                .resize((W, H), Image.NEAREST)))[..., None]
+    img = ((1 - strength) * base + strength * cell).round().clip(0, 255).astype(np.uint8)
+    img = draw_grid(img, (h, w), color=(250, 250, 250))
+    if min(H / h, W / w) >= 16:
+        pil = Image.fromarray(img)
+        draw = ImageDraw.Draw(pil)
+        font = _font(max(9, min(15, int(min(H / h, W / w) / 2.6))))
+        for r in range(h):
+            for c in range(w):
+                draw.text(((c + 0.5) * W / w, (r + 0.5) * H / h), str(int(best[r, c])), fill=(255, 255, 255),
+                          font=font, anchor="mm", stroke_width=1, stroke_fill=(0, 0, 0))
+        img = np.asarray(pil)
+    return img
+
+
+def legend_image(num_tokens: int, counts: np.ndarray | None = None, width: int = 420) -> np.ndarray:
+    """Colour swatches T0..T(T-1) (with the number of patches each one wins, when given)."""
+    font = _font(12)
+    per_row = max(1, width // 100)
+    rows = -(-num_tokens // per_row)
+    canvas = Image.new("RGB", (width, rows * 22 + 4), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    for t in range(num_tokens):
+        r, c = divmod(t, per_row)
+        x, y = 4 + c * (width // per_row), 4 + r * 22
+        draw.rectangle((x, y, x + 16, y + 16), fill=PALETTE[t % len(PALETTE)], outline=(40, 40, 40))
+        text = f"T{t}" + (f": {int(counts[t])}" if counts is not None else "")
+        draw.text((x + 21, y + 1), text, fill=(20, 20, 20), font=font)
+    return np.asarray(canvas)
+
+
+def similarity_shapes(n: int, t: int, m: int, width: int = 640, height: int = 320) -> np.ndarray:
+    """The two similarity matrices of token-wise late interaction drawn to scale: N x M before, T x M after
+    (one cell per image-token/text-token similarity; both matrices use the same cell size)."""
+    font = _font(13)
+    gap, top, margin = 40, 30, 10
+    cw = (width - gap - 2 * margin) / (2 * max(m, 1))
+    ch = min(cw * 2, (height - top - margin) / max(n, t, 1))
+    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    for k, (rows, colour, label) in enumerate(((n, (68, 1, 84), f"N x M = {n} x {m} = {n * m}"),
+                                               (t, (53, 183, 121), f"T x M = {t} x {m} = {t * m}"))):
+        x0 = margin + k * (m * cw + gap)
+        draw.text((x0, 8), label, fill=(20, 20, 20), font=font)
+        draw.rectangle((x0, top, x0 + m * cw, top + rows * ch), fill=colour)
+        if min(cw, ch) >= 4:
+            for i in range(1, rows):
+                draw.line((x0, top + i * ch, x0 + m * cw, top + i * ch), fill=(255, 255, 255))
+            for j in range(1, m):
+                draw.line((x0 + j * cw, top, x0 + j * cw, top + rows * ch), fill=(255, 255, 255))
+    return np.asarray(canvas)
+
+
+# ---------------------------------------------------------------------------------------- plotly
+def stats_figure(rows: list[dict], labels: dict) -> go.Figure:
+    """Bars per output token: normalised entropy and coverage (both 0..1). ``labels``: x, y, entropy,
+    coverage, title (translated by the page)."""
+    tokens = [f"T{r['token']}" for r in rows]
+    fig = go.Figure([
+        go.Bar(name=labels["entropy"], x=tokens, y=[r["entropy_norm"] for r in rows], marker_color="#440154",
+               hovertemplate="%{x}: %{y:.3f}<extra></extra>"),
+        go.Bar(name=labels["coverage"], x=tokens, y=[r["coverage"] for r in rows], marker_color="#35b779",
+               hovertemplate="%{x}: %{y:.0%}<extra></extra>"),
+    ])
+    fig.update_layout(barmode="group", title=labels.get("title"), xaxis_title=labels["x"], yaxis_title=labels["y"],
+                      yaxis_range=[0, 1.05], legend=dict(orientation="h", y=1.12, x=0), height=360,
+                      margin=dict(l=50, r=10, t=60, b=40))
+    return fig
+
+
+def cost_figure(n: int, t: int, m: int, labels: dict, m_max: int | None = None) -> go.Figure:
+    """Similarities per image-text pair against the text length M: N·M (every patch token) vs T·M (after
+    TokenReduction); the chosen M is marked. ``labels``: x, y, full, reduced, title."""
+    m_max = max(m_max or 2 * m, m, 8)
+    ms = np.arange(1, m_max + 1)
+    fig = go.Figure([
+        go.Scatter(x=ms, y=n * ms, mode="lines", name=labels["full"], line=dict(color="#440154", width=3)),
+        go.Scatter(x=ms, y=t * ms, mode="lines", name=labels["reduced"], line=dict(color="#35b779", width=3)),
+        go.Scatter(x=[m, m], y=[n * m, t * m], mode="markers+text", showlegend=False,
+                   text=[f"{n * m}", f"{t * m}"], textposition="middle right",
+                   marker=dict(size=10, color=["#440154", "#35b779"])),
+    ])
+    fig.update_layout(title=labels.get("title"), xaxis_title=labels["x"], yaxis_title=labels["y"], height=360,
+                      legend=dict(orientation="h", y=1.12, x=0), margin=dict(l=60, r=10, t=60, b=40))
+    return fig
+
+
+__all__ = ["PALETTE", "upscale", "tile", "map_stats", "assignment", "reduction_steps", "interaction_cost",
+           "maps_grid", "single_map", "assignment_image", "legend_image", "similarity_shapes", "stats_figure",
+           "cost_figure"]
