@@ -28,6 +28,9 @@ class Stage:
     source:        (B, n_out, h*w) float — which original patches each output patch token holds (ToMe).
     fused_weights: (B, h*w) float — weight of each original patch in the fused token (EViT), else None.
     scores:        (B, h*w) float — the ranking score used at this stage, NaN for tokens already gone.
+    mask:          (B, h*w) bool — original patches individually alive after this stage, for reducers whose
+                   survivors cannot form a rectangular ``kept`` (DynamicViT's training semantics keeps a
+                   different number per image; EViT may keep an earlier fused token). Wins over ``kept``.
     """
 
     layer: int
@@ -38,6 +41,7 @@ class Stage:
     fused_weights: torch.Tensor | None = None
     scores: torch.Tensor | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    mask: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in STAGE_KINDS:
@@ -45,6 +49,8 @@ class Stage:
 
     def kept_mask(self, num_patches: int) -> torch.Tensor:
         """(B, num_patches) bool: True where an original patch is still represented after this stage."""
+        if self.mask is not None:
+            return self.mask.bool()
         if self.source is not None:
             return self.source.sum(dim=1) > 0
         if self.kept is None:
@@ -113,7 +119,7 @@ class Trace:
                     assert a.shape[0] == batch
         for stage in self.stages:
             assert 0 <= stage.layer < n_layers
-            for name in ("keep_prob", "fused_weights", "scores"):
+            for name in ("keep_prob", "fused_weights", "scores", "mask"):
                 t = getattr(stage, name)
                 if t is not None:
                     assert t.shape[-1] == h * w, f"{name} must index the original grid"
@@ -131,7 +137,7 @@ class Trace:
 
         self.attn = [move(a) for a in self.attn]
         for s in self.stages:
-            for name in ("kept", "keep_prob", "source", "fused_weights", "scores"):
+            for name in ("kept", "keep_prob", "source", "fused_weights", "scores", "mask"):
                 setattr(s, name, move(getattr(s, name)))
             s.extras = {k: move(v) for k, v in s.extras.items()}
         self.extras = {k: move(v) for k, v in self.extras.items()}

@@ -154,7 +154,9 @@ class ViT(VisionTransformer):
         return tuple(self.patch_embed.grid_size)
 
     def _run(self, x, reducer: TokenReducer, *, want_attn: bool, tracing: bool,
-             generator: torch.Generator | None = None) -> TraceOutput:
+             generator: torch.Generator | None = None, return_tokens: bool = False) -> TraceOutput:
+        """The blocks loop with the reducer's hooks. ``return_tokens`` puts the final normed tokens
+        (B, N_out, C) in ``trace.extras["tokens"]`` (DynamicViT's training output needs them)."""
         B = x.shape[0]
         x = self.patch_embed(x)
         x = self._pos_embed(x)
@@ -179,6 +181,8 @@ class ViT(VisionTransformer):
             x = reducer.after_attention(layer, x, q, k, state)
             x = x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
         x = self.norm(x)
+        if return_tokens:
+            state.extras["tokens"] = x
         logits = self.forward_head(x)
         _, macs, other = self.analytic_macs(reducer=reducer)
         trace = Trace(grid=self.grid, prefix=prefix, attn=attn_maps if want_attn else [], stages=state.stages,
