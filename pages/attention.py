@@ -9,7 +9,7 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from vizcore.analysis.attention import attention_shapes, pos_embed_similarity
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
-from vizcore.plots.overlay import COLORMAPS, colorbar, draw_grid, overlay, to_png
+from vizcore.plots.overlay import COLORMAPS, colorbar, draw_grid, enlarge, overlay, to_png
 from vizcore.ui import labeller, load_model, prepare_image, run_trace, selection, tr
 
 sel = selection()
@@ -75,18 +75,22 @@ elif view_choice == "grid":
 
 elif view_choice == "patch":
     st.caption(tr("attn.patch_help", layer=layer))
+    display = max(1, 448 // view.shape[1])  # enlarge small views so a patch is easy to hit
+
+    def on_patch_click():
+        click = st.session_state.get("attn_click")
+        if click:
+            col = min(w - 1, int(click["x"] * w / click.get("width", view.shape[1] * display)))
+            row = min(h - 1, int(click["y"] * h / click.get("height", view.shape[0] * display)))
+            st.session_state["attn_patch"] = row * w + col
+
     patch = st.number_input(tr("attn.patch_index"), 0, h * w - 1, (h // 2) * w + w // 2, key="attn_patch")
     left, right = st.columns(2)
     with left:
-        shown = draw_grid(view, trace.grid, color=(230, 230, 230), highlight=int(patch))
-        click = streamlit_image_coordinates(shown, key="attn_click", width=view.shape[1])
-    if click is not None and (click.get("x"), click.get("y")) != st.session_state.get("_attn_last_click"):
-        st.session_state["_attn_last_click"] = (click.get("x"), click.get("y"))
-        col = min(w - 1, int(click["x"] * w / click.get("width", view.shape[1])))
-        row = min(h - 1, int(click["y"] * h / click.get("height", view.shape[0])))
-        st.session_state["attn_patch"] = row * w + col
-        st.rerun()
-    mv = av.single_map(view, trace, layer, head, query=trace.prefix + int(patch), scale=scale, cmap=cmap,
+        big = enlarge(view, display)
+        shown = draw_grid(big, trace.grid, color=(230, 230, 230), highlight=int(patch))
+        streamlit_image_coordinates(shown, key="attn_click", width=shown.shape[1], on_click=on_patch_click)
+    mv = av.single_map(big, trace, layer, head, query=trace.prefix + int(patch), scale=scale, cmap=cmap,
                        highlight=int(patch))
     r, c = divmod(int(patch), w)
     right.image(mv.image, caption=tr("attn.patch_caption", index=int(patch), row=r, col=c, layer=layer,

@@ -8,5 +8,7 @@ st.title(tr("app.title"))
 st.markdown(f"#### {tr('app.tagline')}")
 st.markdown(tr("home.intro"))
 st.subheader(tr("home.pages"))
-st.markdown("- " + tr("home.attention"))
+for key in ("home.attention", "home.wukong", "home.t2t", "home.poolformer", "home.dynamicvit", "home.compare",
+            "home.tradeoffs"):
+    st.markdown("- " + tr(key))
 st.caption(tr("home.offline", device=sel.device))

@@ -23,7 +23,8 @@ def test_language_switch_persists_across_pages(app):
 
 def test_attention_defaults_render(attention_page):
     at = attention_page
-    assert at.slider(key="attn_layer").value == 11
+    layer = at.slider(key="attn_layer")
+    assert layer.value == layer.max  # the last layer first
     assert len(image_urls(at)) >= 3  # sidebar image, model view, overlay (+ colour bar)
     assert any("random weights" in w.value for w in at.warning)  # no bundled weights yet: said so
 
@@ -31,7 +32,7 @@ def test_attention_defaults_render(attention_page):
 def test_layer_head_scale_change_the_picture(attention_page):
     at = attention_page
     before = image_urls(at)
-    at.slider(key="attn_layer").set_value(2).run()
+    at.slider(key="attn_layer").set_value(1).run()
     assert_clean(at)
     after_layer = image_urls(at)
     assert after_layer != before
@@ -95,6 +96,7 @@ def test_offline_hub_source_is_a_message_not_a_crash(attention_page, monkeypatch
     from vizcore.models import registry
     monkeypatch.setattr(registry, "HUB_URL", "https://127.0.0.1:9/")
     at = attention_page
+    at.selectbox(key="attn_model").set_value("deit_tiny_patch16_224")
     at.radio(key="source").set_value("hub").run()
     assert_clean(at)
     assert at.error and "cannot be reached" in at.error[0].value

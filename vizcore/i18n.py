@@ -21,6 +21,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "side.image_source": {"en": "Image source", "zh": "图像来源"},
     "side.gallery": {"en": "Gallery", "zh": "图库"},
     "side.upload": {"en": "Upload", "zh": "上传"},
+    "side.scene": {"en": "Scene", "zh": "合成场景"},
+    "side.scene_index": {"en": "Synthetic scene (held-out test split)", "zh": "合成场景（保留的测试集）"},
+    "side.scene_label": {"en": "Object: **{cls}**", "zh": "物体：**{cls}**"},
+    "side.show_mask": {"en": "Show the object mask", "zh": "显示物体掩码"},
     "side.sample": {"en": "Sample photo", "zh": "示例照片"},
     "side.upload_label": {"en": "Your image (PNG, JPEG, WebP, BMP, TIFF, GIF)",
                           "zh": "你的图像（PNG、JPEG、WebP、BMP、TIFF、GIF）"},
@@ -40,8 +44,10 @@ STRINGS: dict[str, dict[str, str]] = {
                                  "trained model learned. Pick bundled weights when they exist, or a checkpoint.",
                            "zh": "该模型使用**随机权重**：图像展示的是机制，而非训练后模型学到的内容。"
                                  "如有内置权重或权重文件，请选择它们。"},
-    "msg.no_bundled": {"en": "No bundled weights for {model} yet — using random weights.",
-                       "zh": "{model} 暂无内置权重——改用随机权重。"},
+    "msg.no_bundled": {"en": "{model} has no bundled weights — using random weights.",
+                       "zh": "{model} 没有内置权重——改用随机权重。"},
+    "msg.no_hub": {"en": "{model} has no pretrained hub weights — using random weights.",
+                   "zh": "{model} 没有预训练仓库权重——改用随机权重。"},
     "msg.loading_model": {"en": "Loading {model} …", "zh": "正在加载 {model} ……"},
     "msg.running": {"en": "Running the model …", "zh": "正在运行模型……"},
     "msg.bad_image": {"en": "That file could not be used: {error}", "zh": "无法使用该文件：{error}"},
@@ -58,6 +64,29 @@ STRINGS: dict[str, dict[str, str]] = {
                              "across layers; Q/K/V shapes; position-embedding similarity.",
                        "zh": "**注意力**——CLS token 与任一图块在每层、每个头关注哪里；跨层注意力 rollout；"
                              "Q/K/V 形状；位置编码相似度。"},
+    "home.wukong": {"en": "**WuKong TokenReduction** — the few learned spatial maps that pool the patch grid into T "
+                          "tokens, and what that saves in token-wise late interaction.",
+                    "zh": "**WuKong TokenReduction**——少量学到的空间图把图块网格汇聚成 T 个 token，以及它为逐 token "
+                          "后期交互节省了多少。"},
+    "home.t2t": {"en": "**T2T soft split** — overlapping Unfold windows, how many windows cover each pixel, tokens and "
+                       "dims per stage, a token's footprint; ViT's hard split beside it.",
+                 "zh": "**T2T 软切分**——重叠的 Unfold 窗口、每个像素被多少窗口覆盖、每阶段的 token 数与维度、某个 token 的"
+                       "覆盖范围；并与 ViT 的硬切分对照。"},
+    "home.poolformer": {"en": "**PoolFormer / MetaFormer** — pooling as the token mixer, what pool(x) − x does, feature "
+                              "maps per stage, mixers swapped, a class map instead of attention.",
+                        "zh": "**PoolFormer / MetaFormer**——以池化作为 token 混合器、pool(x) − x 的作用、各阶段特征图、"
+                              "替换混合器、用类别图代替注意力。"},
+    "home.dynamicvit": {"en": "**DynamicViT** — which tokens each stage keeps, ρ and the counts it implies, top-k "
+                              "inference vs the Gumbel-softmax training view.",
+                        "zh": "**DynamicViT**——每一阶段保留哪些 token、ρ 及其对应的数量、top-k 推理与 Gumbel-softmax "
+                              "训练视图的对比。"},
+    "home.compare": {"en": "**Compare reducers** — DynamicViT, EViT, ToMe and random drop side by side at one token "
+                           "budget: token fate, tokens and GMACs per layer, keep precision on synthetic scenes.",
+                     "zh": "**比较各方法**——在同一 token 预算下并排比较 DynamicViT、EViT、ToMe 与随机丢弃：token 去留、"
+                           "每层 token 数与 GMACs、合成场景上的保留精度。"},
+    "home.tradeoffs": {"en": "**Trade-offs** — GMACs, parameters, measured latency and accuracy of every configuration "
+                             "as a Pareto plot, with the papers' ImageNet numbers beside them.",
+                       "zh": "**权衡**——以帕累托图展示每种配置的 GMACs、参数量、实测延迟与准确率，并附论文的 ImageNet 数字。"},
     "home.offline": {"en": "Everything runs offline on this machine's {device}.",
                      "zh": "一切都在本机的 {device} 上离线运行。"},
     # --- attention page

@@ -32,6 +32,8 @@ class Selection:
     checkpoint_path: str
     checkpoint_key: str
     device: str
+    mask: np.ndarray | None = None      # (H, W) bool object mask when the image is a synthetic scene
+    label: int | None = None            # its class index
 
 
 def tr(key: str, **fmt) -> str:
@@ -60,7 +62,14 @@ def _sample(name: str) -> images.LoadedImage:
     return images.load_sample(name)
 
 
-PERSISTENT_KEYS = ("lang", "image_mode", "sample", "source", "checkpoint_path", "device")
+@st.cache_data(max_entries=64, show_spinner=False)
+def _scene(index: int):
+    from vizcore.data import scenes
+    image, label, mask = scenes.scene(index, split="test")
+    return images.image_from_array(image, name=f"scene {index}", format="scene"), label, mask
+
+
+PERSISTENT_KEYS = ("lang", "image_mode", "sample", "scene_index", "show_mask", "source", "checkpoint_path", "device")
 
 
 def _restore_widget_state() -> None:
@@ -87,13 +96,24 @@ def sidebar() -> Selection:
         st.selectbox(t("side.language", ss.get("lang", "en")), list(LANGUAGES), key="lang",
                      format_func=LANGUAGES.get)
         st.subheader(tr("side.image"))
-        mode = st.radio(tr("side.image_source"), ["gallery", "upload"], key="image_mode", horizontal=True,
+        mode = st.radio(tr("side.image_source"), ["gallery", "scene", "upload"], key="image_mode", horizontal=True,
                         format_func=labeller("side."))
-        samples = images.list_samples()
-        ss.setdefault("sample", DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
-        sample = st.selectbox(tr("side.sample"), samples, key="sample",
-                              format_func=lambda s: images.SAMPLE_CAPTIONS.get(s, s))
-        image, image_key = _sample(sample), f"sample:{sample}"
+        mask = label = None
+        if mode == "scene":
+            from vizcore.data import scenes
+            index = st.number_input(tr("side.scene_index"), 0, scenes.TEST_SIZE - 1, 0, key="scene_index")
+            image, label, mask = _scene(int(index))
+            image_key = f"scene:{int(index)}"
+            st.caption(tr("side.scene_label", cls=scenes.class_names()[label]))
+            if st.toggle(tr("side.show_mask"), key="show_mask"):
+                image = images.image_from_array(_mask_overlay(image.array, mask), name=image.name, format="scene")
+                image_key += ":mask"
+        else:
+            samples = images.list_samples()
+            ss.setdefault("sample", DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
+            sample = st.selectbox(tr("side.sample"), samples, key="sample",
+                                  format_func=lambda s: images.SAMPLE_CAPTIONS.get(s, s))
+            image, image_key = _sample(sample), f"sample:{sample}"
         if mode == "upload":
             up = st.file_uploader(tr("side.upload_label"), key="upload",
                                   type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"])
@@ -128,13 +148,42 @@ def sidebar() -> Selection:
         info = device_info(dev)
         st.caption(tr("side.device_info", device=info.device, name=info.name, torch=info.torch_version))
     _remember_widget_state()
-    sel = Selection(ss.get("lang", "en"), image, image_key, source, ckpt_path, ckpt_key, str(dev))
+    sel = Selection(ss.get("lang", "en"), image, image_key, source, ckpt_path, ckpt_key, str(dev), mask, label)
     ss["selection"] = sel
     return sel
 
 
+def _mask_overlay(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The scene with its object mask tinted and outlined (for the mask-overlay toggle)."""
+    from skimage.segmentation import find_boundaries
+    out = array.astype(np.float32).copy()
+    out[mask] = 0.55 * out[mask] + 0.45 * np.array([0, 114, 178], np.float32)
+    out[find_boundaries(mask, mode="inner")] = (255, 255, 255)
+    return out.round().astype(np.uint8)
+
+
+def mask_in_view(cfg: dict) -> np.ndarray | None:
+    """The scene's object mask as the model sees it (same resize and crop), or None for other images."""
+    sel = selection()
+    if sel.mask is None:
+        return None
+    rgb = np.repeat(sel.mask[..., None].astype(np.uint8) * 255, 3, axis=-1)
+    return images.model_view(rgb, cfg)[..., 0] > 127
+
+
+def ensure_navigation() -> None:
+    """A deep link (e.g. /wukong) as a fresh server's very first request makes Streamlit run that page
+    file alone, in its older folder-based multipage mode, without app.py's navigation and sidebar (it
+    sees the ``pages/`` folder). Switch that mode off and rerun, so app.py routes the request."""
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def selection() -> Selection:
     """The sidebar's current choice (the sidebar is drawn by app.py before every page)."""
+    ensure_navigation()
     sel = st.session_state.get("selection")
     if sel is None:  # a page run on its own (tests): draw the sidebar here
         sel = sidebar()
@@ -183,6 +232,8 @@ def load_model(name: str, options: dict | None = None):
     if source == "random":
         if sel.source == "bundled":
             st.caption(tr("msg.no_bundled", model=name))
+        elif sel.source == "hub":
+            st.caption(tr("msg.no_hub", model=name))
         st.warning(tr("msg.random_weights"), icon=":material/casino:")
     return model
 
@@ -192,20 +243,43 @@ def model_key(name: str, options: dict | None = None) -> str:
     return f"{name}|{resolve_source(name, sel)}|{sel.checkpoint_key}|{sel.device}|{json.dumps(options or {}, sort_keys=True)}"
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
-def _cached_trace(model_key_: str, image_key: str, call_key: str, _model, _pixels: torch.Tensor, _kwargs: dict):
+@st.cache_data(max_entries=32, show_spinner=False)
+def _cached_trace(model_key_: str, image_key: str, call_key: str, seed: int | None, _model, _pixels: torch.Tensor,
+                  _kwargs: dict):
     device = next(_model.parameters()).device
+    if seed is not None:
+        _kwargs = {**_kwargs, "generator": torch.Generator(device=device).manual_seed(seed)}
     with torch.inference_mode():
         out = _model.forward_trace(_pixels.to(device), **_kwargs)
     return out.logits.float().cpu(), out.trace.to("cpu")
 
 
-def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = None, **kwargs):
-    """(logits, Trace) for the current image, cached per model, image and call arguments."""
+def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = None, seed: int | None = None,
+              **kwargs):
+    """(logits, Trace) for the current image, cached per model, image, call arguments and seed.
+
+    ``seed`` seeds a generator for stochastic views (Gumbel draws, random drop); reducers passed in
+    ``kwargs`` are stateless dataclasses, so their repr identifies them.
+    """
     sel = selection()
-    call_key = json.dumps({k: v for k, v in kwargs.items() if k != "generator"}, sort_keys=True, default=str)
+    call_key = json.dumps(kwargs, sort_keys=True, default=repr)
     with st.spinner(tr("msg.running")):
-        return _cached_trace(model_key(name, options), sel.image_key, call_key, model, pixels, kwargs)
+        return _cached_trace(model_key(name, options), sel.image_key, call_key, seed, model, pixels, kwargs)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_call(fn_key: str, model_key_: str, image_key: str, args_key: str, _fn, _args: tuple, _kwargs: dict):
+    """Cache any pure computation on (model, image, arguments): ``fn_key`` names the function."""
+    return _fn(*_args, **_kwargs)
+
+
+def run_cached(fn, name: str, *args, options: dict | None = None, **kwargs):
+    """``fn(*args, **kwargs)`` cached per function, model, current image and the JSON of kwargs."""
+    sel = selection()
+    args_key = json.dumps(kwargs, sort_keys=True, default=repr)
+    with st.spinner(tr("msg.running")):
+        return cached_call(f"{fn.__module__}.{fn.__qualname__}", model_key(name, options), sel.image_key, args_key,
+                           fn, args, kwargs)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

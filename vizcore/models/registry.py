@@ -205,11 +205,17 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def build_meta(name: str, options: dict[str, Any] | None = None) -> nn.Module:
+    """The model's structure on the meta device (no memory, no init): for shapes, params and analytic cost."""
+    spec = get_spec(name)
+    with torch.device("meta"):
+        return spec.builder(**{**spec.default_options, **(options or {})})
+
+
 def describe(name: str) -> dict[str, Any]:
     """The facts ``python -m vizcore models --json`` prints for one model (default input and options)."""
     spec = get_spec(name)
-    with torch.device("meta"):
-        model = spec.builder(**spec.default_options)
+    model = build_meta(name)
     tokens, macs, other = model.analytic_macs()
     return {
         "name": name,

@@ -117,6 +117,11 @@ def colorbar(cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0, label:
     return np.asarray(canvas)
 
 
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Integer nearest-neighbour upscaling (H, W, 3) -> (H*f, W*f, 3), crisp pixels for small views."""
+    return image if factor <= 1 else np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
 def to_png(image: np.ndarray) -> bytes:
     """RGB uint8 array -> PNG bytes (for download buttons)."""
     buf = io.BytesIO()

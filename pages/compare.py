@@ -1,0 +1,75 @@
+"""Compare page: DynamicViT, EViT, ToMe and random drop on one image and backbone at a matched budget."""
+import json
+
+import streamlit as st
+
+from vizcore.analysis import reduction as red
+from vizcore.models.registry import list_models
+from vizcore.plots import reduction_views as rv
+from vizcore.plots.overlay import to_png
+from vizcore.plots.token_fate import fate_grid
+from vizcore.ui import load_model, mask_in_view, prepare_image, run_trace, selection, tr
+
+sel = selection()
+st.title(tr("cmp.title"))
+with st.expander(tr("cmp.how"), icon=":material/school:"):
+    st.markdown(tr("cmp.explain"))
+
+# a backbone and the DynamicViT model built on the same configuration
+PAIRS = {"bundled_vit": "bundled_dynamicvit", "deit_small_patch16_224": "dynamicvit_deit_small",
+         "deit_base_patch16_224": "dynamicvit_deit_base", "deit_tiny_patch16_224": None}
+known = set(list_models())
+backbones = [b for b in PAIRS if b in known]
+c1, c2 = st.columns(2)
+backbone_name = c1.selectbox(tr("cmp.backbone"), backbones, key="cmp_backbone")
+rho = c2.slider(tr("cmp.rho"), 0.3, 0.95, 0.7, 0.05, key="cmp_rho")
+backbone = load_model(backbone_name)
+if backbone is None:
+    st.stop()
+pixels, view, cfg = prepare_image(backbone)
+dyn_name = PAIRS.get(backbone_name)
+dyn = load_model(dyn_name) if dyn_name in known else None
+depth = len(backbone.blocks)
+locs = tuple(dyn.pruning_loc) if dyn is not None else (depth // 4, depth // 2, 3 * depth // 4)
+budget = red.match_budget(backbone, rho, locs)
+st.caption(tr("cmp.budget", locs=", ".join(map(str, budget.locs)), r=budget.tome_r, target=budget.tokens_target))
+
+traces, logits = {}, {}
+plain_logits, plain_trace = run_trace(backbone_name, backbone, pixels)
+if dyn is not None:
+    logits["dynamicvit"], traces["dynamicvit"] = run_trace(dyn_name, dyn, pixels,
+                                                           reducer=red.dynamicvit_reducer(dyn, rho))
+else:
+    st.caption(tr("cmp.no_dynamicvit"))
+for method, reducer in red.compare_reducers(budget).items():
+    logits[method], traces[method] = run_trace(backbone_name, backbone, pixels, reducer=reducer)
+
+st.subheader(tr("cmp.fates"))
+grid_img = fate_grid(view, traces, budget.locs, tile=170)
+st.image(grid_img)
+st.download_button(tr("common.download_png"), to_png(grid_img), "compare_token_fate.png", "image/png",
+                   key="dl_cmp_png")
+
+st.subheader(tr("cmp.cost"))
+tokens = {"plain": plain_trace.tokens_per_layer, **{m: t.tokens_per_layer for m, t in traces.items()}}
+macs = {"plain": [m / 1e9 for m in plain_trace.macs_per_layer],
+        **{m: [v / 1e9 for v in t.macs_per_layer] for m, t in traces.items()}}
+a, b = st.columns(2)
+fig_t, fig_m = rv.per_layer_figure(tokens, "tokens"), rv.per_layer_figure(macs, "GMACs")
+a.plotly_chart(fig_t, key="cmp_tokens_fig")
+b.plotly_chart(fig_m, key="cmp_macs_fig")
+a.download_button("HTML", fig_t.to_html(include_plotlyjs=True), "compare_tokens.html", "text/html",
+                  key="dl_cmp_html")
+
+st.subheader(tr("cmp.table"))
+mask = mask_in_view(cfg)
+rows = red.summary_rows({"plain": (plain_logits, plain_trace), **{m: (logits[m], traces[m]) for m in traces}},
+                        mask=mask)
+st.dataframe(rows, hide_index=True, width="stretch")
+if mask is not None:
+    st.caption(tr("cmp.precision", share=rows[0]["object share"]))
+else:
+    st.caption(tr("cmp.precision_na"))
+st.download_button(tr("common.download_json"), json.dumps({"backbone": backbone_name, "rho": rho,
+                                                           "tome_r": budget.tome_r, "rows": rows}, indent=1),
+                   "compare.json", "application/json", key="dl_cmp_json")

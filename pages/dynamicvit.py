@@ -1,0 +1,101 @@
+"""DynamicViT page: kept tokens per stage and their lineage, rho and the counts it implies, inference
+(top-k) vs training (Gumbel-softmax) semantics, the predictor's score maps, a Gumbel explainer."""
+import json
+
+import streamlit as st
+
+from vizcore.analysis import reduction as red
+from vizcore.models.registry import list_models
+from vizcore.models.vit import TokenReducer
+from vizcore.plots import reduction_views as rv
+from vizcore.plots.overlay import to_png
+from vizcore.plots.token_fate import lineage_strip
+from vizcore.ui import labeller, load_model, prepare_image, run_cached, run_trace, selection, tr
+
+sel = selection()
+st.title(tr("dyn.title"))
+with st.expander(tr("dyn.how"), icon=":material/school:"):
+    st.markdown(tr("dyn.explain"))
+
+candidates = list_models(family="dynamicvit")
+candidates = sorted(candidates, key=lambda n: (not n.startswith("bundled"), n))
+name = st.selectbox(tr("dyn.model"), candidates, key="dyn_model")
+model = load_model(name)
+if model is None:
+    st.stop()
+pixels, view, cfg = prepare_image(model)
+n0 = model.patch_embed.num_patches
+locs = list(model.pruning_loc)
+
+c1, c2 = st.columns([2, 3])
+rho = c1.slider(tr("dyn.rho"), 0.3, 0.95, float(model.keep_ratio), 0.05, key="dyn_rho")
+semantics = c2.radio(tr("dyn.semantics"), ["inference", "training"], key="dyn_semantics", horizontal=True,
+                     format_func=labeller("dyn.sem."))
+counts = red.implied_counts(n0, rho, len(locs))
+st.caption(tr("dyn.counts", n0=n0, counts=" → ".join(map(str, counts)), locs=", ".join(map(str, locs))))
+
+seed = None
+tau = 1.0
+if semantics == "training":
+    t1, t2, t3 = st.columns([3, 1, 2])
+    tau = t1.slider(tr("dyn.tau"), 0.1, 5.0, 1.0, 0.1, key="dyn_tau")
+    if t2.button(tr("dyn.resample"), key="dyn_resample", icon=":material/casino:"):
+        st.session_state["dyn_seed"] = st.session_state.get("dyn_seed", 0) + 1
+    seed = st.session_state.get("dyn_seed", 0)
+    t3.caption(tr("dyn.sample_no", n=seed))
+
+reducer = red.dynamicvit_reducer(model, rho, semantics, tau)
+logits, trace = run_trace(name, model, pixels, seed=seed, reducer=reducer)
+probs = logits.softmax(-1)[0]
+st.caption(tr("dyn.prediction", cls=int(probs.argmax()), p=float(probs.max())))
+if semantics == "training":
+    st.info(tr("dyn.training_note", n=trace.tokens_per_layer[-1]))
+
+st.subheader(tr("dyn.fate"))
+strip = lineage_strip(view, trace, tile=200)
+st.image(strip, caption=tr("dyn.fate_caption"))
+scores = rv.score_maps(view, trace, tile=200)
+st.subheader(tr("dyn.scores"))
+st.image(scores)
+cols = st.columns(4)
+cols[0].download_button(tr("common.download_png"), to_png(strip), "dynamicvit_token_fate.png", "image/png",
+                        key="dl_dyn_fate")
+cols[1].download_button(tr("common.download_png") + " (P)", to_png(scores), "dynamicvit_keep_prob.png",
+                        "image/png", key="dl_dyn_scores")
+stage_rows = [{"layer": s.layer, "kept": (s.kept[0].tolist() if s.kept is not None
+                                           else s.kept_mask(trace.num_patches)[0].nonzero().flatten().tolist()),
+               "keep_prob": [round(float(v), 5) for v in s.keep_prob[0]]} for s in trace.stages]
+cols[2].download_button(tr("common.download_json"), json.dumps({"model": name, "rho": rho, "semantics": semantics,
+                                                                "tau": tau, "seed": seed, "grid": trace.grid,
+                                                                "stages": stage_rows}),
+                        "dynamicvit_stages.json", "application/json", key="dl_dyn_json")
+
+if semantics == "training":
+    samples = st.select_slider(tr("dyn.samples"), [8, 16, 32, 64], 32, key="dyn_samples")
+    freq = run_cached(red.keep_frequency, name, model, pixels, samples=samples, tau=tau, seed=seed, rho=rho)
+    expected = red.expected_keep(trace)
+    st.subheader(tr("dyn.freq", n=samples))
+    st.markdown(tr("dyn.freq_explain"))
+    st.image(rv.frequency_vs_probability(view, freq, expected, trace.grid, locs))
+
+with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
+    st.markdown(tr("dyn.gumbel_explain"))
+    keep_p, soft, hard = red.gumbel_demo(trace.stages[0].keep_prob[0][:12], tau=tau, samples=6, seed=seed or 0)
+    fig = rv.gumbel_figure(keep_p, soft, hard, title=f"τ = {tau:.1f}")
+    st.plotly_chart(fig, key="dyn_gumbel_fig")
+
+st.subheader(tr("dyn.cost"))
+plain_tokens, plain_macs, plain_other = model.analytic_macs(reducer=TokenReducer())
+tokens, macs, other = model.analytic_macs(reducer=reducer)
+g, g0 = (sum(macs) + other) / 1e9, (sum(plain_macs) + plain_other) / 1e9
+st.caption(tr("dyn.cost_caption", name=name, g=g, rho=rho, g0=g0, pct=g / g0))
+a, b = st.columns(2)
+fig_t = rv.per_layer_figure({"dynamicvit": tokens, "plain": plain_tokens}, "tokens")
+fig_m = rv.per_layer_figure({"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]}, "GMACs")
+a.plotly_chart(fig_t, key="dyn_tokens_fig")
+b.plotly_chart(fig_m, key="dyn_macs_fig")
+a.download_button("HTML", fig_t.to_html(include_plotlyjs=True), "dynamicvit_tokens.html", "text/html",
+                  key="dl_dyn_tokens_html")
+b.download_button(tr("common.download_csv"), "layer,tokens,gmacs\n" + "".join(
+    f"{i},{t},{m / 1e9:.6f}\n" for i, (t, m) in enumerate(zip(tokens, macs))), "dynamicvit_cost.csv", "text/csv",
+    key="dl_dyn_cost_csv")

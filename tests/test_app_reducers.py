@@ -1,0 +1,121 @@
+"""AppTest: the DynamicViT and Compare pages."""
+import pytest
+
+from conftest import assert_clean, image_urls, png_bytes
+
+
+@pytest.fixture
+def dyn_page(app):
+    app.switch_page("pages/dynamicvit.py")
+    app.run()
+    assert_clean(app)
+    return app
+
+
+@pytest.fixture
+def compare_page(app):
+    app.switch_page("pages/compare.py")
+    app.run()
+    assert_clean(app)
+    return app
+
+
+def test_dynamicvit_defaults_and_rho(dyn_page):
+    at = dyn_page
+    before = image_urls(at)
+    counts_before = [c.value for c in at.caption if "Patch tokens" in c.value][0]
+    at.slider(key="dyn_rho").set_value(0.4).run()
+    assert_clean(at)
+    counts_after = [c.value for c in at.caption if "Patch tokens" in c.value][0]
+    assert counts_after != counts_before
+    assert image_urls(at) != before
+
+
+def test_dynamicvit_training_semantics_and_resample(dyn_page):
+    at = dyn_page
+    at.radio(key="dyn_semantics").set_value("training").run()
+    assert_clean(at)
+    assert any("Gumbel draw #0" in c.value for c in at.caption)
+    first = image_urls(at)
+    at.button(key="dyn_resample").click().run()
+    assert_clean(at)
+    assert any("Gumbel draw #1" in c.value for c in at.caption)
+    assert image_urls(at) != first  # a new draw changes the kept tokens
+    at.slider(key="dyn_tau").set_value(3.0).run()
+    assert_clean(at)
+
+
+def test_dynamicvit_chinese(dyn_page):
+    at = dyn_page
+    at.selectbox(key="lang").set_value("zh").run()
+    assert_clean(at)
+    assert at.title[0].value.startswith("DynamicViT：")
+
+
+def test_compare_defaults_rho_backbone_and_scene(compare_page):
+    at = compare_page
+    rows = at.dataframe[0].value
+    assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
+    before = image_urls(at)
+    at.slider(key="cmp_rho").set_value(0.5).run()
+    assert_clean(at)
+    assert image_urls(at) != before
+    at.radio(key="image_mode").set_value("scene").run()
+    assert_clean(at)
+    rows = at.dataframe[0].value
+    assert "keep precision" in rows.columns
+    at.selectbox(key="cmp_backbone").set_value("deit_tiny_patch16_224").run()
+    assert_clean(at)
+    assert "dynamicvit" not in set(at.dataframe[0].value["method"])
+
+
+def test_compare_bad_upload(compare_page):
+    at = compare_page
+    at.radio(key="image_mode").set_value("upload").run()
+    at.sidebar.file_uploader(key="upload").set_value(("bad.jpg", b"\xff\xd8\xff\xe0 not really", "image/jpeg"))
+    at.run()
+    assert_clean(at)
+    assert at.error and "could not be used" in at.error[0].value
+    at.sidebar.file_uploader(key="upload").set_value(("ok.png", png_bytes(70, 50), "image/png"))
+    at.run()
+    assert_clean(at)
+    assert not at.error
+
+
+@pytest.fixture
+def trade_page(app):
+    app.switch_page("pages/tradeoffs.py")
+    app.run()
+    assert_clean(app)
+    return app
+
+
+def _figure(at):
+    return [el.proto.spec for el in at.get("plotly_chart")]
+
+
+def test_tradeoffs_controls(trade_page):
+    at = trade_page
+    rows = at.dataframe[0].value
+    assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
+    assert (rows["gmacs"] > 0).all()
+    base = _figure(at)
+    at.selectbox(key="trade_highlight").set_value(at.selectbox(key="trade_highlight").options[3]).run()
+    assert_clean(at)
+    assert _figure(at) != base
+    at.toggle(key="trade_published").set_value(False).run()
+    assert_clean(at)
+    assert "published" not in _figure(at)[0]
+
+
+def test_tradeoffs_latency_and_imagenet_set(trade_page):
+    at = trade_page
+    at.button(key="trade_measure").click().run()
+    assert_clean(at)
+    rows = at.dataframe[0].value
+    assert rows["latency_ms"].notna().all() and (rows["latency_ms"] > 0).all()
+    at.radio(key="trade_x").set_value("latency").run()
+    assert_clean(at)
+    at.radio(key="trade_set").set_value("imagenet").run()
+    assert_clean(at)
+    assert "deit_small_patch16_224" in set(at.dataframe[0].value["model"])

@@ -1,0 +1,69 @@
+"""Trade-off bookkeeping: configurations, analytic cost, latency, the Pareto front, published numbers."""
+import pytest
+
+from vizcore.analysis import reduction as red
+from vizcore.analysis import tradeoffs as T
+from vizcore.models.registry import build, list_models
+from vizcore.published import PUBLISHED
+
+
+def test_pareto_front():
+    pts = [(1, 0.5), (2, 0.6), (1.5, 0.4), (3, 0.6), (0.5, 0.2)]
+    assert T.pareto_front(pts) == [4, 0, 1]
+
+
+def test_imagenet_configurations_and_cost():
+    configs = T.configurations("imagenet")
+    labels = {c.label for c in configs}
+    assert {"ViT", "EViT 0.7", "ToMe r=12", "random 0.7", "DynamicViT 0.7", "T2T-ViT", "PoolFormer"} <= labels
+    by = {c.label: T.cost(c) for c in configs if c.label in ("ViT", "EViT 0.7", "DynamicViT 0.7", "DynamicViT 0.5",
+                                                                 "ToMe r=16", "ToMe r=2")}
+    assert abs(by["ViT"]["gmacs"] - 4.6) <= 0.05
+    assert abs(by["EViT 0.7"]["gmacs"] - 3.0) / 3.0 <= 0.03  # published EViT-DeiT-S/0.7
+    assert abs(by["DynamicViT 0.7"]["gmacs"] - 2.9) / 2.9 <= 0.03  # published DynamicViT-DeiT-S/0.7
+    assert by["DynamicViT 0.5"]["gmacs"] < by["DynamicViT 0.7"]["gmacs"] < by["ViT"]["gmacs"]
+    assert by["ToMe r=16"]["gmacs"] < by["ToMe r=2"]["gmacs"]
+
+
+def test_reducers_follow_the_config():
+    config = T.Config("EViT 0.5", "deit_tiny_patch16_224", "evit", 0.5, (3, 6, 9))
+    reducer = T.reducer_for(config, None)
+    assert reducer.keep_rate == 0.5 and reducer.locs == (3, 6, 9)
+    tome = T.reducer_for(T.Config("ToMe r=4", "deit_tiny_patch16_224", "tome", 4.0), None)
+    assert tome.r == 4
+
+
+def test_latency_is_positive_and_model_untouched():
+    model = build("deit_tiny_patch16_224")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    ms = T.latency_ms(model, red.compare_reducers(red.match_budget(model, 0.7))["tome"], repeats=2, warmup=1)
+    assert ms > 0
+    assert all((before[k] == v).all() for k, v in model.state_dict().items())
+    assert not model.training
+
+
+def test_matched_budget_tome_is_closest():
+    model = build("deit_tiny_patch16_224")
+    budget = red.match_budget(model, 0.7, (3, 6, 9))
+    target = budget.tokens_target
+    best = abs(red.tokens_total(model, red.compare_reducers(budget)["tome"]) - target)
+    for r in (budget.tome_r - 1, budget.tome_r + 1):
+        from vizcore.models.tome import ToMeReducer
+        assert abs(red.tokens_total(model, ToMeReducer(r)) - target) >= best
+
+
+@pytest.mark.parametrize("p", PUBLISHED, ids=lambda p: p.model)
+def test_published_rows_are_sourced(p):
+    assert p.source and 0 < p.top1 < 100
+    if p.model.islower() and "_" in p.model:
+        assert p.model in list_models(), p.model
+
+
+def test_gumbel_samples_share_noise():
+    import torch
+    logits = torch.log(torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]]))
+    soft, hard = red.gumbel_samples(logits, tau=0.5, samples=200, seed=1)
+    assert torch.allclose(soft.sum(-1), torch.ones(200, 3))
+    assert torch.equal(hard.argmax(-1), soft.argmax(-1))
+    freq = hard[..., 0].mean(0)
+    assert abs(freq[0] - 0.9) < 0.08 and abs(freq[1] - 0.2) < 0.08

@@ -1,0 +1,190 @@
+"""The trade-off table: for every method and keep setting, analytic GMACs, parameters, measured latency on
+the current device, and accuracy (bundled models on the scenes test split, cached under assets/results)."""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from vizcore.models.registry import build_meta, count_params, list_models
+
+RESULTS = Path(__file__).resolve().parents[2] / "assets" / "results" / "tradeoffs.json"
+KEEP_SETTINGS = (0.5, 0.6, 0.7, 0.8, 0.9)
+TOME_R = (2, 4, 8, 12, 16)
+
+
+@dataclass(frozen=True)
+class Config:
+    """One point of the trade-off plot: a model, optionally with a reducer setting."""
+
+    label: str
+    model: str
+    method: str                  # plain | dynamicvit | evit | tome | random_drop | t2t | poolformer | wukong
+    setting: float | None = None  # keep ratio (pruners) or r (ToMe)
+    locs: tuple[int, ...] = ()    # pruning blocks (pruners), those of the set's DynamicViT
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+MODEL_SETS = {
+    "bundled": {"vit": "bundled_vit", "dynamicvit": "bundled_dynamicvit", "t2t": "bundled_t2t",
+                "poolformer": "bundled_poolformer", "wukong": "bundled_wukong"},
+    "imagenet": {"vit": "deit_small_patch16_224", "dynamicvit": "dynamicvit_deit_small", "t2t": "t2t_vit_14",
+                 "poolformer": "poolformer_s12", "wukong": "wukong_vit_b32"},
+}
+NAMES = {"t2t": "T2T-ViT", "poolformer": "PoolFormer", "wukong": "WuKong"}
+
+
+def configurations(model_set: str = "bundled") -> list[Config]:
+    """Every configuration the Trade-offs page offers for one model set (bundled or ImageNet-size)."""
+    known = set(list_models())
+    roles = MODEL_SETS[model_set]
+    out: list[Config] = []
+    backbone = roles["vit"]
+    locs = tuple(build_meta(roles["dynamicvit"]).pruning_loc) if roles["dynamicvit"] in known else (3, 6, 9)
+    if backbone in known:
+        out.append(Config("ViT", backbone, "plain"))
+        for keep in KEEP_SETTINGS:
+            out.append(Config(f"EViT {keep:.1f}", backbone, "evit", keep, locs))
+            out.append(Config(f"random {keep:.1f}", backbone, "random_drop", keep, locs))
+        for r in TOME_R:
+            out.append(Config(f"ToMe r={r}", backbone, "tome", float(r)))
+    if roles["dynamicvit"] in known:
+        for keep in KEEP_SETTINGS:
+            out.append(Config(f"DynamicViT {keep:.1f}", roles["dynamicvit"], "dynamicvit", keep, locs))
+    for family in ("t2t", "poolformer", "wukong"):
+        if roles[family] in known:
+            out.append(Config(NAMES[family], roles[family], family))
+    return out
+
+
+def reducer_for(config: Config, model):
+    """The reducer a configuration applies to its model (None: the model as it is)."""
+    from vizcore.models.dynamicvit import stage_ratios
+    if config.method == "dynamicvit":
+        from dataclasses import replace
+        return replace(model.reducer_for("inference"),
+                       keep_ratios=stage_ratios(config.setting, len(model.pruning_loc)))
+    locs = config.locs
+    if config.method == "evit":
+        from vizcore.models.evit import EViTReducer
+        return EViTReducer(locs, config.setting, True)
+    if config.method == "random_drop":
+        from vizcore.models.random_drop import RandomDropReducer
+        return RandomDropReducer(locs, stage_ratios(config.setting, len(locs)))
+    if config.method == "tome":
+        from vizcore.models.tome import ToMeReducer
+        return ToMeReducer(int(config.setting))
+    return None
+
+
+def cost(config: Config, model=None) -> dict:
+    """Analytic GMACs, tokens and parameters of a configuration."""
+    model = model if model is not None else build_meta(config.model)
+    reducer = reducer_for(config, model)
+    tokens, macs, other = model.analytic_macs(reducer=reducer) if reducer is not None else model.analytic_macs()
+    return {"gmacs": round((sum(macs) + other) / 1e9, 4), "params": count_params(model),
+            "mean_tokens": round(sum(tokens) / len(tokens), 1)}
+
+
+def latency_ms(model, reducer, device: torch.device | str = "cpu", batch: int = 1, repeats: int = 7,
+               warmup: int = 2) -> float:
+    """Median wall time of one forward pass (ms) on ``device`` at ``batch``, under inference_mode."""
+    device = torch.device(device)
+    cfg = getattr(model, "pretrained_cfg", {}) or {}
+    _, h, w = cfg.get("input_size", (3, 224, 224))
+    x = torch.randn(batch, 3, h, w, device=device)
+    model = model.to(device)
+
+    def run():
+        if reducer is None:
+            return model(x)
+        return model.forward_trace(x, reducer=reducer).logits
+
+    times = []
+    with torch.inference_mode():
+        for i in range(warmup + repeats):
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            t0 = time.perf_counter()
+            run()
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            if i >= warmup:
+                times.append((time.perf_counter() - t0) * 1000.0)
+    return statistics.median(times)
+
+
+def measure_accuracy(configs: list[Config], n: int | None = None, progress=None) -> list[dict]:
+    """Top-1 (and keep precision for pruners) of each configuration on the scenes test split.
+
+    Needs the bundled weights; ``progress(i, total, label)`` is called before each configuration."""
+    from vizcore.evaluate import evaluate_model
+    from vizcore.models.registry import create_model
+    rows, models = [], {}
+    for i, config in enumerate(configs):
+        if progress is not None:
+            progress(i, len(configs), config.label)
+        if config.model not in models:
+            models[config.model] = create_model(config.model, "bundled")
+        model = models[config.model]
+        res = evaluate_model(model, n=n, reducer=reducer_for(config, model))
+        rows.append({**config.as_dict(), **cost(config, model), **res})
+    return rows
+
+
+def load_results(path: Path = RESULTS) -> dict:
+    """Cached accuracy results {"n": ..., "rows": [...]} (empty when not yet computed)."""
+    return json.loads(path.read_text()) if path.is_file() else {"rows": []}
+
+
+def write_results(rows: list[dict], n: int | None, path: Path = RESULTS) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"n": n, "data": "scenes test split", "rows": rows}, indent=1))
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of the points no other point beats (lower cost x and higher accuracy y), by x."""
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], -points[i][1]))
+    front, best = [], float("-inf")
+    for i in order:
+        if points[i][1] > best:
+            front.append(i)
+            best = points[i][1]
+    return front
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("tradeoffs", help="measure every bundled configuration on the scenes test split")
+    p.add_argument("--n", type=int, default=None, help="first N test scenes (default: all)")
+    p.add_argument("--write", action="store_true", help=f"store the results in {RESULTS.relative_to(RESULTS.parents[2])}")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd)
+
+
+def _cmd(args) -> int:
+    configs = [c for c in configurations("bundled") if c.model in _bundled_models()]
+    if not configs:
+        print("no bundled models found; train them first (python -m vizcore train all)")
+        return 1
+    rows = measure_accuracy(configs, n=args.n, progress=lambda i, total, label: print(
+        f"[{i + 1}/{total}] {label}", flush=True) if not args.json else None)
+    if args.write:
+        write_results(rows, args.n)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['label']:18s} top1 {r['top1']:.4f}  GMACs {r['gmacs']:.4f}  "
+                  f"keep precision {r.get('keep_precision', '-')}")
+    return 0
+
+
+def _bundled_models() -> set[str]:
+    from vizcore.models.registry import get_spec
+    return {n for n in list_models() if "bundled" in get_spec(n).sources}

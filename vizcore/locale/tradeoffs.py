@@ -1,0 +1,39 @@
+"""Strings of the Trade-offs page."""
+
+STRINGS = {
+    "nav.tradeoffs": {"en": "Trade-offs", "zh": "权衡"},
+    "trade.title": {"en": "What each configuration costs and keeps", "zh": "每种配置的代价与收益"},
+    "trade.how": {"en": "How these numbers are made", "zh": "这些数字如何得到"},
+    "trade.explain": {
+        "en": "GMACs are analytic: counted layer by layer from each configuration's token schedule (attention "
+              "matmuls, predictors and token modules included) and checked against PyTorch's FLOP counter in the "
+              "tests. Latency is measured here, on this device, at batch 1 (median of several runs) — press the "
+              "button. Accuracy of the bundled models is their top-1 on the held-out synthetic-scene test split, "
+              "computed by `python -m vizcore tradeoffs --write` and cached; the published layer shows the papers' "
+              "ImageNet numbers on the right axis, each with its source. The line joins the Pareto-optimal points "
+              "(nothing is both cheaper and more accurate).",
+        "zh": "GMACs 为解析计算：按每种配置的 token 计划逐层统计（包括注意力矩阵乘、预测器与 token 模块），并在测试中与 "
+              "PyTorch 的 FLOP 计数器核对。延迟在本设备上实测，batch 为 1（多次运行取中位数）——请点击按钮。内置模型的准确率是"
+              "其在保留的合成场景测试集上的 top-1，由 `python -m vizcore tradeoffs --write` 计算并缓存；论文发表的 ImageNet 数字"
+              "显示在右侧坐标轴上，并注明来源。折线连接帕累托最优点（没有其他点同时更便宜且更准确）。"},
+    "trade.set": {"en": "Models", "zh": "模型集"},
+    "trade.set.bundled": {"en": "bundled (synthetic scenes)", "zh": "内置（合成场景）"},
+    "trade.set.imagenet": {"en": "ImageNet-size (DeiT-S, T2T-ViT-14, PoolFormer-S12, WuKong ViT-B/32)",
+                           "zh": "ImageNet 规模（DeiT-S、T2T-ViT-14、PoolFormer-S12、WuKong ViT-B/32）"},
+    "trade.x": {"en": "Cost axis", "zh": "代价坐标轴"},
+    "trade.x.gmacs": {"en": "GMACs", "zh": "GMACs"},
+    "trade.x.latency": {"en": "latency (ms)", "zh": "延迟（毫秒）"},
+    "trade.highlight": {"en": "Highlight", "zh": "高亮"},
+    "trade.published": {"en": "Show published ImageNet numbers", "zh": "显示论文发表的 ImageNet 数字"},
+    "trade.measure": {"en": "Measure latency on {device}", "zh": "在 {device} 上测量延迟"},
+    "trade.measuring": {"en": "Measuring {label} ({i}/{n}) …", "zh": "正在测量 {label}（{i}/{n}）……"},
+    "trade.no_latency": {"en": "Latency not measured yet: press the button (about {s} s here).",
+                         "zh": "尚未测量延迟：请点击按钮（此处约需 {s} 秒）。"},
+    "trade.no_results": {"en": "No cached accuracy for these models yet. Run `python -m vizcore tradeoffs --write` "
+                               "once the bundled models are trained.",
+                         "zh": "这些模型尚无缓存的准确率。内置模型训练完成后，运行 `python -m vizcore tradeoffs --write`。"},
+    "trade.results_from": {"en": "Accuracy: top-1 on the first {n} scenes of the held-out test split (cached).",
+                           "zh": "准确率：保留测试集前 {n} 张场景上的 top-1（已缓存）。"},
+    "trade.table": {"en": "All configurations", "zh": "全部配置"},
+    "trade.sources": {"en": "Sources of the published numbers", "zh": "论文数字的来源"},
+}

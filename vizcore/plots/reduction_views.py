@@ -1,0 +1,86 @@
+"""Figures for token reducers: score maps, keep frequency vs probability, the Gumbel-softmax explainer,
+and tokens / GMACs per layer for several methods. Pure functions: arrays in, images or plotly out."""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from PIL import Image
+
+from vizcore.plots.overlay import compose, overlay
+from vizcore.trace import Trace
+
+METHOD_COLOURS = {  # Okabe-Ito, colour-blind safe
+    "plain": "#000000", "dynamicvit": "#0072B2", "evit": "#E69F00", "tome": "#009E73",
+    "random_drop": "#CC79A7", "t2t": "#56B4E9", "poolformer": "#D55E00", "wukong": "#F0E442",
+}
+
+
+def _small(view: np.ndarray, tile: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
+
+
+def _grid_values(values: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:
+    return np.nan_to_num(values.float().reshape(grid).numpy(), nan=0.0)
+
+
+def score_maps(view: np.ndarray, trace: Trace, cmap: str = "viridis", tile: int = 168, b: int = 0) -> np.ndarray:
+    """The predictor's keep probability at every stage over the image, 0..1 on one scale; tokens
+    already gone show probability 0."""
+    small = _small(view, tile)
+    tiles, labels = [], []
+    for s in trace.stages:
+        if s.keep_prob is None:
+            continue
+        tiles.append(overlay(small, _grid_values(s.keep_prob[b], trace.grid), alpha=0.75, cmap=cmap))
+        labels.append(f"layer {s.layer}: P(keep)")
+    if not tiles:
+        raise ValueError("this trace has no keep probabilities (not a DynamicViT trace)")
+    return compose(tiles, ncols=len(tiles), pad=4, labels=labels)
+
+
+def frequency_vs_probability(view: np.ndarray, frequency: torch.Tensor, probability: torch.Tensor,
+                             grid: tuple[int, int], layers: Sequence[int], cmap: str = "viridis",
+                             tile: int = 150) -> np.ndarray:
+    """Row 1: how often each patch survived each stage over many Gumbel draws; row 2: the survival
+    probability the predictor implies (product of its keep probabilities along the lineage)."""
+    small = _small(view, tile)
+    top = [overlay(small, _grid_values(f, grid), alpha=0.75, cmap=cmap) for f in frequency]
+    bottom = [overlay(small, _grid_values(p, grid), alpha=0.75, cmap=cmap) for p in probability]
+    labels = [f"layer {l}: sampled" for l in layers] + [f"layer {l}: predicted" for l in layers]
+    return compose(top + bottom, ncols=len(top), pad=4, labels=labels)
+
+
+def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: str = "") -> go.Figure:
+    """Keep probability per token beside soft and hard Gumbel-softmax samples drawn with the same noise.
+
+    probs (n,), soft/hard (samples, n) of the 'keep' channel."""
+    n = probs.shape[0]
+    tokens = [f"t{i}" for i in range(n)]
+    fig = go.Figure()
+    fig.add_bar(x=tokens, y=probs, name="π keep (predictor)", marker_color="#0072B2")
+    for k in range(soft.shape[0]):
+        fig.add_scatter(x=tokens, y=soft[k], mode="markers", name="soft sample" if k == 0 else None,
+                        legendgroup="soft", showlegend=k == 0, marker=dict(color="#E69F00", size=8, symbol="circle"))
+        fig.add_scatter(x=tokens, y=hard[k] + 0.02 * (k - soft.shape[0] / 2) / soft.shape[0], mode="markers",
+                        name="hard sample" if k == 0 else None, legendgroup="hard", showlegend=k == 0,
+                        marker=dict(color="#CC79A7", size=7, symbol="x"))
+    fig.update_layout(title=title, xaxis_title="token", yaxis_title="keep (probability / sample)",
+                      yaxis_range=[-0.08, 1.08], height=340, margin=dict(l=50, r=20, t=40, b=40),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def per_layer_figure(series: Mapping[str, Sequence[float]], y_title: str, title: str = "",
+                     names: Sequence[str] | None = None) -> go.Figure:
+    """One line per method over the layers (tokens, GMACs...)."""
+    fig = go.Figure()
+    for method, values in series.items():
+        x = list(names) if names is not None else list(range(len(values)))
+        fig.add_scatter(x=x, y=list(values), mode="lines+markers", name=method,
+                        line=dict(color=METHOD_COLOURS.get(method.split(" ")[0])))
+    fig.update_layout(title=title, xaxis_title="layer", yaxis_title=y_title, height=330,
+                      margin=dict(l=50, r=20, t=40, b=40), legend=dict(orientation="h", y=-0.25))
+    return fig
