@@ -56,3 +56,18 @@ def test_schedule_warmup_stable_decay():
     assert lr_at(r, r.warmup) == 1.0
     assert lr_at(r, int(r.steps * 0.5)) == 1.0
     assert 0 < lr_at(r, r.steps - 1) < 0.01
+
+
+def test_export_writes_a_bundle_from_an_unfinished_run(tmp_path):
+    import json
+
+    from safetensors.torch import load_file
+
+    from vizcore.train import export
+    train("bundled_vit", steps=20, stop_after=5, options=TINY["bundled_vit"], cache_dir=tmp_path, out_dir=None,
+          threads=1, workers=0, progress=False, eval_every=1000, overrides=FAST)
+    out = export("bundled_vit", cache_dir=tmp_path, out_dir=tmp_path / "assets", final_eval_n=10)
+    card = json.loads((tmp_path / "assets" / "bundled_vit.json").read_text())
+    assert out["step"] == 5 and card["train_steps"] == 5 and card["complete"] is False
+    assert card["data_config"]["crop_pct"] == 1.0 and "check" in card
+    assert load_file(str(tmp_path / "assets" / "bundled_vit.safetensors"))

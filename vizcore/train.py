@@ -33,6 +33,9 @@ from vizcore.models.registry import ASSETS
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "train"
 LOGS = ASSETS / "logs"
+#: the bundled tests re-evaluate the first CHECK_N test scenes and expect the card's numbers within the tolerance
+CHECK_N = 200
+CHECK_TOLERANCE = 0.02
 ORDER = ("bundled_vit", "bundled_poolformer", "bundled_dynamicvit", "bundled_wukong", "bundled_t2t")
 
 
@@ -65,9 +68,9 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    "bundled_vit": Recipe("bundled_vit", steps=1200, batch=32, lr=1e-3, warmup=100),
-    "bundled_poolformer": Recipe("bundled_poolformer", steps=700, batch=32, lr=2e-3, warmup=50, data_offset=1 << 24),
-    "bundled_t2t": Recipe("bundled_t2t", steps=1200, batch=32, lr=1e-3, warmup=100, data_offset=2 << 24),
+    "bundled_vit": Recipe("bundled_vit", steps=1600, batch=32, lr=1e-3, warmup=100),
+    "bundled_poolformer": Recipe("bundled_poolformer", steps=1500, batch=32, lr=1e-3, warmup=50, data_offset=1 << 24),
+    "bundled_t2t": Recipe("bundled_t2t", steps=900, batch=32, lr=1e-3, warmup=100, data_offset=2 << 24),
     "bundled_dynamicvit": Recipe("bundled_dynamicvit", kind="dynamicvit", steps=300, batch=32, lr=1e-3,
                                  init_lr_scale=0.1, warmup=30, decay_frac=0.4, init_from="bundled_vit",
                                  teacher="bundled_vit", data_offset=3 << 24, eval_every=100,
@@ -327,8 +330,28 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     return summary
 
 
+def export(name: str, *, cache_dir: Path = CACHE, out_dir: Path = ASSETS, final_eval_n: int | None = None,
+           threads: int | None = None, log_path: Path | None = None) -> dict:
+    """Write the bundle (weights + card) from the latest checkpoint of a run that has not finished its
+    schedule yet; the card says ``"complete": false`` and how many steps it had. Training resumes as usual."""
+    if threads:
+        torch.set_num_threads(threads)
+    ckpt_path = Path(cache_dir) / name / "ckpt.pt"
+    ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    recipe = Recipe(**{**ck["recipe"], **({"final_eval_n": final_eval_n} if final_eval_n else {})})
+    model = build_for_training(name, ck.get("options") or None, seed=recipe.seed)
+    model.load_state_dict(ck["model"])
+    model.eval()
+    from vizcore.evaluate import evaluate_model
+    res = evaluate_model(model, n=recipe.final_eval_n)
+    path = write_bundle(name, model, recipe, res, ck["elapsed"], ck["step"], out_dir,
+                        f"python -m vizcore train {name} --export", complete=ck["step"] >= recipe.steps)
+    _Log(log_path)(f"{name}: exported step {ck['step']}/{recipe.steps} eval {json.dumps(res)}")
+    return {"name": name, "step": ck["step"], "eval": res, "card": str(path)}
+
+
 def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, steps: int, out_dir: Path,
-                 command: str | None) -> Path:
+                 command: str | None, complete: bool = True) -> Path:
     from safetensors.torch import save_file
     from vizcore.data import scenes
     from vizcore.models.bundled import CONFIGS, data_config
@@ -338,6 +361,8 @@ def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, st
     state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
     save_file(state, str(out_dir / f"{name}.safetensors"))
     tokens, macs, other = model.analytic_macs()
+    from vizcore.evaluate import evaluate_model
+    check = evaluate_model(model, n=CHECK_N)
     card = {
         "name": name,
         "config": json.loads(json.dumps(CONFIGS[name])),
@@ -348,13 +373,14 @@ def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, st
         "keep_precision": res.get("keep_precision"), "object_share": res.get("object_share"),
         "params": count_params(model), "gmacs": round((sum(macs) + other) / 1e9, 4),
         "tokens_per_layer": [int(t) for t in tokens],
-        "train_steps": steps, "batch": recipe.batch, "train_time_s": round(elapsed, 1),
+        "train_steps": steps, "complete": complete, "batch": recipe.batch, "train_time_s": round(elapsed, 1),
         "s_per_step": round(elapsed / max(1, steps), 3),
         "recipe": dataclasses.asdict(recipe),
         "command": command or f"python -m vizcore train {name}",
         "torch": torch.__version__,
         "data_config": data_config(),
-        "tolerance": 0.03,
+        "check": check,
+        "tolerance": CHECK_TOLERANCE,
     }
     path = out_dir / f"{name}.json"
     path.write_text(json.dumps(card, indent=1) + "\n")
@@ -371,6 +397,9 @@ def cmd_train(args) -> int:
     command = "python -m vizcore " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else None
     for n in names:
         log_path = Path(args.log) if args.log else LOGS / f"{n}.log"
+        if args.export:
+            print(json.dumps(export(n, threads=args.threads, log_path=log_path, final_eval_n=args.eval_n)))
+            continue
         s = train(n, steps=args.steps, fresh=args.fresh, threads=args.threads, workers=args.workers,
                   log_path=log_path, stop_after=args.stop_after, command=command or f"python -m vizcore train {n}",
                   final_eval_n=args.eval_n)
@@ -388,6 +417,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     p.add_argument("--workers", type=int, default=1, help="data worker processes (0: in the main process)")
     p.add_argument("--stop-after", type=int, default=None, help="pause after this many steps (checkpointed)")
+    p.add_argument("--export", action="store_true",
+                   help="write weights + card from the latest checkpoint of an unfinished run (no training)")
     p.add_argument("--eval-n", type=int, default=None, help="test scenes for the final evaluation")
     p.add_argument("--log", default=None, help="log file (default assets/models/logs/NAME.log)")
     p.set_defaults(func=cmd_train)

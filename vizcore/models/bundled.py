@@ -104,11 +104,11 @@ class BundledViT(ConvStemMacs, ViT):
 
 
 #: name -> architecture options (the cards record them)
-VIT_CONFIG = dict(img_size=IMG_SIZE, patch_size=8, embed_dim=96, depth=6, num_heads=3, mlp_ratio=4.0,
+VIT_CONFIG = dict(img_size=IMG_SIZE, patch_size=8, embed_dim=64, depth=6, num_heads=2, mlp_ratio=4.0,
                   num_classes=NUM_CLASSES, stem_channels=(24, 48, 96))
 DYNAMICVIT_CONFIG = dict(VIT_CONFIG, pruning_loc=(2, 3, 4), keep_ratio=0.7)
-WUKONG_CONFIG = dict(VIT_CONFIG, output_dim=96, num_tokens=8, num_groups=8)
-T2T_CONFIG = dict(img_size=IMG_SIZE, tokens_type="performer", embed_dim=96, depth=6, num_heads=3, mlp_ratio=2.0,
+WUKONG_CONFIG = dict(VIT_CONFIG, output_dim=64, num_tokens=8, num_groups=8)
+T2T_CONFIG = dict(img_size=IMG_SIZE, tokens_type="performer", embed_dim=64, depth=6, num_heads=2, mlp_ratio=2.0,
                   token_dim=32, soft_split=((7, 4, 2), (3, 2, 1), (3, 1, 1)), num_classes=NUM_CLASSES)
 POOLFORMER_CONFIG = dict(img_size=IMG_SIZE, depths=(1, 1, 3, 1), dims=(32, 64, 128, 192), num_classes=NUM_CLASSES,
                          layer_scale_init_values=0.1)
@@ -183,14 +183,14 @@ FAMILIES = {"bundled_vit": "vit", "bundled_dynamicvit": "dynamicvit", "bundled_w
 REQUIRES = {"bundled_dynamicvit": "vizcore.models.dynamicvit", "bundled_wukong": "vizcore.models.wukong",
             "bundled_t2t": "vizcore.models.t2t", "bundled_poolformer": "vizcore.models.poolformer"}
 DESCRIPTIONS = {
-    "bundled_vit": "Token Lab's own small ViT (conv stem, 12x12 grid + CLS at 96 px, dim 96, depth 6, 3 heads), "
+    "bundled_vit": "Token Lab's own small ViT (conv stem, 12x12 grid + CLS at 96 px, dim 64, depth 6, 2 heads), "
                    "trained on the synthetic scenes (10 shape classes, ground-truth masks).",
     "bundled_dynamicvit": "DynamicViT on bundled_vit: predictors before blocks 2/3/4 keep int(144*0.7^k) = "
                           "100/70/49 patch tokens; trained with the paper's losses, bundled_vit as teacher.",
     "bundled_wukong": "bundled_vit's backbone + WuKong TokenReduction: 144 patch tokens -> 8 learned spatial maps "
                       "-> 8 tokens; the classifier reads their mean.",
     "bundled_t2t": "A small T2T-ViT (performer token modules, soft split (7,4,2)/(3,2,1)/(3,1,1): 576 -> 144 -> "
-                   "144 tokens, dim 96, depth 6) trained on the synthetic scenes.",
+                   "144 tokens, dim 64, depth 6) trained on the synthetic scenes.",
     "bundled_poolformer": "A small PoolFormer (depths 1/1/3/1, dims 32/64/128/192, grids 24/12/6/3 at 96 px) "
                           "trained on the synthetic scenes.",
 }
