@@ -138,3 +138,66 @@ def test_open_choose_image_change_layer(server, browser):
     assert not errors, errors
     (ARTIFACTS / "browser_timings.txt").write_text(
         f"cold home {cold_home:.2f} s\ncold attention page {cold_attention:.2f} s\nlayer change {layer_change:.2f} s\n")
+
+
+SIGNATURE_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main) return '';
+  const imgs = Array.from(main.querySelectorAll('img')).map(e => e.src).join('|');
+  return imgs + '#' + main.innerText;
+}"""
+
+# page title in the sidebar, its heading, and one interaction on it
+PAGES = [
+    ("Home", "Token Lab", None),
+    ("WuKong", "WuKong TokenReduction", ("segment", 1)),
+    ("T2T soft split", "T2T", ("slider", "kernel k")),
+    ("PoolFormer", "PoolFormer", ("segment", 1)),
+    ("DynamicViT", "DynamicViT", ("slider", "Keep ratio ρ")),
+    ("Compare reducers", "DynamicViT, EViT, ToMe", ("slider", "Keep ratio ρ (pruners)")),
+    ("Trade-offs", "What each configuration", ("segment", None)),
+]
+
+
+def _interact(page, action):
+    kind, arg = action
+    if kind == "slider":
+        thumb = page.locator(f'[data-testid="stMain"] input[type="range"][aria-label^="{arg}"]').first
+        thumb.focus()
+        page.keyboard.press("ArrowLeft")
+    elif kind == "segment" and arg is not None:
+        page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"] button').nth(arg).click()
+    else:  # the Trade-offs page: flip the published layer
+        page.locator('[data-testid="stMain"] [data-testid="stCheckbox"]').first.click()
+
+
+@pytest.mark.parametrize("link, heading, action", PAGES, ids=[p[0] for p in PAGES])
+def test_every_page_opens_and_answers(server, browser, link, heading, action):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Token Lab").wait_for(timeout=120_000)
+    _wait_idle(page)
+    t0 = time.monotonic()
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=re.compile(re.escape(link))).click()
+    page.get_by_role("heading", name=re.compile(re.escape(heading))).first.wait_for(timeout=120_000)
+    _wait_idle(page)
+    cold = time.monotonic() - t0
+    stem = re.sub(r"\W+", "_", link.lower()).strip("_")
+    if action is not None:
+        before = page.evaluate(SIGNATURE_JS)
+        t0 = time.monotonic()
+        _interact(page, action)
+        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=120_000)
+        _wait_idle(page)
+        warm = time.monotonic() - t0
+    else:
+        warm = float("nan")
+    page.screenshot(path=str(ARTIFACTS / f"page_{stem}.png"), full_page=False)
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error" not in page.inner_text('[data-testid="stMain"]')
+    assert not errors, errors
+    with open(ARTIFACTS / "browser_timings.txt", "a") as f:
+        f.write(f"{link}: open {cold:.2f} s, interaction {warm:.2f} s\n")
+    page.close()

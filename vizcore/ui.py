@@ -91,6 +91,7 @@ def _remember_widget_state() -> None:
 def sidebar() -> Selection:
     """Draw the shared sidebar (language, image, model weights, device) and remember the choice."""
     ss = st.session_state
+    ss["_random_notice_shown"] = False  # one random-weights notice per run, however many models a page loads
     _restore_widget_state()
     with st.sidebar:
         st.selectbox(t("side.language", ss.get("lang", "en")), list(LANGUAGES), key="lang",
@@ -234,7 +235,9 @@ def load_model(name: str, options: dict | None = None):
             st.caption(tr("msg.no_bundled", model=name))
         elif sel.source == "hub":
             st.caption(tr("msg.no_hub", model=name))
-        st.warning(tr("msg.random_weights"), icon=":material/casino:")
+        if not st.session_state.get("_random_notice_shown"):
+            st.session_state["_random_notice_shown"] = True
+            st.warning(tr("msg.random_weights"), icon=":material/casino:")
     return model
 
 
