@@ -24,7 +24,7 @@ show_published = c3.toggle(tr("trade.published"), value=True, key="trade_publish
 
 @st.cache_data(show_spinner=False)
 def rows_for(model_set_: str) -> list[dict]:
-    return [{**c.as_dict(), **tro.cost(c)} for c in tro.configurations(model_set_)]
+    return tro.cost_rows(tro.configurations(model_set_))
 
 
 rows = rows_for(model_set)

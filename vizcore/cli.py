@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.add_argument("--family", default=None, help="only this family")
     p.set_defaults(func=cmd_models)
-    for extra in ("vizcore.bench", "vizcore.evaluate", "vizcore.train", "vizcore.analysis.tradeoffs"):
+    for extra in ("vizcore.bench", "vizcore.bench_ui", "vizcore.evaluate", "vizcore.train", "vizcore.analysis.tradeoffs"):
         try:
             module = __import__(extra, fromlist=["add_parser"])
         except ModuleNotFoundError as err:

@@ -92,6 +92,12 @@ def cost(config: Config, model=None) -> dict:
             "mean_tokens": round(sum(tokens) / len(tokens), 1)}
 
 
+def cost_rows(configs: list[Config]) -> list[dict]:
+    """Config fields plus analytic cost for each configuration; each model is built once (meta device)."""
+    models = {name: build_meta(name) for name in dict.fromkeys(c.model for c in configs)}
+    return [{**c.as_dict(), **cost(c, models[c.model])} for c in configs]
+
+
 def latency_ms(model, reducer, device: torch.device | str = "cpu", batch: int = 1, repeats: int = 7,
                warmup: int = 2) -> float:
     """Median wall time of one forward pass (ms) on ``device`` at ``batch``, under inference_mode."""

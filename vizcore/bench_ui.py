@@ -1,0 +1,166 @@
+"""Browser benchmark of the app's pages against a trivial Streamlit page, measured in one run.
+
+``python -m vizcore bench-ui --json`` starts the app and a one-slider page on free ports, drives Debian's
+chromium with Playwright, and reports per page: the cold first render (a fresh browser context opening
+the page's URL until Streamlit is idle) and the warm interaction p50 (one control change until the page
+is updated and idle), beside the same figures for the trivial page. Not a test: it prints numbers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+TRIVIAL_APP = """import streamlit as st
+value = st.slider("Value", 0, 100, 50)
+st.write(f"The value is {value}")
+"""
+# url path -> the control changed for a warm interaction: a slider (by aria-label prefix) moved one step,
+# or the n-th radio group of the page toggled between its first two options
+PAGE_ACTIONS = {
+    "attention": ("slider", "Layer"),
+    "wukong": ("radio", 0),
+    "t2t": ("slider", "kernel k"),
+    "poolformer": ("radio", 0),
+    "dynamicvit": ("slider", "Keep ratio ρ"),
+    "compare": ("slider", "Keep ratio ρ (pruners)"),
+    "tradeoffs": ("radio", 1),
+}
+SIGNATURE_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  return Array.from(main.querySelectorAll('img')).map(e => e.src).join('|') + '#' + main.innerText;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+                             "--server.headless", "true", "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false"], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start for {script}")
+
+
+def _idle(page, timeout=180_000) -> None:
+    page.wait_for_timeout(150)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def _cold(browser, url: str) -> float:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    t0 = time.monotonic()
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stMarkdownContainer"]').first.wait_for(
+        timeout=180_000)
+    _idle(page)
+    elapsed = time.monotonic() - t0
+    context.close()
+    return elapsed
+
+
+def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int) -> list[float]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] p').first.wait_for(timeout=180_000)
+    _idle(page)
+    kind, label = action
+    if kind == "slider":
+        sel = (f'[data-testid="stMain"] input[type="range"][aria-label^="{label}"]' if label
+               else '[data-testid="stMain"] input[type="range"]')
+        thumb = page.locator(sel).first
+    else:
+        options = page.locator('[data-testid="stMain"] [data-testid="stRadio"]').nth(label).locator(
+            '[role="radiogroup"] label')
+    times = []
+    for i in range(repeats):
+        before = page.evaluate(SIGNATURE_JS)
+        if kind == "slider":
+            thumb.focus()
+        t0 = time.monotonic()
+        if kind == "slider":
+            page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
+        else:
+            options.nth(1 if i % 2 == 0 else 0).click()
+        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=180_000)
+        _idle(page)
+        times.append(time.monotonic() - t0)
+    context.close()
+    return times
+
+
+def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium") -> dict:
+    from playwright.sync_api import sync_playwright
+    with tempfile.TemporaryDirectory() as tmp:
+        trivial = Path(tmp) / "trivial.py"
+        trivial.write_text(TRIVIAL_APP)
+        app_proc, app_url = _serve(ROOT / "app.py", ROOT)
+        triv_proc, triv_url = _serve(trivial, Path(tmp))
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                _cold(browser, app_url)  # the server's first import of torch/timm is not a page's cost
+                floor_cold = statistics.median(_cold(browser, triv_url) for _ in range(3))
+                floor_warm = _warm(browser, triv_url, ("slider", None), repeats)
+                rows = {}
+                for name in pages:
+                    url = f"{app_url}/{name}"
+                    cold = _cold(browser, url)
+                    warm = _warm(browser, url, PAGE_ACTIONS.get(name, ("slider", None)), repeats)
+                    rows[name] = {"cold_s": round(cold, 3), "warm_p50_s": round(statistics.median(warm), 3),
+                                  "warm_s": [round(t, 3) for t in warm],
+                                  "warm_over_floor": round(statistics.median(warm) / statistics.median(floor_warm), 2)}
+                browser.close()
+        finally:
+            for proc in (app_proc, triv_proc):
+                proc.terminate()
+    return {"trivial_cold_s": round(floor_cold, 3), "trivial_warm_p50_s": round(statistics.median(floor_warm), 3),
+            "pages": rows, "repeats": repeats, "loadavg_1m": round(os.getloadavg()[0], 2)}
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("bench-ui", help="time every page in chromium against a trivial Streamlit page")
+    p.add_argument("--pages", default=",".join(PAGE_ACTIONS), help="comma-separated url paths")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd)
+
+
+def _cmd(args) -> int:
+    res = run([p for p in args.pages.split(",") if p], args.repeats, args.chromium)
+    if args.json:
+        print(json.dumps(res, indent=1))
+    else:
+        print(f"trivial page: cold {res['trivial_cold_s']} s, warm p50 {res['trivial_warm_p50_s']} s")
+        for name, r in res["pages"].items():
+            print(f"{name:12s} cold {r['cold_s']:.2f} s  warm p50 {r['warm_p50_s']:.2f} s "
+                  f"({r['warm_over_floor']}x the trivial page)")
+    return 0
