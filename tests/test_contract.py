@@ -1,4 +1,10 @@
-"""One contract swept over every registered model (timm's style)."""
+"""One contract swept over every registered model (timm's style).
+
+Per model, one build is shared by all checks (building the big models dominates the cost): forward
+shapes, the traced forward computing the same function, a complete Trace, tokens per layer equal to
+the analytic schedule, analytic MACs agreeing with torch's counter, seeded determinism, and a checkpoint
+with the official key names round-tripping strictly.
+"""
 import io
 
 import pytest
@@ -16,14 +22,16 @@ def _input(model, batch=2, seed=0):
 
 
 def test_registry_has_the_required_names():
-    required = {"deit_tiny_patch16_224", "deit_small_patch16_224", "deit_base_patch16_224"}
+    required = {"deit_tiny_patch16_224", "deit_small_patch16_224", "deit_base_patch16_224", "dynamicvit_deit_small",
+                "evit_deit_small", "tome_deit_small", "random_drop_deit_small", "t2t_vit_7", "t2t_vit_14",
+                "t2t_vit_t_14", "poolformer_s12", "poolformer_m36", "wukong_vit_b32"}
     assert required <= set(MODELS)
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_model_contract(name):
-    torch.manual_seed(123)
-    model = build(name, seed=0)
+    spec = get_spec(name)
+    model = build(name, seed=7)
     x = _input(model)
     with torch.inference_mode():
         logits = model(x)
@@ -55,29 +63,22 @@ def test_model_contract(name):
     assert info["tokens_per_layer"] == trace.tokens_per_layer
     assert abs(info["gmacs"] - analytic / 1e9) < 1e-3
 
-
-@pytest.mark.parametrize("name", MODELS)
-def test_seeded_determinism(name):
-    a, b = build(name, seed=7), build(name, seed=7)
-    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+    # seeded determinism: the same seed gives the same weights and logits, another seed other weights
+    twin = build(name, seed=7)
+    for (ka, va), (kb, vb) in zip(model.state_dict().items(), twin.state_dict().items()):
         assert ka == kb and torch.equal(va, vb), ka
-    c = build(name, seed=8)
-    assert any(not torch.equal(va, vc) for va, vc in zip(a.state_dict().values(), c.state_dict().values()))
-    x = _input(a, batch=1)
     with torch.inference_mode():
-        torch.testing.assert_close(a.forward_trace(x).logits, b.forward_trace(x).logits, atol=0, rtol=0)
+        torch.testing.assert_close(twin.forward_trace(x[:1]).logits, logits[:1], atol=1e-5, rtol=1e-5)
+    del twin
 
-
-@pytest.mark.parametrize("name", MODELS)
-def test_official_checkpoint_round_trip(name):
-    """A file with the official key names, built here, loads strictly and reproduces the logits."""
-    spec = get_spec(name)
-    model = build(name, seed=3)
+    # a file with the official key names, built here, loads strictly into a differently seeded model
     state = model.state_dict()
     official = spec.to_official(state) if spec.to_official else dict(state)
     buf = io.BytesIO()
     torch.save({"model": official, "epoch": 300}, buf)
-    loaded = create_model(name, "file", checkpoint=buf.getvalue(), seed=99)
-    x = _input(model, batch=1)
+    other_seed = build(name, seed=8)
+    assert any(not torch.equal(va, vo) for va, vo in zip(state.values(), other_seed.state_dict().values()))
+    del other_seed
+    loaded = create_model(name, "file", checkpoint=buf.getvalue(), seed=8)
     with torch.inference_mode():
-        torch.testing.assert_close(loaded(x), model(x), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(loaded(x), logits, atol=1e-5, rtol=1e-5)
