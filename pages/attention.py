@@ -1,6 +1,5 @@
 """Attention page: CLS attention per layer and head, a layer x head grid, click a patch, rollout,
 tensor shapes and position-embedding similarity."""
-import io
 import json
 
 import streamlit as st
@@ -9,8 +8,8 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from vizcore.analysis.attention import attention_shapes, pos_embed_similarity
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
-from vizcore.plots.overlay import COLORMAPS, colorbar, draw_grid, enlarge, overlay, to_png
-from vizcore.ui import labeller, load_model, prepare_image, run_trace, selection, tr
+from vizcore.plots.overlay import COLORMAPS, colorbar, draw_grid, enlarge, overlay
+from vizcore.ui import downloads, labeller, load_model, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("attn.title"))
@@ -47,17 +46,6 @@ head_label = tr(f"attn.head_{head}") if isinstance(head, str) else f"{tr('attn.h
 st.caption(tr("common.input_view", h=view.shape[0], w=view.shape[1], gh=h, gw=w))
 
 
-def downloads(image, stem, numbers=None):
-    cols = st.columns(4)
-    cols[0].download_button(tr("common.download_png"), to_png(image), f"{stem}.png", "image/png", key=f"dl_{stem}")
-    if numbers is not None:
-        buf = io.StringIO()
-        for row in numbers:
-            buf.write(",".join(f"{v:.6g}" for v in row) + "\n")
-        cols[1].download_button(tr("common.download_csv"), buf.getvalue(), f"{stem}.csv", "text/csv",
-                                key=f"dlc_{stem}")
-
-
 if view_choice == "cls":
     alpha = st.slider(tr("attn.alpha"), 0.0, 1.0, 0.6, 0.05, key="attn_alpha")
     mv = av.single_map(view, trace, layer, head, query=0, scale=scale, cmap=cmap, alpha=alpha)
@@ -66,12 +54,12 @@ if view_choice == "cls":
     left.image(view, caption=name, width="stretch")
     right.image(mv.image, caption=tr("attn.cls_caption", layer=layer, head=head_label, share=share), width="stretch")
     right.image(colorbar(cmap, mv.vmin, mv.vmax, "attention"), width="stretch")
-    downloads(mv.image, f"cls_attention_L{layer}_{head}", mv.values)
+    downloads(f"cls_attention_L{layer}_{head}", png=mv.image, rows=mv.values)
 
 elif view_choice == "grid":
     img = av.layer_head_grid(view, trace, query=0, scale=scale, cmap=cmap)
     st.image(img, caption=tr("attn.grid_caption", last=n_layers - 1, scale=tr(f"attn.scale.{scale}")))
-    downloads(img, "cls_attention_grid")
+    downloads("cls_attention_grid", png=img)
 
 elif view_choice == "patch":
     st.caption(tr("attn.patch_help", layer=layer))
@@ -96,7 +84,7 @@ elif view_choice == "patch":
     right.image(mv.image, caption=tr("attn.patch_caption", index=int(patch), row=r, col=c, layer=layer,
                                      head=head_label), width="stretch")
     right.image(colorbar(cmap, mv.vmin, mv.vmax, "attention"), width="stretch")
-    downloads(mv.image, f"patch{int(patch)}_L{layer}_{head}", mv.values)
+    downloads(f"patch{int(patch)}_L{layer}_{head}", png=mv.image, rows=mv.values)
 
 elif view_choice == "rollout":
     st.markdown(tr("attn.rollout_explain"))
@@ -113,7 +101,7 @@ elif view_choice == "rollout":
         left.image(view, width="stretch")
         right.image(img, caption=f"rollout 0–{upto}, {fusion}, discard {discard:.2f}", width="stretch")
         right.image(colorbar(cmap, float(values.min()), float(values.max()), "rollout"), width="stretch")
-        downloads(img, f"rollout_{fusion}_{discard:.2f}_L{upto}", values)
+        downloads(f"rollout_{fusion}_{discard:.2f}_L{upto}", png=img, rows=values)
 
 else:
     st.subheader(tr("attn.shapes_title", model=name))
@@ -135,4 +123,4 @@ else:
         atlas = av.similarity_atlas(sim, cmap)
         right.image(atlas, width="stretch", caption=f"{h}×{w}")
         right.image(colorbar(cmap, -1.0, 1.0, "cosine"), width="stretch")
-        downloads(atlas, "pos_embed_similarity")
+        downloads("pos_embed_similarity", png=atlas)

@@ -1,14 +1,11 @@
 """Compare page: DynamicViT, EViT, ToMe and random drop on one image and backbone at a matched budget."""
-import json
-
 import streamlit as st
 
 from vizcore.analysis import reduction as red
 from vizcore.models.registry import list_models
 from vizcore.plots import reduction_views as rv
-from vizcore.plots.overlay import to_png
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import load_model, mask_in_view, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, load_model, mask_in_view, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("cmp.title"))
@@ -47,8 +44,7 @@ for method, reducer in red.compare_reducers(budget).items():
 st.subheader(tr("cmp.fates"))
 grid_img = fate_grid(view, traces, budget.locs, tile=170)
 st.image(grid_img)
-st.download_button(tr("common.download_png"), to_png(grid_img), "compare_token_fate.png", "image/png",
-                   key="dl_cmp_png")
+downloads("compare_token_fate", png=grid_img)
 
 st.subheader(tr("cmp.cost"))
 tokens = {"plain": plain_trace.tokens_per_layer, **{m: t.tokens_per_layer for m, t in traces.items()}}
@@ -58,8 +54,8 @@ a, b = st.columns(2)
 fig_t, fig_m = rv.per_layer_figure(tokens, "tokens"), rv.per_layer_figure(macs, "GMACs")
 a.plotly_chart(fig_t, key="cmp_tokens_fig")
 b.plotly_chart(fig_m, key="cmp_macs_fig")
-a.download_button("HTML", fig_t.to_html(include_plotlyjs=True), "compare_tokens.html", "text/html",
-                  key="dl_cmp_html")
+downloads("compare_cost", html=fig_m, rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}
+                                           for m in tokens for i, (t, g) in enumerate(zip(tokens[m], macs[m]))])
 
 st.subheader(tr("cmp.table"))
 mask = mask_in_view(cfg)
@@ -70,6 +66,5 @@ if mask is not None:
     st.caption(tr("cmp.precision", share=rows[0]["object share"]))
 else:
     st.caption(tr("cmp.precision_na"))
-st.download_button(tr("common.download_json"), json.dumps({"backbone": backbone_name, "rho": rho,
-                                                           "tome_r": budget.tome_r, "rows": rows}, indent=1),
-                   "compare.json", "application/json", key="dl_cmp_json")
+downloads("compare_summary", rows=rows, data={"backbone": backbone_name, "rho": rho, "tome_r": budget.tome_r,
+                                              "rows": rows})

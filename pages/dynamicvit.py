@@ -1,16 +1,13 @@
 """DynamicViT page: kept tokens per stage and their lineage, rho and the counts it implies, inference
 (top-k) vs training (Gumbel-softmax) semantics, the predictor's score maps, a Gumbel explainer."""
-import json
-
 import streamlit as st
 
 from vizcore.analysis import reduction as red
 from vizcore.models.registry import list_models
 from vizcore.models.vit import TokenReducer
 from vizcore.plots import reduction_views as rv
-from vizcore.plots.overlay import to_png
 from vizcore.plots.token_fate import lineage_strip
-from vizcore.ui import labeller, load_model, prepare_image, run_cached, run_trace, selection, tr
+from vizcore.ui import downloads, labeller, load_model, prepare_image, run_cached, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("dyn.title"))
@@ -57,18 +54,11 @@ st.image(strip, caption=tr("dyn.fate_caption"))
 scores = rv.score_maps(view, trace, tile=200)
 st.subheader(tr("dyn.scores"))
 st.image(scores)
-cols = st.columns(4)
-cols[0].download_button(tr("common.download_png"), to_png(strip), "dynamicvit_token_fate.png", "image/png",
-                        key="dl_dyn_fate")
-cols[1].download_button(tr("common.download_png") + " (P)", to_png(scores), "dynamicvit_keep_prob.png",
-                        "image/png", key="dl_dyn_scores")
-stage_rows = [{"layer": s.layer, "kept": (s.kept[0].tolist() if s.kept is not None
-                                           else s.kept_mask(trace.num_patches)[0].nonzero().flatten().tolist()),
+stage_rows = [{"layer": s.layer, "kept": s.kept_mask(trace.num_patches)[0].nonzero().flatten().tolist(),
                "keep_prob": [round(float(v), 5) for v in s.keep_prob[0]]} for s in trace.stages]
-cols[2].download_button(tr("common.download_json"), json.dumps({"model": name, "rho": rho, "semantics": semantics,
-                                                                "tau": tau, "seed": seed, "grid": trace.grid,
-                                                                "stages": stage_rows}),
-                        "dynamicvit_stages.json", "application/json", key="dl_dyn_json")
+downloads("dynamicvit_token_fate", png=strip, data={"model": name, "rho": rho, "semantics": semantics, "tau": tau,
+                                                   "seed": seed, "grid": trace.grid, "stages": stage_rows})
+downloads("dynamicvit_keep_prob", png=scores)
 
 if semantics == "training":
     samples = st.select_slider(tr("dyn.samples"), [8, 16, 32, 64], 32, key="dyn_samples")
@@ -94,8 +84,5 @@ fig_t = rv.per_layer_figure({"dynamicvit": tokens, "plain": plain_tokens}, "toke
 fig_m = rv.per_layer_figure({"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]}, "GMACs")
 a.plotly_chart(fig_t, key="dyn_tokens_fig")
 b.plotly_chart(fig_m, key="dyn_macs_fig")
-a.download_button("HTML", fig_t.to_html(include_plotlyjs=True), "dynamicvit_tokens.html", "text/html",
-                  key="dl_dyn_tokens_html")
-b.download_button(tr("common.download_csv"), "layer,tokens,gmacs\n" + "".join(
-    f"{i},{t},{m / 1e9:.6f}\n" for i, (t, m) in enumerate(zip(tokens, macs))), "dynamicvit_cost.csv", "text/csv",
-    key="dl_dyn_cost_csv")
+downloads("dynamicvit_cost", html=fig_m, rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9}
+                                              for i, (t, m) in enumerate(zip(tokens, macs))])

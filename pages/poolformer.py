@@ -1,17 +1,14 @@
 """PoolFormer / MetaFormer page: the block with its token-mixer slot, what pool(x) − x does to a map, feature
 maps per stage, the mixer swapped (pooling / identity / attention) with the prediction change, and the class
 map (Grad-CAM) where a ViT would show attention."""
-import csv
-import io
-import json
 
 import streamlit as st
 
 from vizcore.models.poolformer import class_map
 from vizcore.models.registry import list_models
 from vizcore.plots import poolformer_views as pv
-from vizcore.plots.overlay import COLORMAPS, colorbar, overlay, to_png
-from vizcore.ui import labeller, load_model, model_key, prepare_image, run_trace, selection, tr
+from vizcore.plots.overlay import COLORMAPS, colorbar, overlay
+from vizcore.ui import downloads, labeller, load_model, model_key, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("pf.title"))
@@ -39,33 +36,6 @@ views = ["block", "pool", "stages", "mixers", "cam"]
 choice = st.segmented_control(tr("pf.view"), views, key="pf_view", default="block",
                               format_func=labeller("pf.view.")) or "block"
 mixer_label = labeller("pf.mixer.")
-
-
-def downloads(stem, png=None, rows=None, data=None, html=None, svg=None):
-    """Download buttons side by side; the files are made only when clicked (deferred), so they cost nothing
-    per rerun. ``rows``: a list of dicts or a function returning one (for big tables)."""
-    buttons = []
-    if png is not None:
-        buttons.append((tr("pf.dl_png"), lambda img=png: to_png(img), "png", "image/png"))
-    if svg is not None:
-        buttons.append((tr("pf.dl_svg"), svg, "svg", "image/svg+xml"))
-    if rows:
-        def to_csv(rows=rows):
-            rows = rows() if callable(rows) else rows
-            buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-            return buf.getvalue()
-        buttons.append((tr("pf.dl_csv"), to_csv, "csv", "text/csv"))
-    if data is not None:
-        buttons.append((tr("pf.dl_json"), lambda d=data: json.dumps(d, indent=1, default=str), "json",
-                        "application/json"))
-    if html is not None:
-        buttons.append((tr("pf.dl_html"), lambda f=html: f.to_html(include_plotlyjs=True), "html", "text/html"))
-    for col, (label, payload, ext, mime) in zip(st.columns(5), buttons):
-        col.download_button(label, payload, f"{stem}.{ext}", mime, key=f"pf_dl_{ext}_{stem}",
-                            on_click="ignore", icon=":material/download:")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

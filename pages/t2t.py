@@ -2,9 +2,6 @@
 image and how many cover each pixel, a final token's footprint through every split, tokens and token widths
 per stage — each beside ViT's hard split (kernel = stride). The sliders drive pure geometry; the model is
 run once (cached) for its real tensor shapes."""
-import csv
-import io
-import json
 
 import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
@@ -12,8 +9,8 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from vizcore.analysis.unfold import soft_split_schedule
 from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
-from vizcore.plots.overlay import COLORMAPS, colorbar, to_png
-from vizcore.ui import labeller, load_model, prepare_image, run_trace, selection, tr
+from vizcore.plots.overlay import COLORMAPS, colorbar
+from vizcore.ui import downloads, labeller, load_model, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("t2t.title"))
@@ -88,31 +85,6 @@ views = ["windows", "footprint", "schedule"]
 choice = st.segmented_control(tr("t2t.view"), views, key="t2t_view", default="windows",
                               format_func=labeller("t2t.view.")) or "windows"
 view_key = f"{sel.image_key}|{name}|{img_hw}"
-
-
-def downloads(stem, png=None, rows=None, data=None, html=None):
-    """Download buttons side by side; the files are made only when clicked (deferred), so they cost nothing
-    per rerun. ``rows``: a list of dicts or a function returning one (for big tables)."""
-    buttons = []
-    if png is not None:
-        buttons.append((tr("t2t.dl_png"), lambda img=png: to_png(img), "png", "image/png"))
-    if rows:
-        def to_csv(rows=rows):
-            rows = rows() if callable(rows) else rows
-            buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-            return buf.getvalue()
-        buttons.append((tr("t2t.dl_csv"), to_csv, "csv", "text/csv"))
-    if data is not None:
-        buttons.append((tr("t2t.dl_json"), lambda d=data: json.dumps(d, indent=1, default=str), "json",
-                        "application/json"))
-    if html is not None:
-        buttons.append((tr("t2t.dl_html"), lambda f=html: f.to_html(include_plotlyjs=True), "html", "text/html"))
-    for col, (label, payload, ext, mime) in zip(st.columns(4), buttons):
-        col.download_button(label, payload, f"{stem}.{ext}", mime, key=f"t2t_dl_{ext}_{stem}",
-                            on_click="ignore", icon=":material/download:")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -1,14 +1,12 @@
 """Trade-offs page: GMACs, params, measured latency and accuracy for every method and keep setting,
 as an interactive Pareto plot; published ImageNet numbers as a second layer with their sources."""
-import json
-
 import streamlit as st
 
 from vizcore.analysis import tradeoffs as tro
 from vizcore.models.registry import create_model
 from vizcore.plots.tradeoff_plot import pareto_figure
 from vizcore.published import PUBLISHED
-from vizcore.ui import labeller, selection, tr
+from vizcore.ui import downloads, labeller, selection, tr
 
 sel = selection()
 st.title(tr("trade.title"))
@@ -64,18 +62,13 @@ published = [p.as_dict() for p in PUBLISHED] if show_published else []
 fig = pareto_figure(rows, x="latency_ms" if x_axis == "latency" else "gmacs", highlight=highlight,
                     published=published, x_title=tr(f"trade.x.{x_axis}"))
 st.plotly_chart(fig, key="trade_fig")
-d1, d2, d3 = st.columns(3)
-d1.download_button("HTML", fig.to_html(include_plotlyjs=True), "tradeoffs.html", "text/html", key="dl_trade_html")
-d2.download_button(tr("common.download_json"), json.dumps(rows, indent=1), "tradeoffs.json", "application/json",
-                   key="dl_trade_json")
 header = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
           "keep_precision"]
-csv = ",".join(header) + "\n" + "".join(",".join("" if r.get(h) is None else str(r.get(h)) for h in header) + "\n"
-                                        for r in rows)
-d3.download_button(tr("common.download_csv"), csv, "tradeoffs.csv", "text/csv", key="dl_trade_csv")
+table = [{h: r.get(h) for h in header} for r in rows]
+downloads("tradeoffs", html=fig, rows=table, data=rows)
 
 st.subheader(tr("trade.table"))
-st.dataframe([{h: r.get(h) for h in header} for r in rows], hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch")
 if show_published:
     st.subheader(tr("trade.sources"))
     st.dataframe(published, hide_index=True, width="stretch")

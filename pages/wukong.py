@@ -1,16 +1,13 @@
 """WuKong TokenReduction page: the T learned spatial maps, which token each patch feeds, each map's spread,
 the module's steps with the real shapes, and the cost of token-wise late interaction before and after."""
-import csv
-import io
-import json
 
 import streamlit as st
 
 from vizcore.models.registry import list_models
 from vizcore.models.wukong import WUKONG_CONFIGS
 from vizcore.plots import wukong_views as wv
-from vizcore.plots.overlay import COLORMAPS, colorbar, to_png
-from vizcore.ui import labeller, load_model, prepare_image, run_trace, selection, tr
+from vizcore.plots.overlay import COLORMAPS, colorbar
+from vizcore.ui import downloads, labeller, load_model, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("wk.title"))
@@ -42,31 +39,6 @@ st.caption(tr("wk.pipeline", image=shapes["image"], blocks=shapes["blocks_out"],
 views = ["grid", "single", "assign", "stats", "steps", "cost"]
 choice = st.segmented_control(tr("wk.view"), views, key="wk_view", default="grid",
                               format_func=labeller("wk.view.")) or "grid"
-
-
-def downloads(stem, png=None, rows=None, data=None, html=None):
-    """Download buttons side by side; the files are made only when clicked (deferred), so they cost nothing
-    per rerun. ``rows``: a list of dicts or a function returning one (for big tables)."""
-    buttons = []
-    if png is not None:
-        buttons.append((tr("wk.dl_png"), lambda img=png: to_png(img), "png", "image/png"))
-    if rows:
-        def to_csv(rows=rows):
-            rows = rows() if callable(rows) else rows
-            buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-            return buf.getvalue()
-        buttons.append((tr("wk.dl_csv"), to_csv, "csv", "text/csv"))
-    if data is not None:
-        buttons.append((tr("wk.dl_json"), lambda d=data: json.dumps(d, indent=1, default=str), "json",
-                        "application/json"))
-    if html is not None:
-        buttons.append((tr("wk.dl_html"), lambda f=html: f.to_html(include_plotlyjs=True), "html", "text/html"))
-    for col, (label, payload, ext, mime) in zip(st.columns(4), buttons):
-        col.download_button(label, payload, f"{stem}.{ext}", mime, key=f"wk_dl_{ext}_{stem}",
-                            on_click="ignore", icon=":material/download:")
 
 
 def map_rows():

@@ -147,6 +147,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.download_png": {"en": "Download PNG", "zh": "下载 PNG"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
     "common.download_json": {"en": "Download JSON", "zh": "下载 JSON"},
+    "common.download_html": {"en": "Download HTML (interactive)", "zh": "下载 HTML（可交互）"},
+    "common.download_svg": {"en": "Download SVG", "zh": "下载 SVG"},
     "common.input_view": {"en": "What the model sees ({h}×{w} px, {gh}×{gw} patches)",
                           "zh": "模型看到的图像（{h}×{w} 像素，{gh}×{gw} 个图块）"},
 }

@@ -4,7 +4,9 @@ The only vizcore module that imports Streamlit; pages call it, it calls the rest
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from vizcore import images
 from vizcore.device import available_devices, device_info, pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
+from vizcore.plots.overlay import to_png
 
 DEFAULT_SAMPLE = "astronaut"
 
@@ -297,3 +300,36 @@ def prepare_image(model) -> tuple[torch.Tensor, np.ndarray, dict]:
     cfg = images.data_config_for(model)
     pixels, view = _prepared(sel.image_key, json.dumps(cfg, sort_keys=True, default=list), sel.image.array)
     return pixels, view, cfg
+
+
+def _csv(rows) -> str:
+    rows = rows() if callable(rows) else rows
+    if rows and not isinstance(rows[0], dict):  # a 2-D array of numbers
+        return "".join(",".join(f"{v:.6g}" for v in row) + "\n" for row in rows)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> None:
+    """Download buttons side by side for a figure and its numbers. Files are made only when clicked.
+
+    png: RGB array; rows: list of dicts, 2-D numbers, or a function returning either (CSV); data: JSON-able;
+    html: a plotly figure (interactive HTML); svg: SVG text."""
+    buttons = []
+    if png is not None:
+        buttons.append(("common.download_png", lambda img=png: to_png(img), "png", "image/png"))
+    if svg is not None:
+        buttons.append(("common.download_svg", svg, "svg", "image/svg+xml"))
+    if rows is not None and (callable(rows) or len(rows)):
+        buttons.append(("common.download_csv", lambda r=rows: _csv(r), "csv", "text/csv"))
+    if data is not None:
+        buttons.append(("common.download_json", lambda d=data: json.dumps(d, indent=1, default=str), "json",
+                        "application/json"))
+    if html is not None:
+        buttons.append(("common.download_html", lambda f=html: f.to_html(include_plotlyjs=True), "html", "text/html"))
+    for col, (label, payload, ext, mime) in zip(st.columns(max(4, len(buttons))), buttons):
+        col.download_button(tr(label), payload, f"{stem}.{ext}", mime, key=f"dl_{ext}_{stem}", on_click="ignore",
+                            icon=":material/download:")
