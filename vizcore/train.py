@@ -56,6 +56,8 @@ class Recipe:
     clip: float = 1.0
     init_from: str | None = None
     teacher: str | None = None
+    #: weight of the KL term to the teacher's soft predictions for kind "ce" (DeiT-style soft distillation)
+    distill: float = 0.0
     ckpt_every: int = 50
     eval_every: int = 200
     eval_n: int = 300
@@ -68,9 +70,11 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    "bundled_vit": Recipe("bundled_vit", steps=1600, batch=32, lr=1e-3, warmup=100),
-    "bundled_poolformer": Recipe("bundled_poolformer", steps=1500, batch=32, lr=1e-3, warmup=50, data_offset=1 << 24),
-    "bundled_t2t": Recipe("bundled_t2t", steps=900, batch=32, lr=1e-3, warmup=100, data_offset=2 << 24),
+    "bundled_vit": Recipe("bundled_vit", steps=4000, batch=32, lr=1e-3, warmup=100),
+    "bundled_poolformer": Recipe("bundled_poolformer", steps=3000, batch=32, lr=1e-3, warmup=50, data_offset=1 << 24,
+                                 teacher="bundled_vit", distill=0.5),
+    "bundled_t2t": Recipe("bundled_t2t", steps=2000, batch=32, lr=1e-3, warmup=100, data_offset=2 << 24,
+                          teacher="bundled_vit", distill=0.5),
     "bundled_dynamicvit": Recipe("bundled_dynamicvit", kind="dynamicvit", steps=300, batch=32, lr=1e-3,
                                  init_lr_scale=0.1, warmup=30, decay_frac=0.4, init_from="bundled_vit",
                                  teacher="bundled_vit", data_offset=3 << 24, eval_every=100,
@@ -149,6 +153,13 @@ def _teacher(name: str, options: dict | None):
         keep = {k: v for k, v in options.items() if k in VIT_CONFIG}
         return build(name, keep, seed=1).eval()
     return create_model(name, "bundled").eval()
+
+
+def _resize_for(model, x: torch.Tensor) -> torch.Tensor:
+    size = int(model.pretrained_cfg["input_size"][-1])
+    if x.shape[-1] == size:
+        return x
+    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
 
 def _param_groups(model, recipe: Recipe, init_keys: set[str]):
@@ -237,6 +248,10 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
         criterion = DynamicViTLoss(teacher=teacher, keep_ratios=model.reducer.keep_ratios,
                                    base_criterion=torch.nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing),
                                    **recipe.loss)
+    if recipe.kind == "ce" and recipe.teacher and recipe.distill > 0:
+        teacher = _teacher(recipe.teacher, options)
+        for p in teacher.parameters():
+            p.requires_grad_(False)
     opt = torch.optim.AdamW(_param_groups(model, recipe, init_keys), lr=recipe.lr, betas=(0.9, 0.999))
     ckpt_path = Path(cache_dir) / name / "ckpt.pt"
     start, elapsed, history = 0, 0.0, []
@@ -281,6 +296,12 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
         else:
             logits = model(x)
             loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
+            if teacher is not None:
+                with torch.no_grad():
+                    t_logits = teacher(_resize_for(teacher, x))
+                kl = F.kl_div(F.log_softmax(logits, -1), F.log_softmax(t_logits, -1), reduction="batchmean",
+                              log_target=True)
+                loss = (1 - recipe.distill) * loss + recipe.distill * kl
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if recipe.clip:
