@@ -43,7 +43,7 @@ for method, reducer in red.compare_reducers(budget).items():
 
 st.subheader(tr("cmp.fates"))
 grid_img = fate_grid(view, traces, budget.locs, tile=170)
-st.image(grid_img)
+st.image(grid_img, caption=tr("cmp.legend"))
 downloads("compare_token_fate", png=grid_img)
 
 st.subheader(tr("cmp.cost"))

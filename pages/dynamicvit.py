@@ -6,6 +6,7 @@ from vizcore.analysis import reduction as red
 from vizcore.models.registry import list_models
 from vizcore.models.vit import TokenReducer
 from vizcore.plots import reduction_views as rv
+from vizcore.plots.overlay import colorbar
 from vizcore.plots.token_fate import lineage_strip
 from vizcore.ui import downloads, labeller, load_model, prepare_image, run_cached, run_trace, selection, tr
 
@@ -54,6 +55,7 @@ st.image(strip, caption=tr("dyn.fate_caption"))
 scores = rv.score_maps(view, trace, tile=200)
 st.subheader(tr("dyn.scores"))
 st.image(scores)
+st.image(colorbar("viridis", 0.0, 1.0, "P(keep)"))
 stage_rows = [{"layer": s.layer, "kept": s.kept_mask(trace.num_patches)[0].nonzero().flatten().tolist(),
                "keep_prob": [round(float(v), 5) for v in s.keep_prob[0]]} for s in trace.stages]
 downloads("dynamicvit_token_fate", png=strip, data={"model": name, "rho": rho, "semantics": semantics, "tau": tau,
@@ -67,6 +69,7 @@ if semantics == "training":
     st.subheader(tr("dyn.freq", n=samples))
     st.markdown(tr("dyn.freq_explain"))
     st.image(rv.frequency_vs_probability(view, freq, expected, trace.grid, locs))
+    st.image(colorbar("viridis", 0.0, 1.0, "share / probability"))
 
 with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
     st.markdown(tr("dyn.gumbel_explain"))

@@ -27,8 +27,9 @@ def keep_frequency(model, pixels: torch.Tensor, samples: int = 32, tau: float = 
     The model is not modified: the draws run in one batch with an explicit generator.
     """
     reducer = _with_rho(model.reducer_for("training", tau), rho)
-    gen = torch.Generator(device=pixels.device).manual_seed(seed)
-    batch = pixels.expand(samples, -1, -1, -1)
+    device = next(model.parameters()).device
+    gen = torch.Generator(device=device).manual_seed(seed)
+    batch = pixels.to(device).expand(samples, -1, -1, -1)
     with torch.inference_mode():
         trace = model.forward_trace(batch, reducer=reducer, generator=gen).trace
     return torch.stack([s.kept_mask(trace.num_patches).float().mean(0) for s in trace.stages]).cpu()

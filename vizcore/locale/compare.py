@@ -20,6 +20,10 @@ STRINGS = {
     "cmp.rho": {"en": "Keep ratio ρ (pruners)", "zh": "保留比例 ρ（剪枝方法）"},
     "cmp.budget": {"en": "Pruning at blocks {locs}; ToMe r = {r} per block; token total target {target}.",
                    "zh": "在第 {locs} 个 block 处剪枝；ToMe 每个 block 合并 r = {r}；token 总数目标 {target}。"},
+    "cmp.legend": {"en": "White: dropped. Red: folded into EViT's fused token (deeper red = more weight). Flat colour "
+                         "with an outline: one ToMe token holding a merged group. Counts: patch tokens left.",
+                   "zh": "白色：被丢弃。红色：并入 EViT 的融合 token（越红权重越大）。纯色并描边：一个 ToMe token 所合并的一组图块。"
+                         "数字：剩余的图块 token 数。"},
     "cmp.fates": {"en": "Token fate side by side", "zh": "token 去留并排对比"},
     "cmp.cost": {"en": "Tokens and GMACs per layer", "zh": "每层的 token 数与 GMACs"},
     "cmp.table": {"en": "Summary", "zh": "汇总"},

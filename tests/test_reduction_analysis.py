@@ -1,0 +1,48 @@
+"""DynamicViT's two semantics seen through the analyses the pages use."""
+import torch
+
+from vizcore.analysis import reduction as red
+from vizcore.models.dynamicvit import DynamicViT
+
+
+def tiny_dynamicvit():
+    torch.manual_seed(0)
+    return DynamicViT(pruning_loc=(1, 2, 3), keep_ratio=0.7, img_size=64, patch_size=16, embed_dim=64, depth=4,
+                      num_heads=4, num_classes=5).eval()
+
+
+def test_implied_counts():
+    assert red.implied_counts(196, 0.7) == [137, 96, 67]
+    assert red.implied_counts(144, 0.5) == [72, 36, 18]
+
+
+def test_keep_frequency_matches_predicted_probability_and_is_seeded():
+    model = tiny_dynamicvit()
+    x = torch.randn(1, 3, 64, 64)
+    freq = red.keep_frequency(model, x, samples=400, tau=1.0, seed=3)
+    assert freq.shape == (3, 16)
+    assert torch.equal(freq, red.keep_frequency(model, x, samples=400, tau=1.0, seed=3))
+    assert not torch.equal(freq, red.keep_frequency(model, x, samples=400, tau=1.0, seed=4))
+    # first stage: every token is alive, so the keep frequency estimates the predictor's keep probability
+    with torch.inference_mode():
+        trace = model.forward_trace(x, semantics="training", generator=torch.Generator().manual_seed(0)).trace
+    prob = trace.stages[0].keep_prob[0]
+    assert (freq[0] - prob).abs().max() < 0.1
+    # survival can only shrink from stage to stage
+    assert (freq[1] <= freq[0] + 1e-6).all() and (freq[2] <= freq[1] + 1e-6).all()
+    assert not model.training
+
+
+def test_inference_reducer_with_other_rho_leaves_model_alone():
+    model = tiny_dynamicvit()
+    reducer = red.dynamicvit_reducer(model, rho=0.5)
+    with torch.inference_mode():
+        trace = model.forward_trace(torch.randn(2, 3, 64, 64), reducer=reducer).trace
+    assert [s.kept.shape[1] for s in trace.stages] == [8, 4, 2]
+    assert model.reducer.keep_ratios[0] == 0.7
+
+
+def test_gumbel_demo_shapes():
+    p, soft, hard = red.gumbel_demo(torch.tensor([0.9, 0.5, 0.1]), tau=0.5, samples=4, seed=0)
+    assert p.shape == (3,) and soft.shape == (4, 3) and hard.shape == (4, 3)
+    assert set(hard.flatten().tolist()) <= {0.0, 1.0}
