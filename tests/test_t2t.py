@@ -33,6 +33,15 @@ def test_tokens_and_dims_at_224(t2t7):
     assert tr.layer_names[:3] == ["T2T 1", "T2T 2", "block 0"]
     ss = tr.extras["soft_split"]
     assert [s["tokens"] for s in ss] == [3136, 784, 196] and [s["token_dim"] for s in ss] == [147, 576, 576]
+    # the unfold geometry travels in the trace: window boxes (origins, sizes) and overlap counts
+    first = ss[0]
+    assert first["windows"].shape == (3136, 4) and first["overlap"].shape == (224, 224)
+    assert first["windows"][0].tolist() == [-2, -2, 5, 5] and first["windows"][1].tolist() == [-2, 2, 5, 9]
+    w = first["windows"].clamp(0, 224)
+    in_bounds = ((w[:, 2] - w[:, 0]) * (w[:, 3] - w[:, 1])).sum()
+    assert int(first["overlap"].sum()) == int(in_bounds)  # every in-image pixel of every window counted once
+    assert int(first["overlap"].max()) == 4 and int(first["overlap"].min()) >= 1
+    assert ss[1]["windows"].shape == (784, 4) and ss[1]["overlap"].shape == (56, 56)
     assert [t.shape for t in tr.extras["t2t_norms"]] == [(1, 56, 56), (1, 28, 28)]
     assert t2t7.pos_embed.shape == (1, 197, 256) and not t2t7.pos_embed.requires_grad
 

@@ -31,7 +31,8 @@ from timm.layers import Mlp, trunc_normal_
 from timm.models.vision_transformer import Block
 
 from vizcore.analysis.flops import linear_macs, mlp_macs, vit_block_macs
-from vizcore.analysis.unfold import T2T_STAGES, soft_split_schedule, unfold_output_size
+from vizcore.analysis.unfold import (T2T_STAGES, overlap_count, soft_split_schedule, unfold_output_size,
+                                     window_boxes)
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import attention_forward
 from vizcore.trace import Trace, TraceOutput
@@ -338,6 +339,16 @@ class T2TViT(nn.Module):
         return soft_split_schedule(img_size or self.default_img_size, self.soft_split_stages, self.in_chans,
                                    self.tokens_to_token.token_dim)
 
+    def soft_split_geometry(self, img_size=None) -> list[dict]:
+        """``soft_split_info`` plus, per split, every window's box (L, 4) ``(y0, x0, y1, x1)`` in that split's
+        input pixels (unclipped: the padding shows) and the overlap count per input pixel (H, W)."""
+        info = self.soft_split_info(img_size)
+        for stage in info:
+            k, s, p = stage["kernel"], stage["stride"], stage["padding"]
+            stage["windows"] = window_boxes(stage["in_hw"], k, s, p, clip=False)
+            stage["overlap"] = overlap_count(stage["in_hw"], k, s, p)
+        return info
+
     def _pos(self, n_tokens: int, like: torch.Tensor) -> torch.Tensor:
         if n_tokens == self.pos_embed.shape[1]:
             return self.pos_embed
@@ -389,7 +400,7 @@ class T2TViT(nn.Module):
         trace = Trace(grid=grids[-1], prefix=1, attn=attn_maps if attn else [], tokens_per_layer=n_tokens,
                       macs_per_layer=macs, macs_other=other,
                       layer_names=["T2T 1", "T2T 2"] + [f"block {i}" for i in range(len(self.blocks))],
-                      extras={"soft_split": self.soft_split_info(img_hw), "t2t_norms": norms,
+                      extras={"soft_split": self.soft_split_geometry(img_hw), "t2t_norms": norms,
                               "token_module": self.tokens_type})
         return TraceOutput(logits, trace)
 
