@@ -68,7 +68,7 @@ def test_model_contract(name):
     for (ka, va), (kb, vb) in zip(model.state_dict().items(), twin.state_dict().items()):
         assert ka == kb and torch.equal(va, vb), ka
     with torch.inference_mode():
-        torch.testing.assert_close(twin.forward_trace(x[:1]).logits, logits[:1], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(twin.forward_trace(x).logits, logits, atol=1e-5, rtol=1e-5)
     del twin
 
     # a file with the official key names, built here, loads strictly into a differently seeded model
@@ -76,9 +76,10 @@ def test_model_contract(name):
     official = spec.to_official(state) if spec.to_official else dict(state)
     buf = io.BytesIO()
     torch.save({"model": official, "epoch": 300}, buf)
-    other_seed = build(name, seed=8)
-    assert any(not torch.equal(va, vo) for va, vo in zip(state.values(), other_seed.state_dict().values()))
-    del other_seed
+    if info["params"] < 30_000_000:  # seeding is the registry's; the big variants would only repeat it slowly
+        other_seed = build(name, seed=8)
+        assert any(not torch.equal(va, vo) for va, vo in zip(state.values(), other_seed.state_dict().values()))
+        del other_seed
     loaded = create_model(name, "file", checkpoint=buf.getvalue(), seed=8)
     with torch.inference_mode():
         torch.testing.assert_close(loaded(x), logits, atol=1e-5, rtol=1e-5)

@@ -100,9 +100,12 @@ class LoadReport:
 
 
 def load_strict(model: torch.nn.Module, state: dict[str, torch.Tensor],
-                key_map: Callable[[dict], dict] | None = None) -> LoadReport:
+                key_map: Callable[[dict], dict] | None = None, assign: bool = False) -> LoadReport:
     """Load ``state`` into ``model`` strictly after an optional key mapping; raise CheckpointError
-    with a readable report of missing / unexpected / mis-shaped keys on any mismatch."""
+    with a readable report of missing / unexpected / mis-shaped keys on any mismatch.
+
+    ``assign`` puts the checkpoint's tensors in place of the model's (for a model built on the meta
+    device: no random init to throw away); they are cast to the model's dtypes first."""
     if key_map is not None:
         state = key_map(state)
     own = model.state_dict()
@@ -113,5 +116,6 @@ def load_strict(model: torch.nn.Module, state: dict[str, torch.Tensor],
     report = LoadReport(missing, unexpected, mismatched)
     if not report.ok:
         raise CheckpointError(f"The checkpoint does not fit {type(model).__name__}: {report}")
-    model.load_state_dict(state, strict=True)
+    state = {k: v.to(own[k].dtype) if v.dtype != own[k].dtype else v for k, v in state.items()}
+    model.load_state_dict(state, strict=True, assign=assign)
     return report

@@ -175,17 +175,34 @@ def create_model(name: str, source: str = "random", *, checkpoint: str | os.Path
         raise ValueError(f"Unknown source '{source}'; use one of {', '.join(SOURCES)}.")
     if source not in spec.sources:
         raise ValueError(f"'{name}' cannot load from '{source}'; it offers {', '.join(spec.sources)}.")
-    model = build(name, options, seed=seed)
-    if source == "bundled":
-        load_strict(model, read_checkpoint(spec.bundled_path))
-    elif source == "file":
-        if checkpoint is None:
-            raise CheckpointError("Choose a checkpoint file to load.")
-        load_strict(model, extract_state_dict(read_checkpoint(checkpoint)), key_map=spec.key_map)
-    elif source == "hub":
-        load_strict(model, hub_state_dict(spec.hub_name), key_map=spec.key_map)
+    if source == "random":
+        model = build(name, options, seed=seed)
+    else:
+        if source == "bundled":
+            state, key_map = read_checkpoint(spec.bundled_path), None
+        elif source == "file":
+            if checkpoint is None:
+                raise CheckpointError("Choose a checkpoint file to load.")
+            state, key_map = extract_state_dict(read_checkpoint(checkpoint)), spec.key_map
+        else:
+            state, key_map = hub_state_dict(spec.hub_name), spec.key_map
+        model = _build_from_state(name, options, seed, state, key_map)
     if device is not None:
         model = model.to(device)
+    return model.eval()
+
+
+def _build_from_state(name: str, options: dict[str, Any] | None, seed: int, state: dict, key_map) -> nn.Module:
+    """The model with the checkpoint's weights, without a random init that would be thrown away: built
+    on the meta device and given the checkpoint's tensors. Models with tensors outside the state dict
+    (non-persistent buffers) get a normal build first."""
+    model = build_meta(name, options)
+    load_strict(model, state, key_map=key_map, assign=True)
+    if any(t.is_meta for t in (*model.parameters(), *model.buffers())):
+        model = build(name, options, seed=seed)
+        load_strict(model, state, key_map=key_map)
+    else:
+        _attach_data_config(model, get_spec(name))
     return model.eval()
 
 
