@@ -26,7 +26,10 @@ def test_attention_defaults_render(attention_page):
     layer = at.slider(key="attn_layer")
     assert layer.value == layer.max  # the last layer first
     assert len(image_urls(at)) >= 3  # sidebar image, model view, overlay (+ colour bar)
-    assert any("random weights" in w.value for w in at.warning)  # no bundled weights yet: said so
+    from vizcore.models.registry import get_spec
+    bundled = "bundled" in get_spec(at.selectbox(key="attn_model").value).sources
+    # random weights are said so; bundled ones are not
+    assert any("random weights" in w.value for w in at.warning) != bundled
 
 
 def test_layer_head_scale_change_the_picture(attention_page):
