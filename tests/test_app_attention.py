@@ -5,8 +5,11 @@ from conftest import assert_clean, image_captions, image_urls, png_bytes
 def test_landing_page_defaults(app):
     assert app.title[0].value == "Token Lab"
     assert any("Attention" in m.value for m in app.markdown)
+    assert app.radio(key="source").value == "bundled"
+    assert app.radio(key="image_mode").value == "scene"  # what the bundled models learned
+    assert app.number_input(key="scene_index").value == 0
+    app.radio(key="image_mode").set_value("gallery").run()
     assert app.selectbox(key="sample").value == "astronaut"
-    assert app.radio(key="source").value in ("bundled", "random")
     assert any("torch" in c.value for c in app.sidebar.caption)
     assert image_urls(app)  # the chosen image is shown in the sidebar
 

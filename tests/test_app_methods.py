@@ -61,6 +61,7 @@ def test_defaults_language_and_bad_upload(app, page):
     assert_clean(at)
     assert at.title[0].value.startswith(TITLES[page][1])
     assert at.segmented_control(key=f"{PAGES[page]}_view").value  # labels translated, state kept
+    at.radio(key="image_mode").set_value("gallery").run()
     gallery = image_urls(at)
     at.radio(key="image_mode").set_value("scene").run()  # the shared sidebar's synthetic scenes
     assert_clean(at)

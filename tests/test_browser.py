@@ -89,9 +89,15 @@ def test_open_choose_image_change_layer(server, browser):
     _wait_idle(page)
     cold_home = time.monotonic() - t0
 
-    # choose an image from the gallery in the shared sidebar
+    # choose an image from the gallery in the shared sidebar (the default is a synthetic scene)
     sidebar = page.locator('[data-testid="stSidebar"]')
     side_img = sidebar.locator('[data-testid="stImage"] img').first
+    first_src = side_img.get_attribute("src")
+    sidebar.get_by_text("Gallery", exact=True).click()
+    page.wait_for_function(
+        "(old) => { const i = document.querySelector('[data-testid=\"stSidebar\"] [data-testid=\"stImage\"] img'); return i && i.src !== old; }",
+        arg=first_src, timeout=60_000)
+    _wait_idle(page)
     first_src = side_img.get_attribute("src")
     sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Sample photo").click()
     page.get_by_role("option", name=re.compile("coffee", re.I)).click()

@@ -48,6 +48,13 @@ STRINGS: dict[str, dict[str, str]] = {
                        "zh": "{model} 没有内置权重——改用随机权重。"},
     "msg.no_hub": {"en": "{model} has no pretrained hub weights — using random weights.",
                    "zh": "{model} 没有预训练仓库权重——改用随机权重。"},
+    "msg.bundled_on_photo": {"en": "The bundled models learned synthetic scenes (ten shape classes on photo "
+                                   "backgrounds), not ImageNet: on this image they show how a scene-trained model "
+                                   "spends its tokens. Choose a synthetic scene in the sidebar, or the pretrained hub / "
+                                   "a checkpoint file for ImageNet weights.",
+                             "zh": "内置模型学习的是合成场景（照片背景上的十类形状），而非 ImageNet：在这张图像上，它们展示的是"
+                                   "场景训练模型如何花费 token。可在侧边栏选择合成场景，或选择预训练仓库 / 权重文件以使用 "
+                                   "ImageNet 权重。"},
     "msg.loading_model": {"en": "Loading {model} …", "zh": "正在加载 {model} ……"},
     "msg.running": {"en": "Running the model …", "zh": "正在运行模型……"},
     "msg.bad_image": {"en": "That file could not be used: {error}", "zh": "无法使用该文件：{error}"},

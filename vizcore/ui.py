@@ -94,12 +94,15 @@ def _remember_widget_state() -> None:
 def sidebar() -> Selection:
     """Draw the shared sidebar (language, image, model weights, device) and remember the choice."""
     ss = st.session_state
-    ss["_random_notice_shown"] = False  # one random-weights notice per run, however many models a page loads
+    ss["_random_notice_shown"] = False  # one notice of each kind per run, however many models a page loads
+    ss["_scene_notice_shown"] = False
     _restore_widget_state()
     with st.sidebar:
         st.selectbox(t("side.language", ss.get("lang", "en")), list(LANGUAGES), key="lang",
                      format_func=LANGUAGES.get)
         st.subheader(tr("side.image"))
+        # the bundled models learned synthetic scenes: those are the meaningful default offline
+        ss.setdefault("image_mode", "scene" if ss.get("source", "bundled") == "bundled" else "gallery")
         mode = st.radio(tr("side.image_source"), ["gallery", "scene", "upload"], key="image_mode", horizontal=True,
                         format_func=labeller("side."))
         mask = label = None
@@ -233,6 +236,9 @@ def load_model(name: str, options: dict | None = None):
     except (registry.HubUnavailable, registry.CheckpointError, ValueError, KeyError, OSError) as err:
         st.error(tr("msg.model_failed", model=name, error=str(err)))
         return None
+    if source == "bundled" and sel.mask is None and not st.session_state.get("_scene_notice_shown"):
+        st.session_state["_scene_notice_shown"] = True
+        st.info(tr("msg.bundled_on_photo"), icon=":material/info:")
     if source == "random":
         if sel.source == "bundled":
             st.caption(tr("msg.no_bundled", model=name))
