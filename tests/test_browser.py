@@ -156,6 +156,7 @@ SIGNATURE_JS = """() => {
 # page title in the sidebar, its heading, and one interaction on it
 PAGES = [
     ("Home", "Token Lab", None),
+    ("Attention", "Attention: where", ("slider", "Layer")),
     ("WuKong", "WuKong TokenReduction", ("segment", 1)),
     ("T2T soft split", "T2T", ("slider", "kernel k")),
     ("PoolFormer", "PoolFormer", ("segment", 1)),
@@ -200,6 +201,11 @@ def test_every_page_opens_and_answers(server, browser, link, heading, action):
         warm = time.monotonic() - t0
     else:
         warm = float("nan")
+    figures = page.locator('[data-testid="stMain"] [data-testid="stImage"]')
+    if figures.count():
+        figures.first.scroll_into_view_if_needed()
+        page.mouse.wheel(0, 250)
+        page.wait_for_timeout(300)
     page.screenshot(path=str(ARTIFACTS / f"page_{stem}.png"), full_page=False)
     body = page.inner_text("body")
     assert "Traceback" not in body and "Error" not in page.inner_text('[data-testid="stMain"]')
