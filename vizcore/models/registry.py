@@ -128,10 +128,13 @@ def _attach_data_config(model: nn.Module, spec: ModelSpec) -> None:
         hub_cfg = timm.models.get_pretrained_cfg(spec.hub_name)
         if hub_cfg is not None:
             cfg = {**hub_cfg.to_dict(), **cfg}
+    own_size = getattr(model, "default_img_size", None)
     card = spec.card().get("data_config")
     if card:
         cfg.update(card)
-    cfg.setdefault("input_size", (3, *getattr(model, "default_img_size", (224, 224))))
+    if own_size is not None:  # the built model's own size wins (options may have changed it)
+        cfg["input_size"] = (3, *((own_size, own_size) if isinstance(own_size, int) else own_size))
+    cfg.setdefault("input_size", (3, 224, 224))
     cfg.setdefault("interpolation", "bicubic")
     cfg.setdefault("crop_pct", 0.875)
     cfg.setdefault("mean", (0.485, 0.456, 0.406))

@@ -137,6 +137,7 @@ class ViT(VisionTransformer):
     def __init__(self, reducer: TokenReducer | None = None, **timm_kwargs):
         super().__init__(**timm_kwargs)
         self.reducer = reducer or TokenReducer()
+        self.default_img_size = tuple(self.patch_embed.img_size)
 
     # ------------------------------------------------------------------ forward paths
     def forward(self, x: torch.Tensor, attn_mask=None, is_causal: bool = False) -> torch.Tensor:
