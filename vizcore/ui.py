@@ -24,6 +24,41 @@ from vizcore.plots.overlay import to_png
 DEFAULT_SAMPLE = "astronaut"
 
 
+def _memoise_image_encoding(capacity: int = 128) -> None:
+    """Streamlit encodes every numpy image again on every rerun, and a rerun redraws many unchanged
+    pictures (only one slider moved). Remember recent encodings by content hash."""
+    import threading
+    from collections import OrderedDict
+
+    from streamlit.elements.lib import image_utils
+    original = getattr(image_utils, "_np_array_to_bytes", None)
+    if original is None or getattr(original, "memoised", False):
+        return
+    cache: OrderedDict = OrderedDict()
+    lock = threading.Lock()
+
+    def encode(array, output_format="JPEG"):
+        a = np.ascontiguousarray(array)
+        key = (hashlib.blake2b(a.data, digest_size=16).digest(), a.shape, str(a.dtype), output_format)
+        with lock:
+            hit = cache.get(key)
+            if hit is not None:
+                cache.move_to_end(key)
+                return hit
+        data = original(array, output_format)
+        with lock:
+            cache[key] = data
+            while len(cache) > capacity:
+                cache.popitem(last=False)
+        return data
+
+    encode.memoised = True
+    image_utils._np_array_to_bytes = encode
+
+
+_memoise_image_encoding()
+
+
 @dataclass
 class Selection:
     """What the shared sidebar chose; pages read it with ``selection()``."""
