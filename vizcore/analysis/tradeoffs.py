@@ -140,6 +140,8 @@ def measure_accuracy(configs: list[Config], n: int | None = None, progress=None)
             models[config.model] = create_model(config.model, "bundled")
         model = models[config.model]
         res = evaluate_model(model, n=n, reducer=reducer_for(config, model))
+        if config.method == "tome":  # merging keeps every patch represented: keep precision is undefined
+            res["keep_precision"] = None
         rows.append({**config.as_dict(), **cost(config, model), **res})
     return rows
 
