@@ -74,8 +74,8 @@ class PoolFormer(MetaFormer):
         self.variant = variant
         self.mixer = mixer
         self.head_norm = head_norm
-        self.dims = tuple(dims)
-        self.depths = tuple(depths)
+        self.dims = tuple(kwargs["dims"])  # overrides included
+        self.depths = tuple(kwargs["depths"])
         self.default_img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
 
     # ------------------------------------------------------------------ geometry
