@@ -8,7 +8,7 @@ from vizcore.models.vit import TokenReducer
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.overlay import colorbar
 from vizcore.plots.token_fate import lineage_strip
-from vizcore.ui import downloads, labeller, load_model, prepare_image, run_cached, run_trace, selection, tr
+from vizcore.ui import class_label, downloads, labeller, load_model, prepare_image, run_cached, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("dyn.title"))
@@ -45,7 +45,7 @@ if semantics == "training":
 reducer = red.dynamicvit_reducer(model, rho, semantics, tau)
 logits, trace = run_trace(name, model, pixels, seed=seed, reducer=reducer)
 probs = logits.softmax(-1)[0]
-st.caption(tr("dyn.prediction", cls=int(probs.argmax()), p=float(probs.max())))
+st.caption(tr("dyn.prediction", cls=class_label(name, int(probs.argmax())), p=float(probs.max())))
 if semantics == "training":
     st.info(tr("dyn.training_note", n=trace.tokens_per_layer[-1]))
 

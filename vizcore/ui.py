@@ -285,6 +285,16 @@ def load_model(name: str, options: dict | None = None):
     return model
 
 
+def class_label(name: str, index: int) -> str:
+    """A readable class: the scene class names for the bundled models, else the class index."""
+    if name.startswith("bundled_"):
+        from vizcore.data.scenes import class_names
+        names = class_names()
+        if 0 <= index < len(names):
+            return f"{names[index]} ({index})"
+    return str(index)
+
+
 def model_key(name: str, options: dict | None = None) -> str:
     sel = selection()
     return f"{name}|{resolve_source(name, sel)}|{sel.checkpoint_key}|{sel.device}|{json.dumps(options or {}, sort_keys=True)}"
