@@ -345,7 +345,7 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     log(f"{name}: final eval {json.dumps(res)}")
     if out_dir is not None and not options:
         summary["card"] = str(write_bundle(name, model, recipe, res, elapsed, len(history), out_dir, command))
-        log(f"{name}: wrote {summary['card']}")
+        log(f"{name}: wrote {Path(summary['card']).name}")  # no machine paths in the shipped logs
     return summary
 
 
