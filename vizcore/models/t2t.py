@@ -34,7 +34,7 @@ from vizcore.analysis.flops import linear_macs, mlp_macs, vit_block_macs
 from vizcore.analysis.unfold import (T2T_STAGES, overlap_count, soft_split_schedule, unfold_output_size,
                                      window_boxes)
 from vizcore.models.registry import ModelSpec, register
-from vizcore.models.vit import attention_forward
+from vizcore.models.vit import plain_blocks_forward
 from vizcore.trace import Trace, TraceOutput
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -387,12 +387,8 @@ class T2TViT(nn.Module):
         tokens, probs_t2t, outs, grids = self.tokens_to_token.run(x, need_probs=attn, performer_attn=performer_attn)
         x = torch.cat((self.cls_token.expand(B, -1, -1), tokens), dim=1)
         x = self.pos_drop(x + self._pos(x.shape[1], x))
-        attn_maps: list[torch.Tensor | None] = list(probs_t2t)
-        for blk in self.blocks:
-            out, probs, _ = attention_forward(blk.attn, blk.norm1(x), need_probs=attn)
-            x = x + blk.drop_path1(blk.ls1(out))
-            x = x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
-            attn_maps.append(probs)
+        x, block_maps = plain_blocks_forward(self.blocks, x, need_probs=attn)
+        attn_maps: list[torch.Tensor | None] = [*probs_t2t, *block_maps]
         x = self.norm(x)
         logits = self.forward_head(x)
         n_tokens, macs, other = self.analytic_macs(img_size=img_hw)

@@ -125,6 +125,19 @@ def attention_forward(attn_mod, x: torch.Tensor, *, bias: torch.Tensor | None = 
     return out, probs, ((q, k) if need_qk else None)
 
 
+def plain_blocks_forward(blocks, x: torch.Tensor, need_probs: bool = False):
+    """Run timm ``Block``s without token reduction, materialising attention only when asked.
+
+    x: (B, N, C) -> (x, per block (B, H, N, N) attention or None)."""
+    maps: list[torch.Tensor | None] = []
+    for blk in blocks:
+        out, probs, _ = attention_forward(blk.attn, blk.norm1(x), need_probs=need_probs)
+        x = x + blk.drop_path1(blk.ls1(out))
+        x = x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
+        maps.append(probs)
+    return x, maps
+
+
 class ViT(VisionTransformer):
     """timm VisionTransformer whose forward can be traced and reduced.
 

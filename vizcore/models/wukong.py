@@ -35,7 +35,7 @@ from timm.layers import QuickGELU
 
 from vizcore.analysis.flops import conv2d_macs, linear_macs
 from vizcore.models.registry import ModelSpec, register
-from vizcore.models.vit import ViT, attention_forward
+from vizcore.models.vit import ViT, plain_blocks_forward
 from vizcore.trace import Stage, Trace, TraceOutput
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -147,12 +147,7 @@ class WuKongViT(ViT):
         B = x.shape[0]
         h, w = self.grid
         x = self.norm_pre(self.patch_drop(self._pos_embed(self.patch_embed(x))))
-        attn_maps: list[torch.Tensor | None] = []
-        for blk in self.blocks:
-            out, probs, _ = attention_forward(blk.attn, blk.norm1(x), need_probs=attn)
-            x = x + blk.drop_path1(blk.ls1(out))
-            x = x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
-            attn_maps.append(probs)
+        x, attn_maps = plain_blocks_forward(self.blocks, x, need_probs=attn)
         x = self.norm(x)
         patches = self.proj(x[:, self.num_prefix_tokens:])
         reduced, maps = self.token_reduction(patches.reshape(B, h, w, self.output_dim))
