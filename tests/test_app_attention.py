@@ -116,3 +116,13 @@ def test_file_source_bad_checkpoint(attention_page):
     at.text_input(key="checkpoint_path").input("/nonexistent/model.pth").run()
     assert_clean(at)
     assert at.error and "No checkpoint file" in at.error[0].value
+
+
+def test_mask_overlay_is_for_display_only(attention_page):
+    at = attention_page
+    main_before = [u for el in at.main.get("image") for u in el.value]
+    side_before = [u for el in at.sidebar.get("image") for u in el.value]
+    at.toggle(key="show_mask").set_value(True).run()
+    assert_clean(at)
+    assert [u for el in at.sidebar.get("image") for u in el.value] != side_before  # the sidebar shows the mask
+    assert [u for el in at.main.get("image") for u in el.value] == main_before  # the model input is unchanged

@@ -141,15 +141,14 @@ def sidebar() -> Selection:
         mode = st.radio(tr("side.image_source"), ["gallery", "scene", "upload"], key="image_mode", horizontal=True,
                         format_func=labeller("side."))
         mask = label = None
+        show_mask = False
         if mode == "scene":
             from vizcore.data import scenes
             index = st.number_input(tr("side.scene_index"), 0, scenes.TEST_SIZE - 1, 0, key="scene_index")
             image, label, mask = _scene(int(index))
             image_key = f"scene:{int(index)}"
             st.caption(tr("side.scene_label", cls=scenes.class_names()[label]))
-            if st.toggle(tr("side.show_mask"), key="show_mask"):
-                image = images.image_from_array(_mask_overlay(image.array, mask), name=image.name, format="scene")
-                image_key += ":mask"
+            show_mask = st.toggle(tr("side.show_mask"), key="show_mask")
         else:
             samples = images.list_samples()
             ss.setdefault("sample", DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
@@ -167,7 +166,8 @@ def sidebar() -> Selection:
                     image, image_key = _decode_upload(data, up.name), f"upload:{_digest(data)}"
                 except images.ImageError as err:
                     st.error(tr("msg.bad_image", error=str(err)))
-        st.image(image.array, width="stretch")
+        # the overlay is for the eye only: the models always see the clean scene
+        st.image(_mask_overlay(image.array, mask) if show_mask else image.array, width="stretch")
 
         st.subheader(tr("side.model_source"))
         source = st.radio(tr("side.model_source"), list(registry.SOURCES), key="source",
