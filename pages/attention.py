@@ -16,11 +16,8 @@ st.title(tr("attn.title"))
 with st.expander(tr("attn.how"), icon=":material/school:", expanded=False):
     st.markdown(tr("attn.explain"))
 
-candidates = [n for n in list_models() if n.startswith("bundled_vit")] + list_models(family="vit")
-default = "deit_small_patch16_224"
-name = st.selectbox(tr("attn.model"), candidates, key="attn_model",
-                    index=candidates.index(default) if default in candidates and not candidates[0].startswith("bundled")
-                    else 0)
+candidates = sorted(list_models(family="vit"), key=lambda n: not n.startswith("bundled"))  # bundled first
+name = st.selectbox(tr("attn.model"), candidates, key="attn_model")
 model = load_model(name)
 if model is None:
     st.stop()

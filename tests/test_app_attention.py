@@ -126,3 +126,9 @@ def test_mask_overlay_is_for_display_only(attention_page):
     assert_clean(at)
     assert [u for el in at.sidebar.get("image") for u in el.value] != side_before  # the sidebar shows the mask
     assert [u for el in at.main.get("image") for u in el.value] == main_before  # the model input is unchanged
+
+
+def test_model_choices_are_unique_and_bundled_first(attention_page):
+    options = attention_page.selectbox(key="attn_model").options
+    assert len(options) == len(set(options))
+    assert options[0] == "bundled_vit" and "deit_small_patch16_224" in options
