@@ -1,9 +1,11 @@
 """Every training recipe runs a few steps on a tiny config, its loss falls, and it resumes from its checkpoint."""
+import dataclasses
+
 import pytest
 import torch
 
 from vizcore.models import list_models
-from vizcore.train import RECIPES, lr_at, train
+from vizcore.train import RECIPES, Recipe, lr_at, train
 
 TINY = {
     "bundled_vit": dict(img_size=32, embed_dim=32, depth=2, num_heads=2, stem_channels=(8, 16, 16)),
@@ -51,11 +53,22 @@ def test_resume_continues_from_checkpoint(tmp_path):
 
 
 def test_schedule_warmup_stable_decay():
-    r = RECIPES["bundled_vit"]
+    r = dataclasses.replace(RECIPES["bundled_vit"], restarts=())
     assert lr_at(r, 0) == pytest.approx(1 / r.warmup)
     assert lr_at(r, r.warmup) == 1.0
     assert lr_at(r, int(r.steps * 0.5)) == 1.0
     assert 0 < lr_at(r, r.steps - 1) < 0.01
+
+
+def test_schedule_restart_is_a_second_cycle():
+    r = Recipe("x", steps=1000, warmup=10, decay_frac=0.3, restarts=(400,), restart_lr_frac=0.5)
+    first = [lr_at(r, s) for s in range(400)]
+    assert first == [lr_at(dataclasses.replace(r, steps=400, restarts=()), s) for s in range(400)]
+    assert first[-1] < 0.01 and max(first) == 1.0
+    assert lr_at(r, 400) == pytest.approx(0.5 / 10)  # warms up again
+    assert lr_at(r, 410) == 0.5 and lr_at(r, 400 + 419) == 0.5  # stable until 70 % of the cycle
+    assert lr_at(r, 400 + 420) == pytest.approx(0.5) and 0 < lr_at(r, 999) < 0.01
+    assert lr_at(r, 900) == pytest.approx(0.5 * (1 - 80 / 180))
 
 
 def test_export_writes_a_bundle_from_an_unfinished_run(tmp_path):

@@ -7,7 +7,7 @@ scenes (``vizcore.data.scenes``), shipped as ``assets/models/<name>.safetensors`
 * ``bundled_dynamicvit`` — DynamicViT on that backbone (predictors before blocks 2/3/4, rho 0.7).
 * ``bundled_wukong`` — the backbone + WuKong's TokenReduction (T maps on the 12x12 grid) + a linear probe.
 * ``bundled_t2t`` — a small T2T-ViT (soft split (7,4,2)/(3,2,1)/(3,1,1): 24x24 -> 12x12 -> 12x12 tokens).
-* ``bundled_poolformer`` — a small PoolFormer (grids 24/12/6/3).
+* ``bundled_poolformer`` — a small PoolFormer (grids 24/12/6/3) with a two-conv stem in place of the 7x7/4 one.
 
 The architecture constants live here (``CONFIGS``); the cards record them and the tests check they agree.
 Without the weight files (a fresh clone before training) every model still builds with random weights.
@@ -44,7 +44,7 @@ class ConvStem(nn.Module):
     """
 
     def __init__(self, img_size=IMG_SIZE, patch_size=8, in_chans: int = 3, embed_dim: int = 128,
-                 channels=(24, 48, 96), bias: bool = True, **_unused):
+                 channels=(24, 48, 96), bias: bool = True, flatten: bool = True, **_unused):
         super().__init__()
         img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
         if 2 ** len(channels) != (patch_size if isinstance(patch_size, int) else patch_size[0]):
@@ -55,7 +55,7 @@ class ConvStem(nn.Module):
         self.num_patches = self.grid_size[0] * self.grid_size[1]
         self.channels = tuple(channels)
         self.in_chans = in_chans
-        self.flatten = True
+        self.flatten = flatten  # False: (B, C, h, w) out, a stem for convolutional stages (PoolFormer)
         self.dynamic_img_pad = False
         layers, c = [], in_chans
         for co in channels:
@@ -73,11 +73,17 @@ class ConvStem(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.proj(self.stem(x))  # (B, C, h, w)
-        return x.flatten(2).transpose(1, 2)
+        return x.flatten(2).transpose(1, 2) if self.flatten else x
 
-    def macs(self) -> float:
-        """MACs of the stem for one image at ``img_size`` (the convs, as FlopCounterMode counts them)."""
-        h, w = self.img_size
+    def output_grid(self, h: int, w: int) -> tuple[int, int]:
+        """(h, w) of the token grid for an (h, w) input (each 3x3 stride-2 conv with padding 1 halves, rounding up)."""
+        for _ in self.channels:
+            h, w = (h + 1) // 2, (w + 1) // 2
+        return h, w
+
+    def macs(self, h: int | None = None, w: int | None = None) -> float:
+        """MACs of the stem for one image at (h, w) (default ``img_size``), as FlopCounterMode counts them."""
+        h, w = (h, w) if h is not None else self.img_size
         total, c = 0.0, self.in_chans
         for co in self.channels:
             h, w = (h + 1) // 2, (w + 1) // 2
@@ -111,7 +117,7 @@ WUKONG_CONFIG = dict(VIT_CONFIG, output_dim=64, num_tokens=8, num_groups=8)
 T2T_CONFIG = dict(img_size=IMG_SIZE, tokens_type="performer", embed_dim=64, depth=6, num_heads=2, mlp_ratio=2.0,
                   token_dim=32, soft_split=((7, 4, 2), (3, 2, 1), (3, 1, 1)), num_classes=NUM_CLASSES)
 POOLFORMER_CONFIG = dict(img_size=IMG_SIZE, depths=(1, 1, 3, 1), dims=(32, 64, 128, 192), num_classes=NUM_CLASSES,
-                         layer_scale_init_values=0.1)
+                         layer_scale_init_values=0.1, stem_channels=(16, 32))
 CONFIGS = {"bundled_vit": VIT_CONFIG, "bundled_dynamicvit": DYNAMICVIT_CONFIG, "bundled_wukong": WUKONG_CONFIG,
            "bundled_t2t": T2T_CONFIG, "bundled_poolformer": POOLFORMER_CONFIG}
 
@@ -168,9 +174,15 @@ def build_bundled_t2t(**options):
 def build_bundled_poolformer(**options):
     from vizcore.models.poolformer import PoolFormer
     cfg = {**POOLFORMER_CONFIG, **options}
+    stem = tuple(cfg.pop("stem_channels", ()))
     model = PoolFormer("s12", **cfg)
     # PoolFormer records its variant's depths/dims, not the overrides (reported upstream): fix them here
     model.depths, model.dims = tuple(cfg["depths"]), tuple(cfg["dims"])
+    if stem:
+        # the one linear 7x7/4 conv of PoolFormer's stem stayed near chance on the scenes (twice, 800 steps):
+        # the ViT's lever instead, stride-2 3x3 conv + BN + ReLU layers, the same stride 4
+        model.stem = ConvStem(cfg["img_size"], 2 ** len(stem), cfg.get("in_chans", 3), cfg["dims"][0],
+                              channels=stem, flatten=False)
     return _with_data_config(model, cfg["img_size"])
 
 

@@ -82,12 +82,12 @@ class PoolFormer(MetaFormer):
     def stage_grids(self, img_size=None) -> list[tuple[int, int]]:
         """(h, w) of each stage's feature map (56, 28, 14, 7 at 224 px)."""
         h, w = img_size or self.default_img_size
-        grids = []
-        convs = [self.stem.conv] + [getattr(s.downsample, "conv", None) for s in self.stages[1:]]
-        for conv in convs:
+        h, w = _stem_grid(self.stem, h, w)
+        grids = [(h, w)]
+        for stage in self.stages[1:]:
+            conv = getattr(stage.downsample, "conv", None)
             if conv is not None:
-                (kh, kw), (sh, sw), (ph, pw) = conv.kernel_size, conv.stride, conv.padding
-                h, w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+                h, w = _conv_out(conv, h, w)
             grids.append((h, w))
         return grids
 
@@ -184,8 +184,8 @@ class PoolFormer(MetaFormer):
         """(tokens per block, MACs per block, MACs of stem + downsampling + head) for one image."""
         mixer = mixer or self.mixer
         grids = self.stage_grids(img_size)
-        convs = [self.stem.conv] + [getattr(s.downsample, "conv", None) for s in self.stages[1:]]
-        other = 0.0
+        convs = [None] + [getattr(s.downsample, "conv", None) for s in self.stages[1:]]
+        other = _stem_macs(self.stem, *(img_size or self.default_img_size))
         tokens, macs = [], []
         for stage, conv, (h, w) in zip(self.stages, convs, grids):
             n = h * w
@@ -201,6 +201,25 @@ class PoolFormer(MetaFormer):
         if self.num_classes:
             other += linear_macs(1, self.num_features, self.num_classes)
         return tokens, macs, float(other)
+
+
+def _conv_out(conv: nn.Conv2d, h: int, w: int) -> tuple[int, int]:
+    (kh, kw), (sh, sw), (ph, pw) = conv.kernel_size, conv.stride, conv.padding
+    return (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+
+
+def _stem_grid(stem: nn.Module, h: int, w: int) -> tuple[int, int]:
+    """The first stage's grid: timm's one-conv ``Stem`` (7x7, stride 4, padding 2), or any stem with
+    ``output_grid(h, w)``."""
+    return stem.output_grid(h, w) if hasattr(stem, "output_grid") else _conv_out(stem.conv, h, w)
+
+
+def _stem_macs(stem: nn.Module, h: int, w: int) -> float:
+    if hasattr(stem, "macs"):
+        return float(stem.macs(h, w))
+    conv = stem.conv
+    gh, gw = _conv_out(conv, h, w)
+    return conv2d_macs(gh * gw, conv.in_channels, conv.out_channels, conv.kernel_size, conv.groups)
 
 
 def class_map(model: PoolFormer, x: torch.Tensor, target=None, mixer: str | None = None,

@@ -3,6 +3,7 @@ a browser) rather than drawn as dozens of charts."""
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -19,9 +20,21 @@ def colorize(values: np.ndarray, cmap: str = "viridis", vmin: float | None = Non
     v = np.asarray(values, dtype=np.float64)
     lo = float(np.nanmin(v)) if vmin is None else vmin
     hi = float(np.nanmax(v)) if vmax is None else vmax
-    scaled = np.clip((v - lo) / max(hi - lo, 1e-12), 0.0, 1.0)
-    rgba = colormaps[cmap](np.nan_to_num(scaled, nan=0.0))
-    return (rgba[..., :3] * 255).round().astype(np.uint8)
+    scaled = np.nan_to_num(np.clip((v - lo) / max(hi - lo, 1e-12), 0.0, 1.0), nan=0.0)
+    lut = _lut(cmap)
+    # the colour map's own binning (matplotlib: index = int(x * N), x == 1 -> N - 1), without building
+    # a colormap object per call: ``colormaps[name]`` returns a fresh copy that re-initialises each time
+    index = np.minimum((scaled * len(lut)).astype(np.intp), len(lut) - 1)
+    return lut[index]
+
+
+@lru_cache(maxsize=None)
+def _lut(cmap: str) -> np.ndarray:
+    """(N, 3) uint8 colours of a matplotlib colour map (read-only)."""
+    cm = colormaps[cmap]
+    lut = (cm(np.arange(cm.N))[:, :3] * 255).round().astype(np.uint8)
+    lut.setflags(write=False)
+    return lut
 
 
 def resize_map(values: np.ndarray, size_hw: tuple[int, int], smooth: bool = False) -> np.ndarray:
