@@ -5,7 +5,7 @@ from vizcore.analysis import reduction as red
 from vizcore.models.registry import list_models
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import downloads, load_model, mask_in_view, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, drawn, load_model, mask_in_view, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("cmp.title"))
@@ -42,7 +42,8 @@ for method, reducer in red.compare_reducers(budget).items():
     logits[method], traces[method] = run_trace(backbone_name, backbone, pixels, reducer=reducer)
 
 st.subheader(tr("cmp.fates"))
-grid_img = fate_grid(view, traces, budget.locs, tile=170)
+models = [backbone_name] + ([dyn_name] if dyn is not None else [])
+grid_img = drawn(fate_grid, models, [rho], view, traces, budget.locs, tile=170)
 st.image(grid_img, caption=tr("cmp.legend"))
 downloads("compare_token_fate", png=grid_img)
 
@@ -51,7 +52,8 @@ tokens = {"plain": plain_trace.tokens_per_layer, **{m: t.tokens_per_layer for m,
 macs = {"plain": [m / 1e9 for m in plain_trace.macs_per_layer],
         **{m: [v / 1e9 for v in t.macs_per_layer] for m, t in traces.items()}}
 a, b = st.columns(2)
-fig_t, fig_m = rv.per_layer_figure(tokens, "tokens"), rv.per_layer_figure(macs, "GMACs")
+fig_t = drawn(rv.per_layer_figure, models, [rho], tokens, "tokens")
+fig_m = drawn(rv.per_layer_figure, models, [rho], macs, "GMACs")
 a.plotly_chart(fig_t, key="cmp_tokens_fig")
 b.plotly_chart(fig_m, key="cmp_macs_fig")
 downloads("compare_cost", html=fig_m, rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}

@@ -8,7 +8,8 @@ from vizcore.models.vit import TokenReducer
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.overlay import colorbar
 from vizcore.plots.token_fate import lineage_strip
-from vizcore.ui import class_label, downloads, labeller, load_model, prepare_image, run_cached, run_trace, selection, tr
+from vizcore.ui import (class_label, downloads, drawn, labeller, load_model, prepare_image, run_cached, run_trace,
+                        selection, tr)
 
 sel = selection()
 st.title(tr("dyn.title"))
@@ -43,6 +44,7 @@ if semantics == "training":
     t3.caption(tr("dyn.sample_no", n=seed))
 
 reducer = red.dynamicvit_reducer(model, rho, semantics, tau)
+state = [rho, semantics, tau, seed]  # what the pictures below depend on, beside the model and the image
 logits, trace = run_trace(name, model, pixels, seed=seed, reducer=reducer)
 probs = logits.softmax(-1)[0]
 st.caption(tr("dyn.prediction", cls=class_label(name, int(probs.argmax())), p=float(probs.max())))
@@ -50,9 +52,9 @@ if semantics == "training":
     st.info(tr("dyn.training_note", n=trace.tokens_per_layer[-1]))
 
 st.subheader(tr("dyn.fate"))
-strip = lineage_strip(view, trace, tile=200)
+strip = drawn(lineage_strip, name, state, view, trace, tile=200)
 st.image(strip, caption=tr("dyn.fate_caption"))
-scores = rv.score_maps(view, trace, tile=200)
+scores = drawn(rv.score_maps, name, state, view, trace, tile=200)
 st.subheader(tr("dyn.scores"))
 st.image(scores)
 st.image(colorbar("viridis", 0.0, 1.0, "P(keep)"))
@@ -68,13 +70,13 @@ if semantics == "training":
     expected = red.expected_keep(trace)
     st.subheader(tr("dyn.freq", n=samples))
     st.markdown(tr("dyn.freq_explain"))
-    st.image(rv.frequency_vs_probability(view, freq, expected, trace.grid, locs))
+    st.image(drawn(rv.frequency_vs_probability, name, [*state, samples], view, freq, expected, trace.grid, locs))
     st.image(colorbar("viridis", 0.0, 1.0, "share / probability"))
 
 with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
     st.markdown(tr("dyn.gumbel_explain"))
     keep_p, soft, hard = red.gumbel_demo(trace.stages[0].keep_prob[0][:12], tau=tau, samples=6, seed=seed or 0)
-    fig = rv.gumbel_figure(keep_p, soft, hard, title=f"τ = {tau:.1f}")
+    fig = drawn(rv.gumbel_figure, name, state, keep_p, soft, hard, title=f"τ = {tau:.1f}")
     st.plotly_chart(fig, key="dyn_gumbel_fig")
 
 st.subheader(tr("dyn.cost"))
@@ -83,8 +85,9 @@ tokens, macs, other = model.analytic_macs(reducer=reducer)
 g, g0 = (sum(macs) + other) / 1e9, (sum(plain_macs) + plain_other) / 1e9
 st.caption(tr("dyn.cost_caption", name=name, g=g, rho=rho, g0=g0, pct=g / g0))
 a, b = st.columns(2)
-fig_t = rv.per_layer_figure({"dynamicvit": tokens, "plain": plain_tokens}, "tokens")
-fig_m = rv.per_layer_figure({"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]}, "GMACs")
+fig_t = drawn(rv.per_layer_figure, name, [rho], {"dynamicvit": tokens, "plain": plain_tokens}, "tokens")
+fig_m = drawn(rv.per_layer_figure, name, [rho], {"dynamicvit": [m / 1e9 for m in macs],
+                                                  "plain": [m / 1e9 for m in plain_macs]}, "GMACs")
 a.plotly_chart(fig_t, key="dyn_tokens_fig")
 b.plotly_chart(fig_m, key="dyn_macs_fig")
 downloads("dynamicvit_cost", html=fig_m, rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9}

@@ -8,7 +8,7 @@ from vizcore.models.poolformer import class_map
 from vizcore.models.registry import list_models
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots.overlay import COLORMAPS, colorbar, overlay
-from vizcore.ui import downloads, labeller, load_model, model_key, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, drawn, labeller, load_model, model_key, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("pf.title"))
@@ -46,7 +46,7 @@ def cam_cached(key, image_key, target, mixer, _model, _pixels):
 if choice == "block":
     slot = st.radio(tr("pf.slot"), list(pv.MIXERS), key="pf_slot", horizontal=True, format_func=mixer_label)
     labels = {k: tr(f"pf.diagram.{k}") for k in pv.DEFAULT_LABELS}
-    svg = pv.block_svg(slot, labels)
+    svg = drawn(pv.block_svg, None, [slot], slot, labels)
     st.image(svg, caption=tr("pf.block_caption"), width="stretch")
     st.markdown(tr(f"pf.slot_explain.{slot}"))
     rows = []
@@ -60,7 +60,7 @@ if choice == "block":
                      tr("pf.col.mlp_params"): mlp_params,
                      tr("pf.col.block_mmacs"): round(trace.macs_per_layer[first] / 1e6, 2)})
     st.dataframe(rows, hide_index=True, width="stretch")
-    downloads(f"metaformer_block_{slot}", png=pv.block_png(slot), svg=svg, rows=rows)
+    downloads(f"metaformer_block_{slot}", png=lambda slot=slot: pv.block_png(slot), svg=svg, rows=rows)
 
 elif choice == "pool":
     st.markdown(tr("pf.pool_explain"))
@@ -80,7 +80,7 @@ elif choice == "pool":
         x = pv.to_gray(view)
         what = tr("pf.what_image", h=x.shape[0], w=x.shape[1])
     pooled, diff = pv.pool_minus_identity(x)
-    img, scales = pv.triptych(x, pooled, diff, cmap=cmap)
+    img, scales = drawn(pv.triptych, name, [source, what, cmap], x, pooled, diff, cmap=cmap)
     st.image(img, caption=what, width="stretch")
     l, r = st.columns(2)
     l.image(colorbar(cmap, *scales["x"], "x, pool(x)"), width=380)
@@ -91,7 +91,7 @@ elif choice == "pool":
         k = pv.pool_kernel()
         st.dataframe([{f"x{j - 1:+d}": f"{k[i, j]:+.3f}" for j in range(3)} for i in range(3)], hide_index=True)
         st.caption(tr("pf.kernel_caption"))
-    fig = pv.frequency_figure({"x": tr("pf.freq_x"), "y": tr("pf.freq_y"), "pool": "pool(x)", "diff": "pool(x) − x",
+    fig = drawn(pv.frequency_figure, None, [], {"x": tr("pf.freq_x"), "y": tr("pf.freq_y"), "pool": "pool(x)", "diff": "pool(x) − x",
                                "row": tr("pf.freq_row"), "diag": tr("pf.freq_diag"), "title": tr("pf.freq_title")})
     with right:
         st.plotly_chart(fig, key="pf_freq_fig")
@@ -101,7 +101,7 @@ elif choice == "pool":
 
 elif choice == "stages":
     per = st.slider(tr("pf.per_stage"), 2, 10, 6, key="pf_per_stage")
-    img, rows = pv.stage_maps([f_[0].numpy() for f_ in feats], per_stage=per, cmap=cmap)
+    img, rows = drawn(pv.stage_maps, name, [per, cmap], [f_[0].numpy() for f_ in feats], per_stage=per, cmap=cmap)
     st.image(img, caption=tr("pf.stages_caption", n=per - 1), width="stretch")
     st.image(colorbar(cmap, 0, 1, "min-max per map"), width=380)
     st.markdown(tr("pf.stages_explain"))
@@ -114,7 +114,7 @@ elif choice == "mixers":
         results[m] = run_trace(name, model, pixels, mixer=m)
     lg = {m: r[0][0].numpy() for m, r in results.items()}
     macs = {m: sum(r[1].macs_per_layer) + r[1].macs_other for m, r in results.items()}
-    fig = pv.mixer_figure(lg, names, {"x": tr("pf.mix_x"), "y": tr("pf.mix_y"), "title": tr("pf.mix_title"),
+    fig = drawn(pv.mixer_figure, name, [], lg, names, {"x": tr("pf.mix_x"), "y": tr("pf.mix_y"), "title": tr("pf.mix_title"),
                                       **{m: mixer_label(m) for m in pv.MIXERS}})
     st.plotly_chart(fig, key="pf_mixer_fig")
     rows = pv.mixer_rows(lg, macs, names)
@@ -123,7 +123,7 @@ elif choice == "mixers":
                    tr("pf.col.dlogit"): round(r["mean_abs_logit_change"], 3), "GMACs": round(r["gmacs"], 3)}
                   for r in rows], hide_index=True, width="stretch")
     last = {m: r[1].extras["stage_features"][-1][0].norm(dim=0).numpy() for m, r in results.items()}
-    img = pv.norm_overlays(view, last, cmap=cmap)
+    img = drawn(pv.norm_overlays, name, [cmap], view, last, cmap=cmap)
     st.image(img, caption=tr("pf.mix_maps_caption", shape=stage_shapes[-1]), width="stretch")
     st.image(colorbar(cmap, 0, 1, "||x|| (min-max per map)"), width=380)
     downloads("poolformer_mixer_swap", png=img, rows=rows, html=fig,
@@ -141,7 +141,8 @@ else:  # cam
     alpha = c.slider(tr("pf.alpha"), 0.0, 1.0, 0.6, 0.05, key="pf_alpha")
     with st.spinner(tr("pf.cam_running")):
         cam = cam_cached(model_key(name), sel.image_key, int(target), mixer, model, pixels)
-    img = overlay(view, cam, alpha=alpha, cmap=cmap, vmin=0.0, vmax=1.0, smooth=True)
+    img = drawn(overlay, name, [mixer, int(target), alpha, cmap], view, cam, alpha=alpha, cmap=cmap, vmin=0.0,
+                vmax=1.0, smooth=True)
     left, right = st.columns(2)
     left.image(view, caption=tr("pf.cam_input", h=view.shape[0], w=view.shape[1]), width="stretch")
     right.image(img, caption=tr("pf.cam_caption", cls=names[int(target)], h=cam.shape[0], w=cam.shape[1],

@@ -6,7 +6,7 @@ from vizcore.analysis import tradeoffs as tro
 from vizcore.models.registry import create_model
 from vizcore.plots.tradeoff_plot import pareto_figure
 from vizcore.published import PUBLISHED
-from vizcore.ui import downloads, labeller, selection, tr
+from vizcore.ui import downloads, drawn, labeller, selection, tr
 
 sel = selection()
 st.title(tr("trade.title"))
@@ -59,8 +59,10 @@ if model_set == "bundled":
     st.caption(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
 
 published = [p.as_dict() for p in PUBLISHED] if show_published else []
-fig = pareto_figure(rows, x="latency_ms" if x_axis == "latency" else "gmacs", highlight=highlight,
-                    published=published, x_title=tr(f"trade.x.{x_axis}"))
+# every input of the figure is small: its own JSON is the key
+fig = drawn(pareto_figure, None, [rows, x_axis, highlight, published], rows,
+            x="latency_ms" if x_axis == "latency" else "gmacs", highlight=highlight, published=published,
+            x_title=tr(f"trade.x.{x_axis}"))
 st.plotly_chart(fig, key="trade_fig")
 header = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
           "keep_precision"]

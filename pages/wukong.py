@@ -7,7 +7,7 @@ from vizcore.models.registry import list_models
 from vizcore.models.wukong import WUKONG_CONFIGS
 from vizcore.plots import wukong_views as wv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import downloads, labeller, load_model, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, drawn, labeller, load_model, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("wk.title"))
@@ -49,7 +49,7 @@ def map_rows():
 if choice == "grid":
     scale = st.radio(tr("wk.scale"), ["map", "shared"], key="wk_scale", horizontal=True,
                      format_func=labeller("wk.scale."))
-    img, vmin, vmax = wv.maps_grid(view, maps, cmap=cmap, scale=scale)
+    img, vmin, vmax = drawn(wv.maps_grid, name, [cmap, scale], view, maps, cmap=cmap, scale=scale)
     st.image(img, caption=tr("wk.grid_caption", T=T, h=h, w=w), width="stretch")
     st.image(colorbar(cmap, vmin, vmax, "weight (per map)" if scale == "map" else "weight"), width=420)
     st.markdown(tr("wk.grid_explain"))
@@ -60,7 +60,7 @@ elif choice == "single":
     token = a.slider(tr("wk.token"), 0, T - 1, 0, key="wk_token") if T > 1 else 0
     alpha = b.slider(tr("wk.alpha"), 0.0, 1.0, 0.6, 0.05, key="wk_alpha")
     m = maps[token]
-    img = wv.single_map(view, m, cmap=cmap, alpha=alpha)
+    img = drawn(wv.single_map, name, [token, cmap, alpha], view, m, cmap=cmap, alpha=alpha)
     stats = wv.map_stats(maps)[token]
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.single_caption", t=token, h=h, w=w), width="stretch")
@@ -75,7 +75,7 @@ elif choice == "single":
 elif choice == "assign":
     best, share = wv.assignment(maps)
     counts = [int((best == t).sum()) for t in range(T)]
-    img = wv.assignment_image(view, best, share)
+    img = drawn(wv.assignment_image, name, [], view, best, share)
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.assign_caption", h=h, w=w), width="stretch")
     left.image(wv.legend_image(T, counts), width=420)
@@ -86,8 +86,8 @@ elif choice == "assign":
 
 elif choice == "stats":
     rows = wv.map_stats(maps)
-    fig = wv.stats_figure(rows, {"x": tr("wk.stats_x"), "y": tr("wk.stats_y"), "entropy": tr("wk.entropy"),
-                                 "coverage": tr("wk.coverage"), "title": tr("wk.stats_title", N=N)})
+    fig = drawn(wv.stats_figure, name, [], rows, {"x": tr("wk.stats_x"), "y": tr("wk.stats_y"),
+                "entropy": tr("wk.entropy"), "coverage": tr("wk.coverage"), "title": tr("wk.stats_title", N=N)})
     st.plotly_chart(fig, key="wk_stats_fig")
     st.markdown(tr("wk.stats_explain", N=N))
     table = [{tr("wk.col.token"): f"T{r['token']}", tr("wk.col.entropy"): round(r["entropy"], 3),
@@ -126,12 +126,13 @@ else:  # cost
               help=tr("wk.metric_reduced_help", T=T, M=m))
     k3.metric(tr("wk.metric_batch", B=batch), f"{cost['full_macs'] / 1e9:.2f} → {cost['reduced_macs'] / 1e9:.2f} G",
               help=tr("wk.metric_batch_help", d=dim))
-    fig = wv.cost_figure(N, T, m, {"x": tr("wk.cost_x"), "y": tr("wk.cost_y"), "full": tr("wk.cost_full", N=N),
-                                   "reduced": tr("wk.cost_reduced", T=T), "title": tr("wk.cost_title")}, m_max=77)
+    fig = drawn(wv.cost_figure, None, [N, T, m], N, T, m, {"x": tr("wk.cost_x"), "y": tr("wk.cost_y"),
+                "full": tr("wk.cost_full", N=N), "reduced": tr("wk.cost_reduced", T=T), "title": tr("wk.cost_title")},
+                m_max=77)
     left, right = st.columns(2)
     with left:
         st.plotly_chart(fig, key="wk_cost_fig")
-    img = wv.similarity_shapes(N, T, m)
+    img = drawn(wv.similarity_shapes, None, [N, T, m], N, T, m)
     right.image(img, caption=tr("wk.shapes_caption"), width="stretch")
     published = [{tr("wk.col.model"): k, tr("wk.col.grid"): f"{224 // p}x{224 // p}",
                   "N": (224 // p) ** 2, "T": t, "N x M": (224 // p) ** 2 * m, "T x M": t * m}

@@ -132,3 +132,37 @@ def test_model_choices_are_unique_and_bundled_first(attention_page):
     options = attention_page.selectbox(key="attn_model").options
     assert len(options) == len(set(options))
     assert options[0] == "bundled_vit" and "deit_small_patch16_224" in options
+
+
+DRAWN_SCRIPT = """
+import streamlit as st
+from vizcore import ui
+
+ui.sidebar()
+k = st.slider("k", 0, 3, 0)
+calls = st.session_state.setdefault("calls", [])
+
+
+def drawn_test_picture(value, lang):
+    calls.append(value)
+    return {"value": value, "lang": lang}
+
+
+pic = ui.drawn(drawn_test_picture, None, [k], k, ui.selection().lang)
+st.session_state["last"] = pic
+st.write(f"{pic['value']} {len(calls)}")
+"""
+
+
+def test_drawn_pictures_are_reused_and_redrawn_when_their_key_changes():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_string(DRAWN_SCRIPT, default_timeout=120)
+    at.run()
+    assert at.markdown[-1].value == "0 1"
+    first = at.session_state["last"]
+    at.slider[0].set_value(2).run()
+    assert at.markdown[-1].value == "2 2"
+    at.slider[0].set_value(0).run()  # back to an earlier state: nothing drawn, the same object
+    assert at.markdown[-1].value == "0 2" and at.session_state["last"] is first
+    at.selectbox(key="lang").set_value("zh").run()  # the language is part of the key
+    assert at.markdown[-1].value == "0 3" and at.session_state["last"]["lang"] == "zh"

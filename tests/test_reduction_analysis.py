@@ -1,4 +1,5 @@
 """DynamicViT's two semantics seen through the analyses the pages use."""
+import numpy as np
 import torch
 
 from vizcore.analysis import reduction as red
@@ -46,3 +47,15 @@ def test_gumbel_demo_shapes():
     p, soft, hard = red.gumbel_demo(torch.tensor([0.9, 0.5, 0.1]), tau=0.5, samples=4, seed=0)
     assert p.shape == (3,) and soft.shape == (4, 3) and hard.shape == (4, 3)
     assert set(hard.flatten().tolist()) <= {0.0, 1.0}
+
+
+def test_gumbel_figure_draws_every_sample_in_one_trace_per_kind():
+    from vizcore.plots.reduction_views import gumbel_figure
+    probs = np.array([0.9, 0.2, 0.5])
+    soft = np.array([[0.8, 0.1, 0.6], [0.7, 0.3, 0.4]])
+    hard = (soft > 0.5).astype(float)
+    fig = gumbel_figure(probs, soft, hard)
+    bar, soft_t, hard_t = fig.data
+    assert list(bar.y) == list(probs)
+    assert list(soft_t.x) == ["t0", "t1", "t2"] * 2 and np.allclose(soft_t.y, soft.reshape(-1))
+    assert np.allclose(np.round(hard_t.y), hard.reshape(-1)) and not np.allclose(hard_t.y, hard.reshape(-1))

@@ -300,7 +300,7 @@ def model_key(name: str, options: dict | None = None) -> str:
     return f"{name}|{resolve_source(name, sel)}|{sel.checkpoint_key}|{sel.device}|{json.dumps(options or {}, sort_keys=True)}"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=48, show_spinner=False)
 def _cached_trace(model_key_: str, image_key: str, call_key: str, seed: int | None, _model, _pixels: torch.Tensor,
                   _kwargs: dict):
     device = next(_model.parameters()).device
@@ -314,6 +314,9 @@ def _cached_trace(model_key_: str, image_key: str, call_key: str, seed: int | No
 def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = None, seed: int | None = None,
               **kwargs):
     """(logits, Trace) for the current image, cached per model, image, call arguments and seed.
+
+    The cached objects are shared by every rerun and session (no copy per rerun): read them, never
+    modify them in place.
 
     ``seed`` seeds a generator for stochastic views (Gumbel draws, random drop); reducers passed in
     ``kwargs`` are stateless dataclasses, so their repr identifies them.
@@ -337,6 +340,26 @@ def run_cached(fn, name: str, *args, options: dict | None = None, **kwargs):
     with st.spinner(tr("msg.running")):
         return cached_call(f"{fn.__module__}.{fn.__qualname__}", model_key(name, options), sel.image_key, args_key,
                            fn, args, kwargs)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _drawn(fn_key: str, context: str, key: str, _fn, _args: tuple, _kwargs: dict):
+    return _fn(*_args, **_kwargs)
+
+
+def drawn(fn, models, key, *args, **kwargs):
+    """``fn(*args, **kwargs)`` — a picture or a figure — remembered across reruns and sessions.
+
+    models: the model name(s) the arguments were computed with; key: JSON-able values that, together
+    with those models, the current image and the language, determine the arguments (the control values).
+    A rerun that only moved another control, or came back to earlier values, draws nothing again and
+    hands Streamlit the same object. The result is shared: never modify it.
+    """
+    sel = selection()
+    names = [models] if isinstance(models, str) else list(models or [])
+    context = json.dumps([sel.lang, sel.image_key, *(model_key(n) for n in names)])
+    return _drawn(f"{fn.__module__}.{fn.__qualname__}", context, json.dumps(key, sort_keys=True, default=repr),
+                  fn, args, kwargs)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -367,11 +390,12 @@ def _csv(rows) -> str:
 def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> None:
     """Download buttons side by side for a figure and its numbers. Files are made only when clicked.
 
-    png: RGB array; rows: list of dicts, 2-D numbers, or a function returning either (CSV); data: JSON-able;
+    png: RGB array (or a function returning one); rows: list of dicts, 2-D numbers, or a function returning either (CSV); data: JSON-able;
     html: a plotly figure (interactive HTML); svg: SVG text."""
     buttons = []
-    if png is not None:
-        buttons.append(("common.download_png", lambda img=png: to_png(img), "png", "image/png"))
+    if png is not None:  # an RGB array, or a function drawing one when the button is clicked
+        buttons.append(("common.download_png", lambda img=png: to_png(img() if callable(img) else img), "png",
+                        "image/png"))
     if svg is not None:
         buttons.append(("common.download_svg", svg, "svg", "image/svg+xml"))
     if rows is not None and (callable(rows) or len(rows)):

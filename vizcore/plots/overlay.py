@@ -114,9 +114,10 @@ def compose(tiles: Sequence[np.ndarray], ncols: int, pad: int = 4, labels: Seque
     return np.asarray(canvas)
 
 
+@lru_cache(maxsize=64)
 def colorbar(cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0, label: str = "",
              width: int = 320) -> np.ndarray:
-    """A horizontal colour bar with end values and a label, as an RGB image."""
+    """A horizontal colour bar with end values and a label, as an RGB image (shared and read-only)."""
     bar = colorize(np.tile(np.linspace(0, 1, width), (14, 1)), cmap, 0.0, 1.0)
     canvas = Image.new("RGB", (width, 34), (255, 255, 255))
     canvas.paste(Image.fromarray(bar), (0, 0))
@@ -127,7 +128,9 @@ def colorbar(cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0, label:
     draw.text((width - 7 * len(right), 18), right, fill=(20, 20, 20), font=font)
     if label:
         draw.text((width // 2 - 3 * len(label), 18), label, fill=(20, 20, 20), font=font)
-    return np.asarray(canvas)
+    out = np.asarray(canvas)
+    out.setflags(write=False)
+    return out
 
 
 def enlarge(image: np.ndarray, factor: int) -> np.ndarray:

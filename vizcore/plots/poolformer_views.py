@@ -32,6 +32,7 @@ DEFAULT_LABELS = {"input": "input x", "norm": "Norm", "mixer": "Token mixer", "a
                   "pooling": "Pooling (PoolFormer)", "identity": "Identity (ablation)"}
 
 
+@lru_cache(maxsize=16)
 def _font(size: int = 12):
     try:
         return ImageFont.truetype("DejaVuSans.ttf", size)

@@ -59,14 +59,16 @@ def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: 
     probs (n,), soft/hard (samples, n) of the 'keep' channel."""
     n = probs.shape[0]
     tokens = [f"t{i}" for i in range(n)]
+    samples = soft.shape[0]
+    # all samples in one trace per kind (one trace per sample costs the browser and the server)
+    x = tokens * samples
+    jitter = 0.02 * (np.arange(samples)[:, None] - samples / 2) / samples  # hard samples sit on 0 and 1
     fig = go.Figure()
     fig.add_bar(x=tokens, y=probs, name="π keep (predictor)", marker_color="#0072B2")
-    for k in range(soft.shape[0]):
-        fig.add_scatter(x=tokens, y=soft[k], mode="markers", name="soft sample" if k == 0 else None,
-                        legendgroup="soft", showlegend=k == 0, marker=dict(color="#E69F00", size=8, symbol="circle"))
-        fig.add_scatter(x=tokens, y=hard[k] + 0.02 * (k - soft.shape[0] / 2) / soft.shape[0], mode="markers",
-                        name="hard sample" if k == 0 else None, legendgroup="hard", showlegend=k == 0,
-                        marker=dict(color="#CC79A7", size=7, symbol="x"))
+    fig.add_scatter(x=x, y=np.asarray(soft).reshape(-1), mode="markers", name=f"soft samples ({samples})",
+                    marker=dict(color="#E69F00", size=8, symbol="circle"))
+    fig.add_scatter(x=x, y=(np.asarray(hard) + jitter).reshape(-1), mode="markers", name=f"hard samples ({samples})",
+                    marker=dict(color="#CC79A7", size=7, symbol="x"))
     fig.update_layout(title=title, xaxis_title="token", yaxis_title="keep (probability / sample)",
                       yaxis_range=[-0.08, 1.08], height=340, margin=dict(l=50, r=20, t=40, b=40),
                       legend=dict(orientation="h", y=-0.25))
