@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from vizcore.i18n import t
-from vizcore.ui import sidebar
+from vizcore.ui import sidebar, warm_up
 
 st.set_page_config(page_title="Token Lab", page_icon=":material/biotech:", layout="wide")
 
@@ -40,5 +40,6 @@ for section, entries in SECTIONS:
         pages[_title(section)] = found
 
 page = st.navigation(pages)
+warm_up()  # the model libraries load in the background while the first page renders
 sidebar()
 page.run()

@@ -59,6 +59,34 @@ def _memoise_image_encoding(capacity: int = 128) -> None:
 _memoise_image_encoding()
 
 
+def _warm_up_now() -> None:
+    """Import what the model pages need (timm pulls in torchvision and torch._dynamo: seconds) and run one
+    small forward pass, so the first page a visitor opens does not pay for it."""
+    import vizcore.models  # noqa: F401  (registers every model family)
+    import vizcore.plots.attention_views  # noqa: F401
+    import vizcore.plots.reduction_views  # noqa: F401
+    if "bundled_vit" in registry.list_models():
+        model = registry.create_model("bundled_vit", "bundled")
+        size = model.default_img_size
+        with torch.inference_mode():
+            model.forward_trace(torch.zeros(1, 3, *size), attn=True)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Once per server process: start ``_warm_up_now`` in a background thread (the page does not wait)."""
+    import threading
+
+    def run():
+        try:
+            _warm_up_now()
+        except Exception:  # a warm-up must never break the app; the pages report real failures themselves
+            pass
+
+    threading.Thread(target=run, name="vizcore-warm-up", daemon=True).start()
+    return True
+
+
 @dataclass
 class Selection:
     """What the shared sidebar chose; pages read it with ``selection()``."""

@@ -84,17 +84,30 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+_LOAD_LOCK = threading.RLock()
+_loading = False
+
+
 def _ensure_loaded() -> None:
-    global _loaded
+    """Import every family module once (they register their models). Thread-safe: a second thread
+    waits until the registry is complete (the app warms up in a background thread while a page runs)."""
+    global _loaded, _loading
     if _loaded:
         return
-    _loaded = True
-    for mod in FAMILY_MODULES:
+    with _LOAD_LOCK:
+        if _loaded or _loading:  # done meanwhile, or a family module asked again while being imported
+            return
+        _loading = True
         try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as err:
-            if err.name != mod:  # a real import error inside an existing module
-                raise
+            for mod in FAMILY_MODULES:
+                try:
+                    importlib.import_module(mod)
+                except ModuleNotFoundError as err:
+                    if err.name != mod:  # a real import error inside an existing module
+                        raise
+            _loaded = True
+        finally:
+            _loading = False
 
 
 def list_models(family: str | None = None) -> list[str]:
