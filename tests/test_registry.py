@@ -1,15 +1,21 @@
 import io
 import json
+import os
 import pickle
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
 
 from vizcore.models import registry
-from vizcore.models.checkpoint import CheckpointError, extract_state_dict, read_checkpoint
+from vizcore.models.checkpoint import (
+    CheckpointError,
+    extract_state_dict,
+    read_checkpoint,
+)
 
 
 def test_cli_models_json():
@@ -110,3 +116,17 @@ def test_safetensors_and_garbage(tmp_path):
         read_checkpoint(str(tmp_path / "missing.pth"))
     with pytest.raises(CheckpointError, match="no weights"):
         extract_state_dict({"epoch": 3})
+
+
+def test_registry_loads_completely_when_two_threads_ask_at_once():
+    """The app warms up in a background thread while the first page lists models: neither may see a
+    half-filled registry."""
+    code = ("import threading\nfrom vizcore.models import registry\nseen = []\nbarrier = threading.Barrier(2)\n"
+            "def ask():\n    barrier.wait()\n    seen.append(len(registry.list_models()))\n"
+            "threads = [threading.Thread(target=ask) for _ in range(2)]\n[t.start() for t in threads]\n"
+            "[t.join() for t in threads]\nprint(seen)\n")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    seen = eval(out.stdout.strip().splitlines()[-1])
+    assert len(seen) == 2 and seen[0] == seen[1] > 10, (out.stdout, out.stderr[-2000:])

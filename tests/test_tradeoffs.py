@@ -67,3 +67,10 @@ def test_gumbel_samples_share_noise():
     assert torch.equal(hard.argmax(-1), soft.argmax(-1))
     freq = hard[..., 0].mean(0)
     assert abs(freq[0] - 0.9) < 0.08 and abs(freq[1] - 0.2) < 0.08
+
+
+def test_bundled_tome_sweep_reaches_a_real_reduction():
+    configs = {c.label: c for c in T.configurations("bundled") if c.method == "tome"}
+    assert "ToMe r=22" in configs
+    tokens = T.cost(configs["ToMe r=22"])["mean_tokens"]
+    assert tokens < 0.65 * T.cost(T.Config("ViT", "bundled_vit", "plain"))["mean_tokens"]
