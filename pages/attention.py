@@ -105,7 +105,7 @@ else:
     rows = attention_shapes(model, trace.tokens_per_layer)
     table = [{"layer": r["layer"], "x": str(r["x"]), "Q": str(r["q"]), "K": str(r["k"]), "V": str(r["v"]),
               "softmax(QKᵀ/√d)": str(r["attn"]), "out": str(r["out"])} for r in rows]
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.table(table, hide_index=True, width="stretch")
     st.download_button(tr("common.download_json"), json.dumps(rows, indent=1), "attention_shapes.json",
                        "application/json", key="dl_shapes")
     pos = getattr(model, "pos_embed", None)

@@ -51,19 +51,16 @@ st.subheader(tr("cmp.cost"))
 tokens = {"plain": plain_trace.tokens_per_layer, **{m: t.tokens_per_layer for m, t in traces.items()}}
 macs = {"plain": [m / 1e9 for m in plain_trace.macs_per_layer],
         **{m: [v / 1e9 for v in t.macs_per_layer] for m, t in traces.items()}}
-a, b = st.columns(2)
-fig_t = drawn(rv.per_layer_figure, models, [rho], tokens, "tokens")
-fig_m = drawn(rv.per_layer_figure, models, [rho], macs, "GMACs")
-a.plotly_chart(fig_t, key="cmp_tokens_fig")
-b.plotly_chart(fig_m, key="cmp_macs_fig")
-downloads("compare_cost", html=fig_m, rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}
+fig = drawn(rv.per_layer_cost_figure, models, [rho], tokens, macs)
+st.plotly_chart(fig, key="cmp_cost_fig")
+downloads("compare_cost", html=fig, rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}
                                            for m in tokens for i, (t, g) in enumerate(zip(tokens[m], macs[m]))])
 
 st.subheader(tr("cmp.table"))
 mask = mask_in_view(cfg)
 rows = red.summary_rows({"plain": (plain_logits, plain_trace), **{m: (logits[m], traces[m]) for m in traces}},
                         mask=mask)
-st.dataframe(rows, hide_index=True, width="stretch")
+st.table(rows, hide_index=True, width="stretch")
 if mask is not None:
     st.caption(tr("cmp.precision", share=rows[0]["object share"]))
 else:

@@ -84,11 +84,8 @@ plain_tokens, plain_macs, plain_other = model.analytic_macs(reducer=TokenReducer
 tokens, macs, other = model.analytic_macs(reducer=reducer)
 g, g0 = (sum(macs) + other) / 1e9, (sum(plain_macs) + plain_other) / 1e9
 st.caption(tr("dyn.cost_caption", name=name, g=g, rho=rho, g0=g0, pct=g / g0))
-a, b = st.columns(2)
-fig_t = drawn(rv.per_layer_figure, name, [rho], {"dynamicvit": tokens, "plain": plain_tokens}, "tokens")
-fig_m = drawn(rv.per_layer_figure, name, [rho], {"dynamicvit": [m / 1e9 for m in macs],
-                                                  "plain": [m / 1e9 for m in plain_macs]}, "GMACs")
-a.plotly_chart(fig_t, key="dyn_tokens_fig")
-b.plotly_chart(fig_m, key="dyn_macs_fig")
-downloads("dynamicvit_cost", html=fig_m, rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9}
+fig = drawn(rv.per_layer_cost_figure, name, [rho], {"dynamicvit": tokens, "plain": plain_tokens},
+            {"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]})
+st.plotly_chart(fig, key="dyn_cost_fig")
+downloads("dynamicvit_cost", html=fig, rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9}
                                               for i, (t, m) in enumerate(zip(tokens, macs))])

@@ -59,7 +59,7 @@ if choice == "block":
                      tr("pf.col.tokens"): shape[-2] * shape[-1], tr("pf.col.mixer_params"): mixer_params,
                      tr("pf.col.mlp_params"): mlp_params,
                      tr("pf.col.block_mmacs"): round(trace.macs_per_layer[first] / 1e6, 2)})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.table(rows, hide_index=True, width="stretch")
     downloads(f"metaformer_block_{slot}", png=lambda slot=slot: pv.block_png(slot), svg=svg, rows=rows)
 
 elif choice == "pool":
@@ -89,7 +89,7 @@ elif choice == "pool":
     with left:
         st.markdown(tr("pf.kernel_title"))
         k = pv.pool_kernel()
-        st.dataframe([{f"x{j - 1:+d}": f"{k[i, j]:+.3f}" for j in range(3)} for i in range(3)], hide_index=True)
+        st.table([{f"x{j - 1:+d}": f"{k[i, j]:+.3f}" for j in range(3)} for i in range(3)], hide_index=True, width="content")
         st.caption(tr("pf.kernel_caption"))
     fig = drawn(pv.frequency_figure, None, [], {"x": tr("pf.freq_x"), "y": tr("pf.freq_y"), "pool": "pool(x)", "diff": "pool(x) − x",
                                "row": tr("pf.freq_row"), "diag": tr("pf.freq_diag"), "title": tr("pf.freq_title")})
@@ -118,7 +118,7 @@ elif choice == "mixers":
                                       **{m: mixer_label(m) for m in pv.MIXERS}})
     st.plotly_chart(fig, key="pf_mixer_fig")
     rows = pv.mixer_rows(lg, macs, names)
-    st.dataframe([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): r["top1"],
+    st.table([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): r["top1"],
                    tr("pf.col.prob"): f"{r['top1_prob']:.1%}", tr("pf.col.ref_prob"): f"{r['ref_class_prob']:.1%}",
                    tr("pf.col.dlogit"): round(r["mean_abs_logit_change"], 3), "GMACs": round(r["gmacs"], 3)}
                   for r in rows], hide_index=True, width="stretch")

@@ -60,7 +60,7 @@ def test_every_view_renders(attention_page):
         urls = tuple(image_urls(at))
         assert urls not in seen
         seen.add(urls)
-    assert at.dataframe, "the shapes view shows a table"
+    assert at.table, "the shapes view shows a table"
 
 
 def test_patch_and_rollout_controls(attention_page):

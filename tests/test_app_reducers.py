@@ -54,7 +54,7 @@ def test_dynamicvit_chinese(dyn_page):
 
 def test_compare_defaults_rho_backbone_and_scene(compare_page):
     at = compare_page
-    rows = at.dataframe[0].value
+    rows = at.table[0].value
     assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
     before = image_urls(at)
     at.slider(key="cmp_rho").set_value(0.5).run()
@@ -62,11 +62,11 @@ def test_compare_defaults_rho_backbone_and_scene(compare_page):
     assert image_urls(at) != before
     at.radio(key="image_mode").set_value("scene").run()
     assert_clean(at)
-    rows = at.dataframe[0].value
+    rows = at.table[0].value
     assert "keep precision" in rows.columns
     at.selectbox(key="cmp_backbone").set_value("deit_tiny_patch16_224").run()
     assert_clean(at)
-    assert "dynamicvit" not in set(at.dataframe[0].value["method"])
+    assert "dynamicvit" not in set(at.table[0].value["method"])
 
 
 def test_compare_bad_upload(compare_page):

@@ -85,3 +85,19 @@ def test_coverage_of_a_scene_agrees_with_its_mask():
     for (i, j), c in np.ndenumerate(cov):
         block = s.mask[i * 8:(i + 1) * 8, j * 8:(j + 1) * 8]
         assert c == pytest.approx(block.mean())
+
+
+def test_token_regions_partition_the_grid():
+    import numpy as np
+
+    from vizcore.evaluate import token_regions
+    cov = np.zeros((1, 4, 5))
+    cov[0, 1, 1], cov[0, 1, 2], cov[0, 2, 1] = 1.0, 0.5, 0.25  # one full token, two partial ones
+    r = {k: v.reshape(4, 5).numpy() for k, v in token_regions(cov.reshape(1, -1), (4, 5)).items()}
+    assert r["inside"].sum() == 1 and r["inside"][1, 1]
+    assert r["edge"].sum() == 2 and r["edge"][1, 2] and r["edge"][2, 1]
+    # the 8-neighbours of the covered tokens: rows 0-3, cols 0-3 but not (3, 3), whose neighbours are all bare
+    assert r["near"].sum() == 4 * 4 - 3 - 1 and not r["near"][:, 4].any() and not r["near"][3, 3]
+    assert r["far"].sum() == 5 and r["far"][:, 4].all() and r["far"][3, 3]
+    total = sum(v.astype(int) for v in r.values())
+    assert (total == 1).all()

@@ -2,8 +2,10 @@
 
 ``python -m vizcore bench-ui --json`` starts the app and a one-slider page on free ports, drives Debian's
 chromium with Playwright, and reports per page: the cold first render (a fresh browser context opening
-the page's URL until Streamlit is idle) and the warm interaction p50 (one control change until the page
-is updated and idle), beside the same figures for the trivial page. Not a test: it prints numbers.
+the page's URL until it has settled) and the warm interaction p50 (one control change until the page has
+settled), beside the same figures for the trivial page. "Settled": Streamlit's run has finished and the
+time is that of the last DOM change, so plotly charts drawn after the run and late images count. Not a
+test: it prints numbers.
 """
 from __future__ import annotations
 
@@ -68,30 +70,62 @@ def _serve(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"streamlit did not start for {script}")
 
 
-def _idle(page, timeout=180_000) -> None:
-    page.wait_for_timeout(150)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+#: installed in every page before its scripts: the time of the latest DOM change (performance.now() clock)
+OBSERVER_JS = """(() => {
+  window.__lastChange = performance.now();
+  const watch = () => new MutationObserver(() => { window.__lastChange = performance.now(); })
+    .observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+  if (document.documentElement) watch(); else document.addEventListener('DOMContentLoaded', watch);
+})()"""
+#: Streamlit has finished the run: the app says so and no element is still marked stale
+RUN_DONE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute('data-test-script-state');
+  return state && !['running', 'rerunRequested', 'initial'].includes(state)
+    && !document.querySelector('[data-stale="true"]');
+}"""
+QUIET_MS = 300
 
 
-def _cold(browser, url: str) -> float:
+def _settled(page, t0_ms: float, timeout=180_000) -> float:
+    """Seconds from ``t0_ms`` (the page's performance clock) until the page settled: the run has finished
+    and nothing in the DOM changed for QUIET_MS; the time is that of the last change, so charts that draw
+    after the run (plotly) and images that load late are counted, the quiet wait is not."""
+    page.wait_for_function(RUN_DONE_JS, timeout=timeout)
+    page.wait_for_function(f"() => performance.now() - window.__lastChange > {QUIET_MS}", timeout=timeout,
+                           polling=50)
+    last = page.evaluate("window.__lastChange")
+    return max(0.0, (last - t0_ms) / 1000)
+
+
+def _new_page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    t0 = time.monotonic()
+    context.add_init_script(OBSERVER_JS)
+    return context, context.new_page()
+
+
+def _open(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stMarkdownContainer"]').first.wait_for(
         timeout=180_000)
-    _idle(page)
-    elapsed = time.monotonic() - t0
+
+
+def _cold(browser, url: str) -> float:
+    """A fresh browser context opens ``url``: seconds from navigation start until the page settled."""
+    context, page = _new_page(browser)
+    _open(page, url)
+    elapsed = _settled(page, 0.0)  # performance.now() counts from the navigation's start
     context.close()
     return elapsed
 
 
-def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int) -> list[float]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.goto(url, wait_until="domcontentloaded")
-    page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] p').first.wait_for(timeout=180_000)
-    _idle(page)
+def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
+          timeout: float = 60_000) -> tuple[list[float], list[float]]:
+    """One control changed ``repeats`` times (back and forth): seconds from the key press until the first
+    visible change (an image or text of the main area) and until the page settled."""
+    context, page = _new_page(browser)
+    _open(page, url)
+    _settled(page, 0.0)
     kind, label = action
     if kind == "slider":
         sel = (f'[data-testid="stMain"] input[type="range"][aria-label^="{label}"]' if label
@@ -99,7 +133,7 @@ def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int)
         thumb = page.locator(sel).first
     else:
         group = page.locator('[data-testid="stMain"] [data-testid="stRadio"]').nth(label)
-    times = []
+    first, times = [], []
     for i in range(repeats):
         before = page.evaluate(SIGNATURE_JS)
         # both kinds by keyboard on a focused control, as the trivial page's floor: a mouse click would add
@@ -108,16 +142,16 @@ def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int)
             thumb.focus()
         else:
             group.locator("input[type=radio]:checked").focus()
-        t0 = time.monotonic()
+        t0 = page.evaluate("performance.now()")
         if kind == "slider":
             page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
         else:
             page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=180_000)
-        _idle(page)
-        times.append(time.monotonic() - t0)
+        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=timeout, polling=10)
+        first.append(max(0.0, (page.evaluate("performance.now()") - t0) / 1000))
+        times.append(_settled(page, t0, timeout))
     context.close()
-    return times
+    return first, times
 
 
 def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium") -> dict:
@@ -132,22 +166,36 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
                 _cold(browser, app_url)  # the server's first import of torch/timm is not a page's cost
                 floor_cold = statistics.median(_cold(browser, triv_url) for _ in range(3))
-                floor_warm = _warm(browser, triv_url, ("slider", None), repeats)
-                floor_radio = _warm(browser, triv_url, ("radio", 0), repeats)
+                floor_first, floor_warm = _warm(browser, triv_url, ("slider", None), repeats)
+                floor_radio_first, floor_radio = _warm(browser, triv_url, ("radio", 0), repeats)
                 rows = {}
                 for name in pages:
                     url = f"{app_url}/{name}"
-                    cold = _cold(browser, url)
-                    warm = _warm(browser, url, PAGE_ACTIONS.get(name, ("slider", None)), repeats)
+                    action = PAGE_ACTIONS.get(name, ("slider", None))
+                    try:
+                        cold = _cold(browser, url)
+                        first, warm = _warm(browser, url, action, repeats)
+                    except Exception as err:  # a page that never updates is a finding, not the end of the run
+                        rows[name] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
+                        print(f"{name}: {rows[name]['error']}", file=sys.stderr)
+                        continue
+                    floor = floor_warm if action[0] == "slider" else floor_radio
+                    floor1 = floor_first if action[0] == "slider" else floor_radio_first
+                    print(f"{name}: cold {cold:.2f} s, warm p50 {statistics.median(warm):.3f} s", file=sys.stderr)
                     rows[name] = {"cold_s": round(cold, 3), "warm_p50_s": round(statistics.median(warm), 3),
                                   "warm_s": [round(t, 3) for t in warm],
-                                  "warm_over_floor": round(statistics.median(warm) / statistics.median(floor_warm), 2)}
+                                  "warm_over_floor": round(statistics.median(warm) / statistics.median(floor), 2),
+                                  "first_change_p50_s": round(statistics.median(first), 3),
+                                  "first_change_over_floor": round(statistics.median(first) / statistics.median(floor1), 2),
+                                  "floor": "trivial slider" if action[0] == "slider" else "trivial radio"}
                 browser.close()
         finally:
             for proc in (app_proc, triv_proc):
                 proc.terminate()
     return {"trivial_cold_s": round(floor_cold, 3), "trivial_warm_p50_s": round(statistics.median(floor_warm), 3),
             "trivial_radio_p50_s": round(statistics.median(floor_radio), 3),
+            "trivial_first_change_p50_s": round(statistics.median(floor_first), 3),
+            "trivial_radio_first_change_p50_s": round(statistics.median(floor_radio_first), 3),
             "pages": rows, "repeats": repeats, "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
@@ -165,8 +213,14 @@ def _cmd(args) -> int:
     if args.json:
         print(json.dumps(res, indent=1))
     else:
-        print(f"trivial page: cold {res['trivial_cold_s']} s, warm p50 {res['trivial_warm_p50_s']} s")
+        print(f"trivial page: cold {res['trivial_cold_s']} s, warm p50 settled {res['trivial_warm_p50_s']} s (slider), "
+              f"{res['trivial_radio_p50_s']} s (radio); first change {res['trivial_first_change_p50_s']} s (slider), "
+              f"{res['trivial_radio_first_change_p50_s']} s (radio)")
         for name, r in res["pages"].items():
-            print(f"{name:12s} cold {r['cold_s']:.2f} s  warm p50 {r['warm_p50_s']:.2f} s "
-                  f"({r['warm_over_floor']}x the trivial page)")
+            if "error" in r:
+                print(f"{name:12s} {r['error']}")
+                continue
+            print(f"{name:12s} cold {r['cold_s']:.2f} s  warm p50 {r['warm_p50_s']:.3f} s settled "
+                  f"({r['warm_over_floor']}x the trivial page), {r['first_change_p50_s']:.3f} s to the first change "
+                  f"({r['first_change_over_floor']}x)")
     return 0

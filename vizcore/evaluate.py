@@ -6,7 +6,10 @@ layout (``root/<class>/<image>``; classes sorted, mapped to the model's outputs 
 
 Printed: ``top1`` (0..1), ``n``, ``gmacs`` (analytic, per image), and for token reducers (a trace whose last
 stage drops or merges patch tokens) ``keep_precision`` — the share of the patch tokens alive after the last
-stage whose object coverage is > 0 — with ``object_share``, the share of all patch tokens with coverage > 0.
+stage whose object coverage is > 0 — with ``object_share``, the share of all patch tokens with coverage > 0,
+and where the kept tokens lie: ``kept_by_region`` gives the share of each region's tokens still alive
+(``inside``: fully covered; ``edge``: partly covered, the outline; ``near``: uncovered but touching an object
+token, 8-neighbourhood; ``far``: the rest) and ``keep_precision_near`` counts object and near tokens as hits.
 For WuKong (a "reduce" stage of soft maps) ``map_object_mass``: the mean mass of the T maps on the object.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 
 def parse_data(spec: str) -> tuple[str, int | None]:
@@ -44,7 +48,8 @@ def _reducer_stats(trace, masks: np.ndarray) -> dict | None:
     if not trace.stages:
         return None
     h, w = trace.grid
-    cov = torch.from_numpy(batch_coverage(masks, (h, w)) > 0)  # (B, h*w)
+    coverage = batch_coverage(masks, (h, w))  # (B, h*w) in 0..1
+    cov = torch.from_numpy(coverage > 0)
     last = trace.stages[-1]
     if last.kind == "reduce":
         maps = last.source  # (B, T, h*w), rows sum to 1
@@ -53,8 +58,24 @@ def _reducer_stats(trace, masks: np.ndarray) -> dict | None:
         mass = (maps.float() * cov[:, None, :].float()).sum(-1).mean(-1)  # (B,)
         return {"kind": "reduce", "mass": mass.sum().item(), "share": cov.float().mean(-1).sum().item(), "n": len(cov)}
     kept = last.kept_mask(h * w).cpu()
+    regions = token_regions(coverage, (h, w))
     return {"kind": "keep", "hit": (kept & cov).sum().item(), "kept": kept.sum().item(),
+            "hit_near": (kept & (cov | regions["near"])).sum().item(),
+            "region_kept": {k: (kept & r).sum().item() for k, r in regions.items()},
+            "region_total": {k: r.sum().item() for k, r in regions.items()},
             "share": cov.float().mean(-1).sum().item(), "n": len(cov)}
+
+
+def token_regions(coverage: np.ndarray, grid: tuple[int, int]) -> dict[str, torch.Tensor]:
+    """Patch tokens by where they lie against the object: coverage (B, h*w) in 0..1 -> bool (B, h*w) masks
+    ``inside`` (coverage 1), ``edge`` (0 < coverage < 1), ``near`` (0, but an 8-neighbour of a covered
+    token) and ``far``; together they partition the grid."""
+    cov = torch.as_tensor(coverage, dtype=torch.float32)
+    h, w = grid
+    obj = cov > 0
+    grown = F.max_pool2d(obj.float().reshape(-1, 1, h, w), 3, stride=1, padding=1).reshape(obj.shape) > 0
+    inside = cov >= 1 - 1e-6
+    return {"inside": inside, "edge": obj & ~inside, "near": grown & ~obj, "far": ~grown}
 
 
 @torch.no_grad()
@@ -69,6 +90,7 @@ def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, 
     from vizcore.data.scenes import TEST_SIZE, make_batch
     n = TEST_SIZE if n is None else min(int(n), TEST_SIZE)
     correct, hit, kept, share, mass, count, kind = 0, 0, 0, 0.0, 0.0, 0, None
+    hit_near, region_kept, region_total = 0, {}, {}
     it = range(0, n, batch)
     if progress:
         from tqdm import tqdm
@@ -88,12 +110,18 @@ def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, 
             if kind == "keep":
                 hit += st["hit"]
                 kept += st["kept"]
+                hit_near += st["hit_near"]
+                for k in st["region_kept"]:
+                    region_kept[k] = region_kept.get(k, 0) + st["region_kept"][k]
+                    region_total[k] = region_total.get(k, 0) + st["region_total"][k]
             else:
                 mass += st["mass"]
     res = {"top1": round(float(correct) / n, 4), "n": n, "gmacs": round(gmacs, 4)}
     if kind == "keep":
         res["keep_precision"] = round(hit / max(kept, 1), 4)
         res["object_share"] = round(share / max(count, 1), 4)
+        res["keep_precision_near"] = round(hit_near / max(kept, 1), 4)
+        res["kept_by_region"] = {k: round(region_kept[k] / max(region_total[k], 1), 4) for k in region_kept}
     elif kind == "reduce":
         res["map_object_mass"] = round(mass / max(count, 1), 4)
         res["object_share"] = round(share / max(count, 1), 4)

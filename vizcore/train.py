@@ -200,6 +200,20 @@ def quick_eval(model, images_x: torch.Tensor, labels: torch.Tensor, batch: int =
     return correct / max(1, len(labels))
 
 
+@torch.no_grad()
+def quick_keep_precision(model, images_x: torch.Tensor, masks, batch: int = 100) -> float:
+    """Share of the patch tokens kept after the last stage (inference semantics) that touch the object."""
+    from vizcore.evaluate import _reducer_stats
+    was = model.training
+    model.eval()
+    hit = kept = 0
+    for i in range(0, len(images_x), batch):
+        st = _reducer_stats(model.forward_trace(images_x[i:i + batch]).trace, masks[i:i + batch])
+        hit, kept = hit + st["hit"], kept + st["kept"]
+    model.train(was)
+    return hit / max(1, kept)
+
+
 def _atomic_save(obj, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -283,7 +297,7 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     # a fixed slice of the test split for progress checks
     from vizcore.data.scenes import make_batch, to_tensor
     ev_n = min(recipe.eval_n, 2000)
-    ev_img, ev_lab, _ = make_batch(range(ev_n), "test", size)
+    ev_img, ev_lab, ev_masks = make_batch(range(ev_n), "test", size)
     ev_x, ev_y = to_tensor(ev_img, dc["mean"], dc["std"]), torch.from_numpy(ev_lab)
 
     stop = recipe.steps if stop_after is None else min(recipe.steps, start + stop_after)
@@ -340,7 +354,10 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
             run_loss, run_acc, n_run = 0.0, 0.0, 0
         if done % recipe.eval_every == 0 and done < recipe.steps:
             acc = quick_eval(model, ev_x, ev_y)
-            log(f"eval step {done} test[:{ev_n}] top1 {acc:.3f}")
+            extra = ""
+            if recipe.kind == "dynamicvit":
+                extra = f" keep_precision {quick_keep_precision(model, ev_x, ev_masks):.3f}"
+            log(f"eval step {done} test[:{ev_n}] top1 {acc:.3f}{extra}")
             t_last = time.time()
         if done % recipe.ckpt_every == 0 or done == stop:
             _atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": done,

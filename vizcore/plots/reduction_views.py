@@ -75,14 +75,18 @@ def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: 
     return fig
 
 
-def per_layer_figure(series: Mapping[str, Sequence[float]], y_title: str, title: str = "",
-                     names: Sequence[str] | None = None) -> go.Figure:
-    """One line per method over the layers (tokens, GMACs...)."""
-    fig = go.Figure()
-    for method, values in series.items():
-        x = list(names) if names is not None else list(range(len(values)))
-        fig.add_scatter(x=x, y=list(values), mode="lines+markers", name=method,
-                        line=dict(color=METHOD_COLOURS.get(method.split(" ")[0])))
-    fig.update_layout(title=title, xaxis_title="layer", yaxis_title=y_title, height=330,
-                      margin=dict(l=50, r=20, t=40, b=40), legend=dict(orientation="h", y=-0.25))
+def per_layer_cost_figure(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
+                          titles: Sequence[str] = ("tokens", "GMACs")) -> go.Figure:
+    """Tokens and GMACs per layer, one line per method, as two panels of one figure (one legend: the
+    browser draws one chart, not two, when a control moves)."""
+    from plotly.subplots import make_subplots
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
+    for col, series in enumerate((tokens, gmacs), start=1):
+        for method, values in series.items():
+            fig.add_scatter(x=list(range(len(values))), y=list(values), mode="lines+markers", name=method,
+                            legendgroup=method, showlegend=col == 1, row=1, col=col,
+                            line=dict(color=METHOD_COLOURS.get(method.split(" ")[0])))
+        fig.update_xaxes(title_text="layer", row=1, col=col)
+        fig.update_yaxes(title_text=titles[col - 1], row=1, col=col)
+    fig.update_layout(height=340, margin=dict(l=50, r=20, t=20, b=40), legend=dict(orientation="h", y=-0.25))
     return fig
