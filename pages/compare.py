@@ -51,9 +51,9 @@ st.subheader(tr("cmp.cost"))
 tokens = {"plain": plain_trace.tokens_per_layer, **{m: t.tokens_per_layer for m, t in traces.items()}}
 macs = {"plain": [m / 1e9 for m in plain_trace.macs_per_layer],
         **{m: [v / 1e9 for v in t.macs_per_layer] for m, t in traces.items()}}
-fig = drawn(rv.per_layer_cost_figure, models, [rho], tokens, macs)
-st.plotly_chart(fig, key="cmp_cost_fig")
-downloads("compare_cost", html=fig, rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}
+cost_img = drawn(rv.per_layer_cost_image, models, [rho], tokens, macs)
+st.image(cost_img)
+downloads("compare_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(tokens, macs), rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}
                                            for m in tokens for i, (t, g) in enumerate(zip(tokens[m], macs[m]))])
 
 st.subheader(tr("cmp.table"))

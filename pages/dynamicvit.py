@@ -76,16 +76,20 @@ if semantics == "training":
 with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
     st.markdown(tr("dyn.gumbel_explain"))
     keep_p, soft, hard = red.gumbel_demo(trace.stages[0].keep_prob[0][:12], tau=tau, samples=6, seed=seed or 0)
-    fig = drawn(rv.gumbel_figure, name, state, keep_p, soft, hard, title=f"τ = {tau:.1f}")
-    st.plotly_chart(fig, key="dyn_gumbel_fig")
+    gumbel_img = drawn(rv.gumbel_image, name, state, keep_p, soft, hard, title=f"τ = {tau:.1f}")
+    st.image(gumbel_img)
+    downloads("gumbel_softmax_samples", png=gumbel_img,
+              html=lambda: rv.gumbel_figure(keep_p, soft, hard, title=f"τ = {tau:.1f}"),
+              data={"keep_prob": keep_p.tolist(), "soft": soft.tolist(), "hard": hard.tolist(), "tau": tau})
 
 st.subheader(tr("dyn.cost"))
 plain_tokens, plain_macs, plain_other = model.analytic_macs(reducer=TokenReducer())
 tokens, macs, other = model.analytic_macs(reducer=reducer)
 g, g0 = (sum(macs) + other) / 1e9, (sum(plain_macs) + plain_other) / 1e9
 st.caption(tr("dyn.cost_caption", name=name, g=g, rho=rho, g0=g0, pct=g / g0))
-fig = drawn(rv.per_layer_cost_figure, name, [rho], {"dynamicvit": tokens, "plain": plain_tokens},
-            {"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]})
-st.plotly_chart(fig, key="dyn_cost_fig")
-downloads("dynamicvit_cost", html=fig, rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9}
+cost_tokens = {"dynamicvit": tokens, "plain": plain_tokens}
+cost_gmacs = {"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]}
+cost_img = drawn(rv.per_layer_cost_image, name, [rho], cost_tokens, cost_gmacs)
+st.image(cost_img)
+downloads("dynamicvit_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(cost_tokens, cost_gmacs), rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9}
                                               for i, (t, m) in enumerate(zip(tokens, macs))])

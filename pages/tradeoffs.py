@@ -70,7 +70,7 @@ table = [{h: r.get(h) for h in header} for r in rows]
 downloads("tradeoffs", html=fig, rows=table, data=rows)
 
 st.subheader(tr("trade.table"))
-st.dataframe(table, hide_index=True, width="stretch")
+st.table(table, hide_index=True, width="stretch")
 if show_published:
     st.subheader(tr("trade.sources"))
-    st.dataframe(published, hide_index=True, width="stretch")
+    st.table(published, hide_index=True, width="stretch")

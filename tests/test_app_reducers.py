@@ -96,7 +96,7 @@ def _figure(at):
 
 def test_tradeoffs_controls(trade_page):
     at = trade_page
-    rows = at.dataframe[0].value
+    rows = at.table[0].value
     assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
     assert (rows["gmacs"] > 0).all()
     base = _figure(at)
@@ -112,10 +112,10 @@ def test_tradeoffs_latency_and_imagenet_set(trade_page):
     at = trade_page
     at.button(key="trade_measure").click().run()
     assert_clean(at)
-    rows = at.dataframe[0].value
+    rows = at.table[0].value
     assert rows["latency_ms"].notna().all() and (rows["latency_ms"] > 0).all()
     at.radio(key="trade_x").set_value("latency").run()
     assert_clean(at)
     at.radio(key="trade_set").set_value("imagenet").run()
     assert_clean(at)
-    assert "deit_small_patch16_224" in set(at.dataframe[0].value["model"])
+    assert "deit_small_patch16_224" in set(at.table[0].value["model"])

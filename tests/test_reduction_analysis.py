@@ -59,3 +59,23 @@ def test_gumbel_figure_draws_every_sample_in_one_trace_per_kind():
     assert list(bar.y) == list(probs)
     assert list(soft_t.x) == ["t0", "t1", "t2"] * 2 and np.allclose(soft_t.y, soft.reshape(-1))
     assert np.allclose(np.round(hard_t.y), hard.reshape(-1)) and not np.allclose(hard_t.y, hard.reshape(-1))
+
+
+def test_static_charts_are_images_that_follow_their_data():
+    from vizcore.plots.reduction_views import gumbel_image, per_layer_cost_image, per_layer_cost_figure
+    tokens = {"plain": [145] * 6, "dynamicvit": [145, 145, 101, 71, 50, 50]}
+    gmacs = {"plain": [0.012] * 6, "dynamicvit": [0.012, 0.012, 0.009, 0.006, 0.004, 0.004]}
+    img = per_layer_cost_image(tokens, gmacs, size=(600, 260))
+    assert img.dtype == np.uint8 and img.shape == (260, 600, 3) and not img.flags.writeable
+    colours = {tuple(c) for c in img.reshape(-1, 3)[::7]}
+    assert len(colours) > 20  # axes, text and lines, not a blank canvas
+    other = per_layer_cost_image({**tokens, "dynamicvit": [145, 145, 72, 36, 18, 18]}, gmacs, size=(600, 260))
+    assert (other != img).any()
+    # the interactive twin, offered as HTML, carries the same numbers
+    fig = per_layer_cost_figure(tokens, gmacs)
+    assert [list(t.y) for t in fig.data] == [*map(list, tokens.values()), *map(list, gmacs.values())]
+    probs = np.array([0.9, 0.2, 0.5])
+    soft = np.array([[0.8, 0.1, 0.6], [0.7, 0.3, 0.4]])
+    g = gumbel_image(probs, soft, (soft > 0.5).astype(float), title="τ = 1.0", size=(500, 240))
+    assert g.shape == (240, 500, 3)
+    assert (gumbel_image(probs[::-1].copy(), soft, (soft > 0.5).astype(float), size=(500, 240)) != g).any()

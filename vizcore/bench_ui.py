@@ -120,9 +120,9 @@ def _cold(browser, url: str) -> float:
 
 
 def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
-          timeout: float = 60_000) -> tuple[list[float], list[float]]:
-    """One control changed ``repeats`` times (back and forth): seconds from the key press until the first
-    visible change (an image or text of the main area) and until the page settled."""
+          timeout: float = 60_000) -> list[float]:
+    """One control changed ``repeats`` times (back and forth): seconds from the key press until the page
+    has settled (waiting first for the main area's images or text to change, so the run has begun)."""
     context, page = _new_page(browser)
     _open(page, url)
     _settled(page, 0.0)
@@ -133,7 +133,7 @@ def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
         thumb = page.locator(sel).first
     else:
         group = page.locator('[data-testid="stMain"] [data-testid="stRadio"]').nth(label)
-    first, times = [], []
+    times = []
     for i in range(repeats):
         before = page.evaluate(SIGNATURE_JS)
         # both kinds by keyboard on a focused control, as the trivial page's floor: a mouse click would add
@@ -147,11 +147,10 @@ def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
             page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
         else:
             page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=timeout, polling=10)
-        first.append(max(0.0, (page.evaluate("performance.now()") - t0) / 1000))
+        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=timeout)
         times.append(_settled(page, t0, timeout))
     context.close()
-    return first, times
+    return times
 
 
 def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium") -> dict:
@@ -166,27 +165,24 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
                 _cold(browser, app_url)  # the server's first import of torch/timm is not a page's cost
                 floor_cold = statistics.median(_cold(browser, triv_url) for _ in range(3))
-                floor_first, floor_warm = _warm(browser, triv_url, ("slider", None), repeats)
-                floor_radio_first, floor_radio = _warm(browser, triv_url, ("radio", 0), repeats)
+                floor_warm = _warm(browser, triv_url, ("slider", None), repeats)
+                floor_radio = _warm(browser, triv_url, ("radio", 0), repeats)
                 rows = {}
                 for name in pages:
                     url = f"{app_url}/{name}"
                     action = PAGE_ACTIONS.get(name, ("slider", None))
                     try:
                         cold = _cold(browser, url)
-                        first, warm = _warm(browser, url, action, repeats)
+                        warm = _warm(browser, url, action, repeats)
                     except Exception as err:  # a page that never updates is a finding, not the end of the run
                         rows[name] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
                         print(f"{name}: {rows[name]['error']}", file=sys.stderr)
                         continue
                     floor = floor_warm if action[0] == "slider" else floor_radio
-                    floor1 = floor_first if action[0] == "slider" else floor_radio_first
                     print(f"{name}: cold {cold:.2f} s, warm p50 {statistics.median(warm):.3f} s", file=sys.stderr)
                     rows[name] = {"cold_s": round(cold, 3), "warm_p50_s": round(statistics.median(warm), 3),
                                   "warm_s": [round(t, 3) for t in warm],
                                   "warm_over_floor": round(statistics.median(warm) / statistics.median(floor), 2),
-                                  "first_change_p50_s": round(statistics.median(first), 3),
-                                  "first_change_over_floor": round(statistics.median(first) / statistics.median(floor1), 2),
                                   "floor": "trivial slider" if action[0] == "slider" else "trivial radio"}
                 browser.close()
         finally:
@@ -194,8 +190,6 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                 proc.terminate()
     return {"trivial_cold_s": round(floor_cold, 3), "trivial_warm_p50_s": round(statistics.median(floor_warm), 3),
             "trivial_radio_p50_s": round(statistics.median(floor_radio), 3),
-            "trivial_first_change_p50_s": round(statistics.median(floor_first), 3),
-            "trivial_radio_first_change_p50_s": round(statistics.median(floor_radio_first), 3),
             "pages": rows, "repeats": repeats, "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
@@ -214,13 +208,11 @@ def _cmd(args) -> int:
         print(json.dumps(res, indent=1))
     else:
         print(f"trivial page: cold {res['trivial_cold_s']} s, warm p50 settled {res['trivial_warm_p50_s']} s (slider), "
-              f"{res['trivial_radio_p50_s']} s (radio); first change {res['trivial_first_change_p50_s']} s (slider), "
-              f"{res['trivial_radio_first_change_p50_s']} s (radio)")
+              f"{res['trivial_radio_p50_s']} s (radio)")
         for name, r in res["pages"].items():
             if "error" in r:
                 print(f"{name:12s} {r['error']}")
                 continue
             print(f"{name:12s} cold {r['cold_s']:.2f} s  warm p50 {r['warm_p50_s']:.3f} s settled "
-                  f"({r['warm_over_floor']}x the trivial page), {r['first_change_p50_s']:.3f} s to the first change "
-                  f"({r['first_change_over_floor']}x)")
+                  f"({r['warm_over_floor']}x the trivial page)")
     return 0

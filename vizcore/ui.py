@@ -64,7 +64,8 @@ def _warm_up_now() -> None:
     small forward pass, so the first page a visitor opens does not pay for it."""
     import vizcore.models  # noqa: F401  (registers every model family)
     import vizcore.plots.attention_views  # noqa: F401
-    import vizcore.plots.reduction_views  # noqa: F401
+    import vizcore.plots.reduction_views as rv
+    rv.per_layer_cost_image({"plain": [1, 1]}, {"plain": [1, 1]})  # matplotlib's first figure builds its font cache
     if "bundled_vit" in registry.list_models():
         model = registry.create_model("bundled_vit", "bundled")
         size = model.default_img_size
@@ -429,7 +430,7 @@ def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) ->
     """Download buttons side by side for a figure and its numbers. Files are made only when clicked.
 
     png: RGB array (or a function returning one); rows: list of dicts, 2-D numbers, or a function returning either (CSV); data: JSON-able;
-    html: a plotly figure (interactive HTML); svg: SVG text."""
+    html: a plotly figure, or a function building one (interactive HTML); svg: SVG text."""
     buttons = []
     if png is not None:  # an RGB array, or a function drawing one when the button is clicked
         buttons.append(("common.download_png", lambda img=png: to_png(img() if callable(img) else img), "png",
@@ -442,7 +443,7 @@ def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) ->
         buttons.append(("common.download_json", lambda d=data: json.dumps(d, indent=1, default=str), "json",
                         "application/json"))
     if html is not None:
-        buttons.append(("common.download_html", lambda f=html: f.to_html(include_plotlyjs=True), "html", "text/html"))
+        buttons.append(("common.download_html", lambda f=html: (f() if callable(f) else f).to_html(include_plotlyjs=True), "html", "text/html"))
     for col, (label, payload, ext, mime) in zip(st.columns(max(4, len(buttons))), buttons):
         col.download_button(tr(label), payload, f"{stem}.{ext}", mime, key=f"dl_{ext}_{stem}", on_click="ignore",
                             icon=":material/download:")

@@ -138,6 +138,24 @@ def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
     return image if factor <= 1 else np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
+def static_figure(width_px: int, height_px: int, dpi: int = 100):
+    """A matplotlib Figure (object API: thread-safe, no pyplot state) of the given pixel size."""
+    from matplotlib.figure import Figure
+    return Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+
+
+def figure_image(fig) -> np.ndarray:
+    """Render a matplotlib Figure -> (H, W, 3) uint8 RGB (read-only). Charts that move with a slider are
+    drawn here rather than as plotly charts: an image swaps in the browser at once, and a page without
+    plotly does not load and parse its 4.7 MB script."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    out = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])
+    out.setflags(write=False)
+    return out
+
+
 def to_png(image: np.ndarray) -> bytes:
     """RGB uint8 array -> PNG bytes (for download buttons)."""
     buf = io.BytesIO()

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image
 
-from vizcore.plots.overlay import compose, overlay
+from vizcore.plots.overlay import compose, figure_image, overlay, static_figure
 from vizcore.trace import Trace
 
 METHOD_COLOURS = {  # Okabe-Ito, colour-blind safe
@@ -73,6 +73,51 @@ def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: 
                       yaxis_range=[-0.08, 1.08], height=340, margin=dict(l=50, r=20, t=40, b=40),
                       legend=dict(orientation="h", y=-0.25))
     return fig
+
+
+def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: str = "",
+                 size: tuple[int, int] = (760, 330)) -> np.ndarray:
+    """``gumbel_figure`` as a static RGB image (H, W, 3): bars of the keep probability, soft samples as
+    dots and hard samples as crosses (sitting on 0 and 1, jittered apart)."""
+    n, samples = probs.shape[0], soft.shape[0]
+    fig = static_figure(*size)
+    ax = fig.subplots()
+    x = np.arange(n)
+    ax.bar(x, probs, color="#0072B2", label="π keep (predictor)")
+    offsets = 0.5 * (np.arange(samples) - (samples - 1) / 2) / max(samples, 1)
+    for s in range(samples):
+        ax.scatter(x + offsets[s], soft[s], color="#E69F00", s=16, label=f"soft samples ({samples})" if s == 0 else None,
+                   zorder=3)
+        ax.scatter(x + offsets[s], hard[s], color="#CC79A7", marker="x", s=22,
+                   label=f"hard samples ({samples})" if s == 0 else None, zorder=3)
+    ax.set_xticks(x, [f"t{i}" for i in range(n)])
+    ax.set_ylim(-0.08, 1.08)
+    ax.set_xlabel("token")
+    ax.set_ylabel("keep (probability / sample)")
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    fig.legend(loc="outside lower center", ncols=3, frameon=False)
+    return figure_image(fig)
+
+
+def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
+                         titles: Sequence[str] = ("tokens", "GMACs"), size: tuple[int, int] = (980, 330)) -> np.ndarray:
+    """``per_layer_cost_figure`` as a static RGB image (H, W, 3): two panels, one legend below."""
+    fig = static_figure(*size)
+    axes = fig.subplots(1, 2)
+    for ax, series, y_title in zip(axes, (tokens, gmacs), titles):
+        for i, (method, values) in enumerate(series.items()):  # methods on the same budget overlap: vary the
+            ax.plot(range(len(values)), list(values), label=method,  # line and marker style, not only colour
+                    marker="osD^v*"[i % 6], markersize=max(3, 9 - 1.5 * i), linestyle=("-", "--", "-.", ":")[i % 4],
+                    linewidth=max(0.8, 2.6 - 0.45 * i), color=METHOD_COLOURS.get(method.split(" ")[0]))
+        ax.set_xlabel("layer")
+        ax.set_ylabel(y_title)
+        ax.grid(alpha=0.3)
+        ax.set_xticks(range(max(len(v) for v in series.values())))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=min(6, len(tokens)),
+               frameon=False)
+    return figure_image(fig)
 
 
 def per_layer_cost_figure(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
