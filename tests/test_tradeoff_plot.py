@@ -1,0 +1,32 @@
+"""The Pareto plot: one trace per method, the front, the highlight, published numbers on a second axis."""
+from vizcore.plots.tradeoff_plot import pareto_figure
+
+ROWS = [{"label": "ViT", "method": "plain", "gmacs": 0.073, "top1": 0.95},
+        {"label": "DynamicViT 0.7", "method": "dynamicvit", "gmacs": 0.052, "top1": 0.948},
+        {"label": "EViT 0.7", "method": "evit", "gmacs": 0.055, "top1": 0.70},
+        {"label": "T2T-ViT", "method": "t2t", "gmacs": 0.063, "top1": None}]
+PUBLISHED = [{"model": "DeiT-S", "setting": "", "family": "plain", "gmacs": 4.6, "top1": 79.8, "source": "paper"},
+             {"model": "DynamicViT-DeiT-S", "setting": "0.7", "family": "dynamicvit", "gmacs": 2.9, "top1": 79.3,
+              "source": "paper"}]
+
+
+def test_traces_front_and_highlight():
+    fig = pareto_figure(ROWS, highlight="EViT 0.7")
+    names = [t.name for t in fig.data]
+    assert names[:4] == ["plain", "dynamicvit", "evit", "t2t"]
+    front = next(t for t in fig.data if t.name == "Pareto front")
+    assert list(front.x) == [0.052, 0.073]  # EViT is dominated by DynamicViT; T2T has no accuracy
+    assert any(t.name == "▶ EViT 0.7" for t in fig.data)
+    assert fig.layout.xaxis.type in (None, "linear")  # the bundled points alone span < 2x
+
+
+def test_published_layer_goes_right_and_the_axis_goes_log():
+    fig = pareto_figure(ROWS, published=PUBLISHED)
+    pub = fig.data[-1]
+    assert pub.yaxis == "y2" and list(pub.x) == [4.6, 2.9]
+    assert fig.layout.xaxis.type == "log"  # 0.05 beside 4.6 GMACs
+    assert fig.layout.yaxis2.side == "right"
+    # latency has no published counterpart: no second layer, no log axis
+    lat = pareto_figure([{**r, "latency_ms": 2.0 + i} for i, r in enumerate(ROWS)], x="latency_ms",
+                        published=PUBLISHED)
+    assert all(t.yaxis != "y2" for t in lat.data) and lat.layout.xaxis.type in (None, "linear")
