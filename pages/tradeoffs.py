@@ -4,7 +4,7 @@ import streamlit as st
 
 from vizcore.analysis import tradeoffs as tro
 from vizcore.models.registry import create_model
-from vizcore.plots.tradeoff_plot import pareto_figure
+from vizcore.plots.tradeoff_plot import pareto_chart, pareto_figure
 from vizcore.published import PUBLISHED
 from vizcore.ui import downloads, drawn, labeller, selection, tr
 
@@ -59,15 +59,16 @@ if model_set == "bundled":
     st.caption(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
 
 published = [p.as_dict() for p in PUBLISHED] if show_published else []
-# every input of the figure is small: its own JSON is the key
-fig = drawn(pareto_figure, None, [rows, x_axis, highlight, published], rows,
-            x="latency_ms" if x_axis == "latency" else "gmacs", highlight=highlight, published=published,
-            x_title=tr(f"trade.x.{x_axis}"))
-st.plotly_chart(fig, key="trade_fig")
+# every input of the chart is small: its own JSON is the key
+x_field = "latency_ms" if x_axis == "latency" else "gmacs"
+chart = drawn(pareto_chart, None, [rows, x_axis, highlight, published], rows, x=x_field, highlight=highlight,
+              published=published, x_title=tr(f"trade.x.{x_axis}"))
+st.altair_chart(chart, key="trade_fig")
 header = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
           "keep_precision"]
 table = [{h: r.get(h) for h in header} for r in rows]
-downloads("tradeoffs", html=fig, rows=table, data=rows)
+downloads("tradeoffs", html=lambda: pareto_figure(rows, x=x_field, highlight=highlight, published=published,
+                                                 x_title=tr(f"trade.x.{x_axis}")), rows=table, data=rows)
 
 st.subheader(tr("trade.table"))
 st.table(table, hide_index=True, width="stretch")

@@ -91,7 +91,7 @@ def trade_page(app):
 
 
 def _figure(at):
-    return [el.proto.spec for el in at.get("plotly_chart")]
+    return [el.proto.spec for el in at.get("vega_lite_chart")]
 
 
 def test_tradeoffs_controls(trade_page):

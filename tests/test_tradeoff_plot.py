@@ -30,3 +30,21 @@ def test_published_layer_goes_right_and_the_axis_goes_log():
     lat = pareto_figure([{**r, "latency_ms": 2.0 + i} for i, r in enumerate(ROWS)], x="latency_ms",
                         published=PUBLISHED)
     assert all(t.yaxis != "y2" for t in lat.data) and lat.layout.xaxis.type in (None, "linear")
+
+
+def test_the_page_chart_shows_the_same_parts():
+    import json
+
+    from vizcore.plots.tradeoff_plot import pareto_chart, pareto_parts
+    parts = pareto_parts(ROWS, highlight="EViT 0.7", published=PUBLISHED)
+    assert [r["label"] for r in parts["front"]] == ["DynamicViT 0.7", "ViT"] and parts["log_x"]
+    spec = pareto_chart(ROWS, highlight="EViT 0.7", published=PUBLISHED).to_dict()
+    text = json.dumps(spec)
+    assert spec["resolve"]["scale"]["y"] == "independent"  # published numbers on their own right axis
+    assert '"type": "log"' in text and "ImageNet top-1" in text and "\\u25b6 EViT 0.7" in text
+    open_points = spec["layer"][0]["layer"][1]  # cost-only configurations: hollow, at top-1 0
+    assert open_points["mark"]["filled"] is False and open_points["transform"] == [{"filter": "!datum.measured"}]
+    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "top1": 0.0, "measured": False} in \
+        open_points["data"]["values"]
+    plain = json.dumps(pareto_chart(ROWS).to_dict())
+    assert '"type": "log"' not in plain and "ImageNet" not in plain and "\\u25b6" not in plain

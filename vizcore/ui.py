@@ -64,6 +64,7 @@ def _warm_up_now() -> None:
     small forward pass, so the first page a visitor opens does not pay for it."""
     import vizcore.models  # noqa: F401  (registers every model family)
     import vizcore.plots.attention_views  # noqa: F401
+    import altair  # noqa: F401  (the Trade-offs chart)
     import vizcore.plots.reduction_views as rv
     rv.per_layer_cost_image({"plain": [1, 1]}, {"plain": [1, 1]})  # matplotlib's first figure builds its font cache
     if "bundled_vit" in registry.list_models():
