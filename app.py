@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from vizcore.i18n import t
-from vizcore.ui import sidebar, warm_up
+from vizcore.ui import sidebar, wait_for_warm_up, warm_up
 
 st.set_page_config(page_title="Token Lab", page_icon=":material/biotech:", layout="wide")
 
@@ -42,4 +42,6 @@ for section, entries in SECTIONS:
 page = st.navigation(pages)
 warm_up()  # the model libraries load in the background while the first page renders
 sidebar()
+if page.url_path not in ("", "home"):
+    wait_for_warm_up()  # the model pages import those libraries too: never at the same time
 page.run()

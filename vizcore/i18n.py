@@ -56,6 +56,8 @@ STRINGS: dict[str, dict[str, str]] = {
                                    "场景训练模型如何花费 token。可在侧边栏选择合成场景，或选择预训练仓库 / 权重文件以使用 "
                                    "ImageNet 权重。"},
     "msg.loading_model": {"en": "Loading {model} …", "zh": "正在加载 {model} ……"},
+    "msg.loading_libraries": {"en": "Loading the model libraries (once per server start) …",
+                              "zh": "正在加载模型库（每次启动服务器只需一次）……"},
     "msg.running": {"en": "Running the model …", "zh": "正在运行模型……"},
     "msg.bad_image": {"en": "That file could not be used: {error}", "zh": "无法使用该文件：{error}"},
     "msg.model_failed": {"en": "Could not load {model}: {error}", "zh": "无法加载 {model}：{error}"},

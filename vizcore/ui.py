@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,6 @@ DEFAULT_SAMPLE = "astronaut"
 def _memoise_image_encoding(capacity: int = 128) -> None:
     """Streamlit encodes every numpy image again on every rerun, and a rerun redraws many unchanged
     pictures (only one slider moved). Remember recent encodings by content hash."""
-    import threading
     from collections import OrderedDict
 
     from streamlit.elements.lib import image_utils
@@ -84,19 +84,33 @@ def _freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
+#: set once the warm-up thread has finished (or failed): its imports are complete
+_WARMED = threading.Event()
+
+
 @st.cache_resource(show_spinner=False)
 def warm_up() -> bool:
     """Once per server process: start ``_warm_up_now`` in a background thread (the page does not wait)."""
-    import threading
 
     def run():
         try:
             _warm_up_now()
         except Exception:  # a warm-up must never break the app; the pages report real failures themselves
             pass
+        finally:
+            _WARMED.set()
 
     threading.Thread(target=run, name="vizcore-warm-up", daemon=True).start()
     return True
+
+
+def wait_for_warm_up(timeout: float = 180.0) -> None:
+    """Block until the warm-up thread is done. A page that imports timm while that thread is importing it
+    can see the package half-initialised ("cannot import name 'create_model' from partially initialized
+    module 'timm.models'"), so every page but Home waits; Home renders at once on a fresh server."""
+    if not _WARMED.is_set():
+        with st.spinner(tr("msg.loading_libraries")):
+            _WARMED.wait(timeout)
 
 
 @dataclass
