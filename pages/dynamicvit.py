@@ -76,7 +76,8 @@ if semantics == "training":
 with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
     st.markdown(tr("dyn.gumbel_explain"))
     keep_p, soft, hard = red.gumbel_demo(trace.stages[0].keep_prob[0][:12], tau=tau, samples=6, seed=seed or 0)
-    gumbel_img = drawn(rv.gumbel_image, name, state, keep_p, soft, hard, title=f"τ = {tau:.1f}")
+    # the first stage's keep probabilities do not depend on rho (its predictor sees every token)
+    gumbel_img = drawn(rv.gumbel_image, name, [semantics, tau, seed], keep_p, soft, hard, title=f"τ = {tau:.1f}")
     st.image(gumbel_img)
     downloads("gumbel_softmax_samples", png=gumbel_img,
               html=lambda: rv.gumbel_figure(keep_p, soft, hard, title=f"τ = {tau:.1f}"),

@@ -65,6 +65,7 @@ def _warm_up_now() -> None:
     import vizcore.models  # noqa: F401  (registers every model family)
     import vizcore.plots.attention_views  # noqa: F401
     import altair  # noqa: F401  (the Trade-offs chart)
+    import pyarrow  # noqa: F401  (st.table's first use imports it: about 0.4 s)
     import vizcore.plots.reduction_views as rv
     rv.per_layer_cost_image({"plain": [1, 1]}, {"plain": [1, 1]})  # matplotlib's first figure builds its font cache
     if "bundled_vit" in registry.list_models():

@@ -80,7 +80,7 @@ def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: s
     """``gumbel_figure`` as a static RGB image (H, W, 3): bars of the keep probability, soft samples as
     dots and hard samples as crosses (sitting on 0 and 1, jittered apart)."""
     n, samples = probs.shape[0], soft.shape[0]
-    fig = static_figure(*size)
+    fig = static_figure(*size, margins=(64, 16, 30 if title else 12, 74))
     ax = fig.subplots()
     x = np.arange(n)
     ax.bar(x, probs, color="#0072B2", label="π keep (predictor)")
@@ -97,14 +97,14 @@ def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: s
     ax.grid(axis="y", alpha=0.3)
     if title:
         ax.set_title(title)
-    fig.legend(loc="outside lower center", ncols=3, frameon=False)
+    fig.legend(loc="lower center", ncols=3, frameon=False)
     return figure_image(fig)
 
 
 def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
                          titles: Sequence[str] = ("tokens", "GMACs"), size: tuple[int, int] = (980, 330)) -> np.ndarray:
     """``per_layer_cost_figure`` as a static RGB image (H, W, 3): two panels, one legend below."""
-    fig = static_figure(*size)
+    fig = static_figure(*size, margins=(64, 16, 12, 84))
     axes = fig.subplots(1, 2)
     for ax, series, y_title in zip(axes, (tokens, gmacs), titles):
         for i, (method, values) in enumerate(series.items()):  # methods on the same budget overlap: vary the
@@ -115,8 +115,8 @@ def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[s
         ax.set_ylabel(y_title)
         ax.grid(alpha=0.3)
         ax.set_xticks(range(max(len(v) for v in series.values())))
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=min(6, len(tokens)),
-               frameon=False)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncols=min(6, len(tokens)), frameon=False,
+               bbox_to_anchor=(0.5, -0.01))
     return figure_image(fig)
 
 
