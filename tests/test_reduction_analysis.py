@@ -79,3 +79,20 @@ def test_static_charts_are_images_that_follow_their_data():
     g = gumbel_image(probs, soft, (soft > 0.5).astype(float), title="τ = 1.0", size=(500, 240))
     assert g.shape == (240, 500, 3)
     assert (gumbel_image(probs[::-1].copy(), soft, (soft > 0.5).astype(float), size=(500, 240)) != g).any()
+
+
+def test_cost_chart_draws_each_value_where_the_axes_put_it():
+    from vizcore.plots.reduction_views import METHOD_COLOURS, _cost_axes, per_layer_cost_image
+    tokens = {"plain": [10, 10, 10], "dynamicvit": [10, 7, 4]}
+    gmacs = {"plain": [2.0, 2.0, 2.0], "dynamicvit": [2.0, 1.4, 0.8]}
+    img = per_layer_cost_image(tokens, gmacs, size=(600, 260))
+    _, maps = _cost_axes(("plain", "dynamicvit"), 3, (10.0, 2.0), ("tokens", "GMACs"), (600, 260))
+    blue = np.array([int(METHOD_COLOURS["dynamicvit"][i:i + 2], 16) for i in (1, 3, 5)])
+    for (ax, bx, ay, by), values in zip(maps, (tokens["dynamicvit"], gmacs["dynamicvit"])):
+        for x, v in enumerate(values[1:], start=1):  # layer 0 lies under the plain line's marker
+            col, row = round(ax * x + bx), round(ay * v + by)
+            assert np.abs(img[row, col].astype(int) - blue).max() < 40, (x, v, img[row, col])
+    # the axes are cached: a second chart with other values on the same limits reuses them
+    other = per_layer_cost_image({"plain": [10, 10, 10], "dynamicvit": [10, 9, 8]},
+                                 {"plain": [2.0, 2.0, 2.0], "dynamicvit": [2.0, 1.8, 1.6]}, size=(600, 260))
+    assert _cost_axes.cache_info().hits >= 1 and (other != img).any()

@@ -120,9 +120,13 @@ def _cold(browser, url: str) -> float:
 
 
 def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
-          timeout: float = 60_000) -> list[float]:
-    """One control changed ``repeats`` times (back and forth): seconds from the key press until the page
-    has settled (waiting first for the main area's images or text to change, so the run has begun)."""
+          timeout: float = 60_000, fresh: bool = False) -> list[float]:
+    """One control changed ``repeats`` times: seconds from the key press until the page has settled
+    (waiting first for the main area's images or text to change, so the run has begun).
+
+    Back and forth between two values (the pictures of both are cached after the first visit), or with
+    ``fresh`` a slider moved one step down every time, as a user dragging it: each value is new to the app
+    (stops at the slider's minimum)."""
     context, page = _new_page(browser)
     _open(page, url)
     _settled(page, 0.0)
@@ -135,6 +139,8 @@ def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
         group = page.locator('[data-testid="stMain"] [data-testid="stRadio"]').nth(label)
     times = []
     for i in range(repeats):
+        if fresh and thumb.get_attribute("value") == thumb.get_attribute("min"):
+            break
         before = page.evaluate(SIGNATURE_JS)
         # both kinds by keyboard on a focused control, as the trivial page's floor: a mouse click would add
         # Playwright's own actionability checks (scrolling, waiting for stable layout) to the time
@@ -144,7 +150,7 @@ def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
             group.locator("input[type=radio]:checked").focus()
         t0 = page.evaluate("performance.now()")
         if kind == "slider":
-            page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
+            page.keyboard.press("ArrowLeft" if fresh or i % 2 == 0 else "ArrowRight")
         else:
             page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
         page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=timeout)
@@ -163,10 +169,15 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                _cold(browser, app_url)  # the server's first import of torch/timm is not a page's cost
+                # the server's first import of torch/timm is not a page's cost: Home starts the warm-up, and a
+                # model page (every page but Home waits for it) returns once it is done; Trade-offs loads no
+                # model (it keeps only its table of configurations cached)
+                _cold(browser, app_url)
+                _cold(browser, f"{app_url}/tradeoffs")
                 floor_cold = statistics.median(_cold(browser, triv_url) for _ in range(3))
                 floor_warm = _warm(browser, triv_url, ("slider", None), repeats)
                 floor_radio = _warm(browser, triv_url, ("radio", 0), repeats)
+                floor_fresh = _warm(browser, triv_url, ("slider", None), repeats, fresh=True)
                 rows = {}
                 for name in pages:
                     url = f"{app_url}/{name}"
@@ -174,6 +185,7 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                     try:
                         cold = _cold(browser, url)
                         warm = _warm(browser, url, action, repeats)
+                        fresh = _warm(browser, url, action, repeats, fresh=True) if action[0] == "slider" else []
                     except Exception as err:  # a page that never updates is a finding, not the end of the run
                         rows[name] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
                         print(f"{name}: {rows[name]['error']}", file=sys.stderr)
@@ -184,12 +196,17 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                                   "warm_s": [round(t, 3) for t in warm],
                                   "warm_over_floor": round(statistics.median(warm) / statistics.median(floor), 2),
                                   "floor": "trivial slider" if action[0] == "slider" else "trivial radio"}
+                    if fresh:
+                        rows[name].update({"fresh_p50_s": round(statistics.median(fresh), 3), "fresh_n": len(fresh),
+                                           "fresh_over_floor": round(statistics.median(fresh)
+                                                                     / statistics.median(floor_fresh), 2)})
                 browser.close()
         finally:
             for proc in (app_proc, triv_proc):
                 proc.terminate()
     return {"trivial_cold_s": round(floor_cold, 3), "trivial_warm_p50_s": round(statistics.median(floor_warm), 3),
             "trivial_radio_p50_s": round(statistics.median(floor_radio), 3),
+            "trivial_fresh_p50_s": round(statistics.median(floor_fresh), 3),
             "pages": rows, "repeats": repeats, "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
@@ -214,5 +231,6 @@ def _cmd(args) -> int:
                 print(f"{name:12s} {r['error']}")
                 continue
             print(f"{name:12s} cold {r['cold_s']:.2f} s  warm p50 {r['warm_p50_s']:.3f} s settled "
-                  f"({r['warm_over_floor']}x the trivial page)")
+                  f"({r['warm_over_floor']}x the trivial page)"
+                  + (f"; new values {r['fresh_p50_s']:.3f} s ({r['fresh_over_floor']}x)" if "fresh_p50_s" in r else ""))
     return 0

@@ -2,6 +2,7 @@
 and tokens / GMACs per layer for several methods. Pure functions: arrays in, images or plotly out."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -101,23 +102,85 @@ def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: s
     return figure_image(fig)
 
 
-def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
-                         titles: Sequence[str] = ("tokens", "GMACs"), size: tuple[int, int] = (980, 330)) -> np.ndarray:
-    """``per_layer_cost_figure`` as a static RGB image (H, W, 3): two panels, one legend below."""
+#: per method index: marker, marker size (pt), line width (pt) — later methods thinner, so that methods on the
+#: same budget (identical lines) stay visible under one another
+_LINE_STYLES = tuple(("osD^v*"[i % 6], max(3.0, 9 - 1.5 * i), max(0.8, 2.6 - 0.45 * i)) for i in range(12))
+_SS = 2  # supersampling of the lines drawn onto the cached axes
+
+
+@lru_cache(maxsize=32)
+def _cost_axes(methods: tuple[str, ...], layers: int, y_max: tuple[float, float], titles: tuple[str, ...],
+               size: tuple[int, int]):
+    """The chart without its data lines: two panels with fixed limits, ticks, grid, labels and the legend,
+    drawn once by matplotlib -> (RGB image, per panel the affine data -> pixel map (ax, bx, ay, by))."""
     fig = static_figure(*size, margins=(64, 16, 12, 84))
     axes = fig.subplots(1, 2)
-    for ax, series, y_title in zip(axes, (tokens, gmacs), titles):
-        for i, (method, values) in enumerate(series.items()):  # methods on the same budget overlap: vary the
-            ax.plot(range(len(values)), list(values), label=method,  # line and marker style, not only colour
-                    marker="osD^v*"[i % 6], markersize=max(3, 9 - 1.5 * i), linestyle=("-", "--", "-.", ":")[i % 4],
-                    linewidth=max(0.8, 2.6 - 0.45 * i), color=METHOD_COLOURS.get(method.split(" ")[0]))
+    handles = []
+    for ax, top, y_title in zip(axes, y_max, titles):
+        ax.set_xlim(-0.3, layers - 0.7)
+        ax.set_ylim(0, top * 1.06 if top > 0 else 1)
+        ax.set_xticks(range(layers))
         ax.set_xlabel("layer")
         ax.set_ylabel(y_title)
         ax.grid(alpha=0.3)
-        ax.set_xticks(range(max(len(v) for v in series.values())))
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncols=min(6, len(tokens)), frameon=False,
+    for i, method in enumerate(methods):  # legend entries only: the lines are drawn per call
+        marker, ms, lw = _LINE_STYLES[i]
+        handles.append(axes[0].plot([], [], marker=marker, markersize=ms, linewidth=lw, label=method,
+                                    color=METHOD_COLOURS.get(method.split(" ")[0], "#777777"))[0])
+    fig.legend(handles=handles, loc="lower center", ncols=min(6, len(methods)), frameon=False,
                bbox_to_anchor=(0.5, -0.01))
-    return figure_image(fig)
+    image = figure_image(fig)
+    height = image.shape[0]
+    maps = []
+    for ax in axes:
+        (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
+        maps.append((x1 - x0, x0, -(y1 - y0), height - y0))  # pixel column = ax*x + bx, row = ay*y + by
+    return image, tuple(maps)
+
+
+def _marker(draw, shape: str, x: float, y: float, r: float, colour: str) -> None:
+    if shape == "o":
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
+    elif shape == "s":
+        draw.rectangle([x - r * 0.85, y - r * 0.85, x + r * 0.85, y + r * 0.85], fill=colour)
+    elif shape == "D":
+        draw.polygon([(x, y - r), (x + r, y), (x, y + r), (x - r, y)], fill=colour)
+    elif shape == "^":
+        draw.polygon([(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)], fill=colour)
+    elif shape == "v":
+        draw.polygon([(x, y + r), (x + r, y - r * 0.8), (x - r, y - r * 0.8)], fill=colour)
+    else:  # "*": a five-pointed star
+        pts = [(x + (r if k % 2 == 0 else r * 0.45) * np.sin(np.pi * k / 5),
+                y - (r if k % 2 == 0 else r * 0.45) * np.cos(np.pi * k / 5)) for k in range(10)]
+        draw.polygon(pts, fill=colour)
+
+
+def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
+                         titles: Sequence[str] = ("tokens", "GMACs"), size: tuple[int, int] = (980, 330)) -> np.ndarray:
+    """``per_layer_cost_figure`` as a static RGB image (H, W, 3): two panels, one legend below.
+
+    The axes come from a cache (the limits depend only on the methods and the largest values, which a
+    slider such as rho leaves alone); only the lines are drawn per call, supersampled, in a few ms — a
+    matplotlib figure would cost ~0.1 s for every new slider value."""
+    from PIL import ImageDraw
+    methods = tuple(tokens)
+    layers = max(len(v) for v in tokens.values())
+    y_max = (float(max(max(v) for v in tokens.values())), float(max(max(v) for v in gmacs.values())))
+    base, maps = _cost_axes(methods, layers, y_max, tuple(titles), tuple(size))
+    canvas = Image.fromarray(base).resize((base.shape[1] * _SS, base.shape[0] * _SS), Image.NEAREST)
+    draw = ImageDraw.Draw(canvas)
+    px_per_pt = 100 / 72 * _SS
+    for series, (ax, bx, ay, by) in zip((tokens, gmacs), maps):
+        for i, (method, values) in enumerate(series.items()):
+            marker, ms, lw = _LINE_STYLES[i]
+            colour = METHOD_COLOURS.get(method.split(" ")[0], "#777777")
+            pts = [((ax * x + bx) * _SS, (ay * float(v) + by) * _SS) for x, v in enumerate(values)]
+            draw.line(pts, fill=colour, width=max(1, round(lw * px_per_pt)), joint="curve")
+            for x, y in pts:
+                _marker(draw, marker, x, y, ms * px_per_pt / 2, colour)
+    out = np.asarray(canvas.reduce(_SS))
+    out.setflags(write=False)
+    return out
 
 
 def per_layer_cost_figure(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
