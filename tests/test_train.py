@@ -84,3 +84,19 @@ def test_export_writes_a_bundle_from_an_unfinished_run(tmp_path):
     assert out["step"] == 5 and card["train_steps"] == 5 and card["complete"] is False
     assert card["data_config"]["crop_pct"] == 1.0 and "check" in card
     assert load_file(str(tmp_path / "assets" / "bundled_vit.safetensors"))
+
+
+def test_quick_eval_gives_keep_precision_from_the_same_pass():
+    from vizcore.data.scenes import make_batch, to_tensor
+    from vizcore.evaluate import evaluate_model
+    from vizcore.models.registry import build
+    from vizcore.train import quick_eval
+    model = build("bundled_dynamicvit", TINY["bundled_dynamicvit"], seed=0).eval()
+    cfg = model.pretrained_cfg
+    images, labels, masks = make_batch(range(20), "test", int(cfg["input_size"][-1]))
+    x, y = to_tensor(images, cfg["mean"], cfg["std"]), torch.from_numpy(labels)
+    top1, none = quick_eval(model, x, y)
+    top1_traced, precision = quick_eval(model, x, y, masks, batch=7)
+    assert none is None and top1 == top1_traced
+    ref = evaluate_model(model, n=20)  # the evaluation CLI's numbers on the same scenes
+    assert top1 == pytest.approx(ref["top1"]) and precision == pytest.approx(ref["keep_precision"], abs=1e-4)

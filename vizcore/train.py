@@ -190,28 +190,23 @@ def _param_groups(model, recipe: Recipe, init_keys: set[str]):
 
 
 @torch.no_grad()
-def quick_eval(model, images_x: torch.Tensor, labels: torch.Tensor, batch: int = 100) -> float:
-    was = model.training
-    model.eval()
-    correct = 0
-    for i in range(0, len(labels), batch):
-        correct += (model(images_x[i:i + batch]).argmax(-1) == labels[i:i + batch]).sum().item()
-    model.train(was)
-    return correct / max(1, len(labels))
-
-
-@torch.no_grad()
-def quick_keep_precision(model, images_x: torch.Tensor, masks, batch: int = 100) -> float:
-    """Share of the patch tokens kept after the last stage (inference semantics) that touch the object."""
+def quick_eval(model, images_x: torch.Tensor, labels: torch.Tensor, masks=None, batch: int = 100):
+    """Top-1 on a fixed slice -> (top1, keep precision or None). With ``masks`` (B, H, W) one traced pass
+    also gives the share of the patch tokens kept after the last stage that touch the object."""
     from vizcore.evaluate import _reducer_stats
     was = model.training
     model.eval()
-    hit = kept = 0
-    for i in range(0, len(images_x), batch):
-        st = _reducer_stats(model.forward_trace(images_x[i:i + batch]).trace, masks[i:i + batch])
-        hit, kept = hit + st["hit"], kept + st["kept"]
+    correct = hit = kept = 0
+    for i in range(0, len(labels), batch):
+        if masks is None:
+            logits = model(images_x[i:i + batch])
+        else:
+            out = model.forward_trace(images_x[i:i + batch])
+            logits, st = out.logits, _reducer_stats(out.trace, masks[i:i + batch])
+            hit, kept = hit + st["hit"], kept + st["kept"]
+        correct += (logits.argmax(-1) == labels[i:i + batch]).sum().item()
     model.train(was)
-    return hit / max(1, kept)
+    return correct / max(1, len(labels)), (hit / max(1, kept) if masks is not None else None)
 
 
 def _atomic_save(obj, path: Path) -> None:
@@ -353,10 +348,8 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
                                        " " + " ".join(f"{k} {v.item():.3f}" for k, v in parts.items())))
             run_loss, run_acc, n_run = 0.0, 0.0, 0
         if done % recipe.eval_every == 0 and done < recipe.steps:
-            acc = quick_eval(model, ev_x, ev_y)
-            extra = ""
-            if recipe.kind == "dynamicvit":
-                extra = f" keep_precision {quick_keep_precision(model, ev_x, ev_masks):.3f}"
+            acc, precision = quick_eval(model, ev_x, ev_y, ev_masks if recipe.kind == "dynamicvit" else None)
+            extra = "" if precision is None else f" keep_precision {precision:.3f}"
             log(f"eval step {done} test[:{ev_n}] top1 {acc:.3f}{extra}")
             t_last = time.time()
         if done % recipe.ckpt_every == 0 or done == stop:
