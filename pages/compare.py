@@ -53,8 +53,9 @@ macs = {"plain": [m / 1e9 for m in plain_trace.macs_per_layer],
         **{m: [v / 1e9 for v in t.macs_per_layer] for m, t in traces.items()}}
 cost_img = drawn(rv.per_layer_cost_image, models, [rho], tokens, macs)
 st.image(cost_img)
-downloads("compare_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(tokens, macs), rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}
-                                           for m in tokens for i, (t, g) in enumerate(zip(tokens[m], macs[m]))])
+downloads("compare_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(tokens, macs),
+          rows=[{"method": m, "layer": i, "tokens": t, "gmacs": g}
+                for m in tokens for i, (t, g) in enumerate(zip(tokens[m], macs[m]))])
 
 st.subheader(tr("cmp.table"))
 mask = mask_in_view(cfg)

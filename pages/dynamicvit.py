@@ -92,5 +92,5 @@ cost_tokens = {"dynamicvit": tokens, "plain": plain_tokens}
 cost_gmacs = {"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]}
 cost_img = drawn(rv.per_layer_cost_image, name, [rho], cost_tokens, cost_gmacs)
 st.image(cost_img)
-downloads("dynamicvit_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(cost_tokens, cost_gmacs), rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9}
-                                              for i, (t, m) in enumerate(zip(tokens, macs))])
+downloads("dynamicvit_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(cost_tokens, cost_gmacs),
+          rows=[{"layer": i, "tokens": t, "gmacs": m / 1e9} for i, (t, m) in enumerate(zip(tokens, macs))])

@@ -89,7 +89,8 @@ elif choice == "pool":
     with left:
         st.markdown(tr("pf.kernel_title"))
         k = pv.pool_kernel()
-        st.table([{f"x{j - 1:+d}": f"{k[i, j]:+.3f}" for j in range(3)} for i in range(3)], hide_index=True, width="content")
+        st.table([{f"x{j - 1:+d}": f"{k[i, j]:+.3f}" for j in range(3)} for i in range(3)], hide_index=True,
+                 width="content")
         st.caption(tr("pf.kernel_caption"))
     fig = drawn(pv.frequency_figure, None, [], {"x": tr("pf.freq_x"), "y": tr("pf.freq_y"), "pool": "pool(x)", "diff": "pool(x) − x",
                                "row": tr("pf.freq_row"), "diag": tr("pf.freq_diag"), "title": tr("pf.freq_title")})

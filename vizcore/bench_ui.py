@@ -106,8 +106,8 @@ def _new_page(browser):
 
 def _open(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
-    page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stMarkdownContainer"]').first.wait_for(
-        timeout=180_000)
+    heading = '[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stMarkdownContainer"]'
+    page.locator(heading).first.wait_for(timeout=180_000)
 
 
 def _cold(browser, url: str) -> float:

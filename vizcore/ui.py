@@ -459,7 +459,8 @@ def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) ->
         buttons.append(("common.download_json", lambda d=data: json.dumps(d, indent=1, default=str), "json",
                         "application/json"))
     if html is not None:
-        buttons.append(("common.download_html", lambda f=html: (f() if callable(f) else f).to_html(include_plotlyjs=True), "html", "text/html"))
+        buttons.append(("common.download_html",
+                        lambda f=html: (f() if callable(f) else f).to_html(include_plotlyjs=True), "html", "text/html"))
     for col, (label, payload, ext, mime) in zip(st.columns(max(4, len(buttons))), buttons):
         col.download_button(tr(label), payload, f"{stem}.{ext}", mime, key=f"dl_{ext}_{stem}", on_click="ignore",
                             icon=":material/download:")

@@ -87,8 +87,8 @@ def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: s
     ax.bar(x, probs, color="#0072B2", label="π keep (predictor)")
     offsets = 0.5 * (np.arange(samples) - (samples - 1) / 2) / max(samples, 1)
     for s in range(samples):
-        ax.scatter(x + offsets[s], soft[s], color="#E69F00", s=16, label=f"soft samples ({samples})" if s == 0 else None,
-                   zorder=3)
+        ax.scatter(x + offsets[s], soft[s], color="#E69F00", s=16, zorder=3,
+                   label=f"soft samples ({samples})" if s == 0 else None)
         ax.scatter(x + offsets[s], hard[s], color="#CC79A7", marker="x", s=22,
                    label=f"hard samples ({samples})" if s == 0 else None, zorder=3)
     ax.set_xticks(x, [f"t{i}" for i in range(n)])
@@ -104,7 +104,7 @@ def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: s
 
 #: per method index: marker, marker size (pt), line width (pt) — later methods thinner, so that methods on the
 #: same budget (identical lines) stay visible under one another
-_LINE_STYLES = tuple(("osD^v*"[i % 6], max(3.0, 9 - 1.5 * i), max(0.8, 2.6 - 0.45 * i)) for i in range(12))
+_LINE_STYLES = tuple(("osD^v*"[i % 6], max(3.0, 9 - 1.5 * i), max(0.8, 2.6 - 0.45 * i)) for i in range(6))
 _SS = 2  # supersampling of the lines drawn onto the cached axes
 
 
@@ -124,7 +124,7 @@ def _cost_axes(methods: tuple[str, ...], layers: int, y_max: tuple[float, float]
         ax.set_ylabel(y_title)
         ax.grid(alpha=0.3)
     for i, method in enumerate(methods):  # legend entries only: the lines are drawn per call
-        marker, ms, lw = _LINE_STYLES[i]
+        marker, ms, lw = _LINE_STYLES[i % len(_LINE_STYLES)]
         handles.append(axes[0].plot([], [], marker=marker, markersize=ms, linewidth=lw, label=method,
                                     color=METHOD_COLOURS.get(method.split(" ")[0], "#777777"))[0])
     fig.legend(handles=handles, loc="lower center", ncols=min(6, len(methods)), frameon=False,
@@ -172,7 +172,7 @@ def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[s
     px_per_pt = 100 / 72 * _SS
     for series, (ax, bx, ay, by) in zip((tokens, gmacs), maps):
         for i, (method, values) in enumerate(series.items()):
-            marker, ms, lw = _LINE_STYLES[i]
+            marker, ms, lw = _LINE_STYLES[i % len(_LINE_STYLES)]
             colour = METHOD_COLOURS.get(method.split(" ")[0], "#777777")
             pts = [((ax * x + bx) * _SS, (ay * float(v) + by) * _SS) for x, v in enumerate(values)]
             draw.line(pts, fill=colour, width=max(1, round(lw * px_per_pt)), joint="curve")

@@ -59,7 +59,8 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     chart = alt.layer(*layers)
     if parts["published"]:
         pub = [{"cost": p["gmacs"], "top1_pct": p["top1"], "label": f"{p['model']} {p['setting']}".strip(),
-                "source": p["source"], "colour": METHOD_COLOURS.get(p["family"], "#999999")} for p in parts["published"]]
+                "source": p["source"], "colour": METHOD_COLOURS.get(p["family"], "#999999")}
+               for p in parts["published"]]
         right = (alt.Chart(alt.Data(values=pub))
                  .mark_point(shape="diamond", filled=True, size=110, stroke="#000000", strokeWidth=1, opacity=1)
                  .encode(x=enc_x, y=alt.Y("top1_pct:Q", title=Y2_TITLE, scale=alt.Scale(zero=False),
