@@ -9,7 +9,7 @@ from vizcore.analysis.attention import attention_shapes, pos_embed_similarity
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
 from vizcore.plots.overlay import COLORMAPS, colorbar, draw_grid, enlarge, overlay
-from vizcore.ui import downloads, labeller, load_model, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("attn.title"))
@@ -105,7 +105,7 @@ else:
     rows = attention_shapes(model, trace.tokens_per_layer)
     table = [{"layer": r["layer"], "x": str(r["x"]), "Q": str(r["q"]), "K": str(r["k"]), "V": str(r["v"]),
               "softmax(QKᵀ/√d)": str(r["attn"]), "out": str(r["out"])} for r in rows]
-    st.table(table, hide_index=True, width="stretch")
+    number_table(table)
     st.download_button(tr("common.download_json"), json.dumps(rows, indent=1), "attention_shapes.json",
                        "application/json", key="dl_shapes")
     pos = getattr(model, "pos_embed", None)

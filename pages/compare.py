@@ -5,7 +5,7 @@ from vizcore.analysis import reduction as red
 from vizcore.models.registry import list_models
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import downloads, drawn, load_model, mask_in_view, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, drawn, load_model, mask_in_view, number_table, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("cmp.title"))
@@ -61,7 +61,7 @@ st.subheader(tr("cmp.table"))
 mask = mask_in_view(cfg)
 rows = red.summary_rows({"plain": (plain_logits, plain_trace), **{m: (logits[m], traces[m]) for m in traces}},
                         mask=mask)
-st.table(rows, hide_index=True, width="stretch")
+number_table(rows)
 if mask is not None:
     st.caption(tr("cmp.precision", share=rows[0]["object share"]))
 else:

@@ -8,7 +8,8 @@ from vizcore.models.poolformer import class_map
 from vizcore.models.registry import list_models
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots.overlay import COLORMAPS, colorbar, overlay
-from vizcore.ui import downloads, drawn, labeller, load_model, model_key, prepare_image, run_trace, selection, tr
+from vizcore.ui import (downloads, drawn, labeller, load_model, model_key, number_table, prepare_image, run_trace,
+                        selection, tr)
 
 sel = selection()
 st.title(tr("pf.title"))
@@ -59,7 +60,7 @@ if choice == "block":
                      tr("pf.col.tokens"): shape[-2] * shape[-1], tr("pf.col.mixer_params"): mixer_params,
                      tr("pf.col.mlp_params"): mlp_params,
                      tr("pf.col.block_mmacs"): round(trace.macs_per_layer[first] / 1e6, 2)})
-    st.table(rows, hide_index=True, width="stretch")
+    number_table(rows)
     downloads(f"metaformer_block_{slot}", png=lambda slot=slot: pv.block_png(slot), svg=svg, rows=rows)
 
 elif choice == "pool":
@@ -119,10 +120,10 @@ elif choice == "mixers":
                                       **{m: mixer_label(m) for m in pv.MIXERS}})
     st.plotly_chart(fig, key="pf_mixer_fig")
     rows = pv.mixer_rows(lg, macs, names)
-    st.table([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): r["top1"],
+    number_table([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): r["top1"],
                    tr("pf.col.prob"): f"{r['top1_prob']:.1%}", tr("pf.col.ref_prob"): f"{r['ref_class_prob']:.1%}",
                    tr("pf.col.dlogit"): round(r["mean_abs_logit_change"], 3), "GMACs": round(r["gmacs"], 3)}
-                  for r in rows], hide_index=True, width="stretch")
+                  for r in rows])
     last = {m: r[1].extras["stage_features"][-1][0].norm(dim=0).numpy() for m, r in results.items()}
     img = drawn(pv.norm_overlays, name, [cmap], view, last, cmap=cmap)
     st.image(img, caption=tr("pf.mix_maps_caption", shape=stage_shapes[-1]), width="stretch")

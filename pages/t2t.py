@@ -10,7 +10,7 @@ from vizcore.analysis.unfold import soft_split_schedule
 from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import downloads, labeller, load_model, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("t2t.title"))
@@ -150,7 +150,7 @@ elif choice == "footprint":
         rows = [{tr("t2t.col.map"): f"{s['map_hw'][0]}×{s['map_hw'][1]}", tr("t2t.col.split"): s["split"],
                  tr("t2t.col.box"): f"{s['box_hw'][0]}×{s['box_hw'][1]}", tr("t2t.col.positions"): s["positions"],
                  tr("t2t.col.paths"): int(s["max_paths"])} for s in info["stages"]]
-        st.table(rows, hide_index=True, width="stretch")
+        number_table(rows)
         st.markdown(tr("t2t.footprint_explain", r=r, c=c, bh=box[2] - box[0], bw=box[3] - box[1], P=hard[0]))
     st.image(img, caption=tr("t2t.footprint_caption", r=r, c=c), width="stretch")
     st.image(colorbar(cmap, 0, 1, "paths / max"), width=420)
@@ -173,15 +173,14 @@ else:  # schedule and real shapes
     table.append({tr("t2t.col.split"): "ViT", "k, s, p": f"{hard[0]}, {hard[1]}, 0",
                   tr("t2t.col.in"): f"{img_hw[0]}×{img_hw[1]}×3", tr("t2t.col.out"): f"{final[0]}×{final[1]}",
                   tr("t2t.col.tokens"): hard_row["tokens"], tr("t2t.col.dim"): hard_row["token_dim"]})
-    st.table(table, hide_index=True, width="stretch")
+    number_table(table)
 
     st.subheader(tr("t2t.real_title", model=name))
     logits, trace = run_trace(name, model, pixels)
     info = trace.extras["soft_split"]
     shapes = tv.model_shapes(tuple(pixels.shape), info, token_dim, model.embed_dim,
                              int(logits.shape[-1]), trace.extras["token_module"])
-    st.table([{tr("t2t.col.step"): r["step"], tr("t2t.col.shape"): str(r["shape"])} for r in shapes],
-                 hide_index=True, width="stretch")
+    number_table([{tr("t2t.col.step"): r["step"], tr("t2t.col.shape"): str(r["shape"])} for r in shapes])
     norms = [n[0].numpy() for n in trace.extras["t2t_norms"]]
     img = tv.norm_maps(view, norms, ["T2T 1", "T2T 2"], cmap=cmap)
     st.image(img, caption=tr("t2t.norms_caption", s1=tuple(trace.extras["t2t_norms"][0].shape),

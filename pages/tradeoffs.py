@@ -6,7 +6,7 @@ from vizcore.analysis import tradeoffs as tro
 from vizcore.models.registry import create_model
 from vizcore.plots.tradeoff_plot import pareto_chart, pareto_figure
 from vizcore.published import PUBLISHED
-from vizcore.ui import downloads, drawn, labeller, selection, tr
+from vizcore.ui import downloads, drawn, labeller, number_table, selection, tr
 
 sel = selection()
 st.title(tr("trade.title"))
@@ -71,7 +71,7 @@ downloads("tradeoffs", html=lambda: pareto_figure(rows, x=x_field, highlight=hig
                                                  x_title=tr(f"trade.x.{x_axis}")), rows=table, data=rows)
 
 st.subheader(tr("trade.table"))
-st.table(table, hide_index=True, width="stretch")
+number_table(table)
 if show_published:
     st.subheader(tr("trade.sources"))
-    st.table(published, hide_index=True, width="stretch")
+    number_table(published)

@@ -7,7 +7,7 @@ from vizcore.models.registry import list_models
 from vizcore.models.wukong import WUKONG_CONFIGS
 from vizcore.plots import wukong_views as wv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import downloads, drawn, labeller, load_model, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, drawn, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
 
 sel = selection()
 st.title(tr("wk.title"))
@@ -95,7 +95,7 @@ elif choice == "stats":
               tr("wk.col.effective"): round(r["effective_patches"], 1),
               tr("wk.col.coverage"): f"{r['coverage']:.0%}", tr("wk.col.peak"): f"{r['peak']:.1%}",
               tr("wk.col.peak_at"): f"({r['peak_row']}, {r['peak_col']})"} for r in rows]
-    st.table(table, hide_index=True, width="stretch")
+    number_table(table)
     downloads("wukong_map_stats", rows=rows, html=fig)
 
 elif choice == "steps":
@@ -105,7 +105,7 @@ elif choice == "steps":
     table = [{tr("wk.col.step"): r["step"], tr("wk.col.op"): tr(f"wk.op.{r['step']}", C=C, T=T, g=groups),
               tr("wk.col.shape"): str(r["shape"]), tr("wk.col.params"): r["params"], tr("wk.col.macs"): r["macs"]}
              for r in rows]
-    st.table(table, hide_index=True, width="stretch")
+    number_table(table)
     sums = maps.reshape(T, -1).sum(1)
     st.caption(tr("wk.steps_check", maps=shapes["token_maps"], reduced=shapes["reduced_tokens"],
                   feats=shapes["patch_embeddings"], lo=float(sums.min()), hi=float(sums.max()),
@@ -138,5 +138,5 @@ else:  # cost
                   "N": (224 // p) ** 2, "T": t, "N x M": (224 // p) ** 2 * m, "T x M": t * m}
                  for k, (p, _w, _d, _h, _o, t) in WUKONG_CONFIGS.items()]
     st.caption(tr("wk.published"))
-    st.table(published, hide_index=True, width="stretch")
+    number_table(published)
     downloads("wukong_late_interaction", png=img, data=cost, html=fig)

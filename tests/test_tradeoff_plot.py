@@ -44,7 +44,15 @@ def test_the_page_chart_shows_the_same_parts():
     assert '"type": "log"' in text and "ImageNet top-1" in text and "\\u25b6 EViT 0.7" in text
     open_points = spec["layer"][0]["layer"][1]  # cost-only configurations: hollow, at top-1 0
     assert open_points["mark"]["filled"] is False and open_points["transform"] == [{"filter": "!datum.measured"}]
-    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "top1": 0.0, "measured": False} in \
-        open_points["data"]["values"]
-    plain = json.dumps(pareto_chart(ROWS).to_dict())
+    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "top1": 0.0, "measured": False,
+            "layer": "cost only, accuracy not measured"} in open_points["data"]["values"]
+    # a second legend names the kinds of mark (shape) and the front (dash), not only the methods
+    shape = spec["layer"][0]["layer"][0]["encoding"]["shape"]["scale"]
+    assert shape == {"domain": ["measured on the scenes (left axis)", "cost only, accuracy not measured",
+                                "published ImageNet (right axis)"], "range": ["circle", "square", "diamond"]}
+    assert spec["layer"][1]["encoding"]["shape"]["scale"] == shape  # the published diamonds share it
+    assert spec["layer"][0]["layer"][2]["encoding"]["strokeDash"]["scale"]["domain"] == ["Pareto front"]
+    plain_spec = pareto_chart(ROWS).to_dict()
+    assert "published ImageNet (right axis)" not in plain_spec["layer"][0]["encoding"]["shape"]["scale"]["domain"]
+    plain = json.dumps(plain_spec)
     assert '"type": "log"' not in plain and "ImageNet" not in plain and "\\u25b6" not in plain

@@ -9,6 +9,10 @@ from vizcore.plots.reduction_views import METHOD_COLOURS
 
 Y_TITLE = "top-1 on the scenes test split (0–1)"
 Y2_TITLE = "ImageNet top-1 (%) — published"
+#: the second legend of the page's chart: what each kind of mark is (shape) and the front (dash)
+LAYER_LABELS = {"measured": "measured on the scenes (left axis)", "cost_only": "cost only, accuracy not measured",
+                "published": "published ImageNet (right axis)", "front": "Pareto front"}
+_LAYER_SHAPES = {"measured": "circle", "cost_only": "square", "published": "diamond"}
 
 
 def pareto_parts(rows: list[dict], x: str = "gmacs", highlight: str | None = None,
@@ -39,18 +43,24 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     enc_x = alt.X("cost:Q", title=x_title, scale=scale_x)
     scale_y = alt.Scale(domain=[0, 1.1], nice=False)  # room above 1.0 for the highlight's label
     points = [{"label": r["label"], "method": r["method"], "cost": r[x], "top1": r.get("top1") or 0.0,
-               "measured": r.get("top1") is not None} for r in parts["measured"]]
+               "measured": r.get("top1") is not None,
+               "layer": LAYER_LABELS["measured" if r.get("top1") is not None else "cost_only"]} for r in parts["measured"]]
+    kinds = [k for k in _LAYER_SHAPES if (k == "published" and parts["published"])
+             or any(p["layer"] == LAYER_LABELS[k] for p in points)]
+    shape = alt.Shape("layer:N", title="marks", scale=alt.Scale(domain=[LAYER_LABELS[k] for k in kinds],
+                                                                range=[_LAYER_SHAPES[k] for k in kinds]))
     colour = alt.Color("method:N", title="method", scale=alt.Scale(domain=list(colours), range=list(colours.values())))
     tooltip = [alt.Tooltip("label:N"), alt.Tooltip("cost:Q", title=x_title, format=".4g"),
                alt.Tooltip("top1:Q", title="top-1", format=".3f")]
     base = alt.Chart(alt.Data(values=points)).encode(
-        x=enc_x, y=alt.Y("top1:Q", title=Y_TITLE, scale=scale_y), color=colour, tooltip=tooltip)
+        x=enc_x, y=alt.Y("top1:Q", title=Y_TITLE, scale=scale_y), color=colour, shape=shape, tooltip=tooltip)
     layers = [base.transform_filter("datum.measured").mark_point(filled=True, size=90, opacity=0.9),
               base.transform_filter("!datum.measured").mark_point(filled=False, size=90)]
     if parts["front"]:
-        front = [{"cost": r[x], "top1": r["top1"]} for r in parts["front"]]
-        layers.append(alt.Chart(alt.Data(values=front)).mark_line(strokeDash=[3, 3], color="#555555")
-                      .encode(x=enc_x, y="top1:Q"))
+        front = [{"cost": r[x], "top1": r["top1"], "series": LAYER_LABELS["front"]} for r in parts["front"]]
+        dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=[LAYER_LABELS["front"]], range=[[3, 3]]))
+        layers.append(alt.Chart(alt.Data(values=front)).mark_line(color="#555555")
+                      .encode(x=enc_x, y="top1:Q", strokeDash=dash))
     if parts["highlight"] is not None:
         r = parts["highlight"]
         hl = alt.Chart(alt.Data(values=[{"cost": r[x], "top1": r.get("top1") or 0.0, "label": f"▶ {r['label']}"}]))
@@ -59,12 +69,13 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     chart = alt.layer(*layers)
     if parts["published"]:
         pub = [{"cost": p["gmacs"], "top1_pct": p["top1"], "label": f"{p['model']} {p['setting']}".strip(),
-                "source": p["source"], "colour": METHOD_COLOURS.get(p["family"], "#999999")}
-               for p in parts["published"]]
+                "source": p["source"], "colour": METHOD_COLOURS.get(p["family"], "#999999"),
+                "layer": LAYER_LABELS["published"]} for p in parts["published"]]
         right = (alt.Chart(alt.Data(values=pub))
-                 .mark_point(shape="diamond", filled=True, size=110, stroke="#000000", strokeWidth=1, opacity=1)
+                 .mark_point(filled=True, size=110, stroke="#000000", strokeWidth=1, opacity=1)
                  .encode(x=enc_x, y=alt.Y("top1_pct:Q", title=Y2_TITLE, scale=alt.Scale(zero=False),
                                           axis=alt.Axis(orient="right")), color=alt.Color("colour:N", scale=None),
+                         shape=shape,
                          tooltip=[alt.Tooltip("label:N"), alt.Tooltip("cost:Q", title="GMACs"),
                                   alt.Tooltip("top1_pct:Q", title="top-1 (%)"), alt.Tooltip("source:N")]))
         chart = alt.layer(chart, right).resolve_scale(y="independent")
