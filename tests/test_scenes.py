@@ -101,3 +101,31 @@ def test_token_regions_partition_the_grid():
     assert r["far"].sum() == 5 and r["far"][:, 4].all() and r["far"][3, 3]
     total = sum(v.astype(int) for v in r.values())
     assert (total == 1).all()
+
+
+def test_every_class_has_its_own_interior_pattern():
+    """The class shows inside the object too: each class's pattern is a two-colour texture (neither colour
+    dominates), the ten differ from one another, and the rendered object's interior is textured."""
+    from vizcore.data.scenes import PATTERNS, _pattern
+    assert len(PATTERNS) == len(CLASSES) and len(set(PATTERNS)) == len(PATTERNS)
+    maps = {}
+    for kind in PATTERNS:
+        cov = _pattern(np.random.default_rng(0), 96, kind, 48.0, 48.0)
+        assert cov.shape == (96, 96) and cov.min() >= 0 and cov.max() <= 1
+        assert 0.2 < cov.mean() < 0.8, kind
+        # texture at the scale of a token: most 8x8 patches hold both colours
+        patches = cov.reshape(12, 8, 12, 8).transpose(0, 2, 1, 3).reshape(144, 64)
+        assert (patches.std(axis=1) > 0.2).mean() > 0.8, kind
+        maps[kind] = cov
+    for a in PATTERNS:
+        for b in PATTERNS:
+            if a < b:
+                assert np.abs(maps[a] - maps[b]).mean() > 0.1, (a, b)
+    for index in range(10):
+        s = render(index, "test")
+        inner = s.mask.copy()
+        for axis in (0, 1):  # two pixels in from the contour
+            for shift in (-2, 2):
+                inner &= np.roll(s.mask, shift, axis=axis)
+        luma = s.image.astype(float).mean(axis=2)
+        assert luma[inner].std() > 20, s.class_name  # a plain fill with noise stays near 3-10

@@ -23,7 +23,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "side.upload": {"en": "Upload", "zh": "上传"},
     "side.scene": {"en": "Scene", "zh": "合成场景"},
     "side.scene_index": {"en": "Synthetic scene (held-out test split)", "zh": "合成场景（保留的测试集）"},
-    "side.scene_label": {"en": "Object: **{cls}**", "zh": "物体：**{cls}**"},
+    "side.scene_label": {"en": "Object: **{cls}**, filled with **{pattern}**",
+                         "zh": "物体：**{cls}**，内部图案：**{pattern}**"},
     "side.show_mask": {"en": "Show the object mask", "zh": "显示物体掩码"},
     "side.sample": {"en": "Sample photo", "zh": "示例照片"},
     "side.upload_label": {"en": "Your image (PNG, JPEG, WebP, BMP, TIFF, GIF)",
@@ -48,11 +49,11 @@ STRINGS: dict[str, dict[str, str]] = {
                        "zh": "{model} 没有内置权重——改用随机权重。"},
     "msg.no_hub": {"en": "{model} has no pretrained hub weights — using random weights.",
                    "zh": "{model} 没有预训练仓库权重——改用随机权重。"},
-    "msg.bundled_on_photo": {"en": "The bundled models learned synthetic scenes (ten shape classes on photo "
-                                   "backgrounds), not ImageNet: on this image they show how a scene-trained model "
+    "msg.bundled_on_photo": {"en": "The bundled models learned synthetic scenes (ten shape classes, each "
+                                   "with its own interior pattern, on photo backgrounds), not ImageNet: on this image they show how a scene-trained model "
                                    "spends its tokens. Choose a synthetic scene in the sidebar, or the pretrained hub / "
                                    "a checkpoint file for ImageNet weights.",
-                             "zh": "内置模型学习的是合成场景（照片背景上的十类形状），而非 ImageNet：在这张图像上，它们展示的是"
+                             "zh": "内置模型学习的是合成场景（照片背景上的十类形状，每类有自己的内部图案），而非 ImageNet：在这张图像上，它们展示的是"
                                    "场景训练模型如何花费 token。可在侧边栏选择合成场景，或选择预训练仓库 / 权重文件以使用 "
                                    "ImageNet 权重。"},
     "msg.loading_model": {"en": "Loading {model} …", "zh": "正在加载 {model} ……"},

@@ -64,6 +64,11 @@ def _warm_up_now() -> None:
     small forward pass, so the first page a visitor opens does not pay for it."""
     import vizcore.models  # noqa: F401  (registers every model family)
     import vizcore.plots.attention_views  # noqa: F401
+    import vizcore.plots.token_fate  # noqa: F401  (skimage.segmentation: about 0.8 s)
+    import vizcore.plots.tradeoff_plot  # noqa: F401
+    import vizcore.plots.t2t_views  # noqa: F401
+    import vizcore.plots.poolformer_views  # noqa: F401
+    import vizcore.plots.wukong_views  # noqa: F401
     import altair  # noqa: F401  (the Trade-offs chart)
     import pyarrow  # noqa: F401  (st.table's first use imports it: about 0.4 s)
     import vizcore.plots.reduction_views as rv
@@ -202,7 +207,7 @@ def sidebar() -> Selection:
             index = st.number_input(tr("side.scene_index"), 0, scenes.TEST_SIZE - 1, 0, key="scene_index")
             image, label, mask = _scene(int(index))
             image_key = f"scene:{int(index)}"
-            st.caption(tr("side.scene_label", cls=scenes.class_names()[label]))
+            st.caption(tr("side.scene_label", cls=scenes.class_names()[label], pattern=scenes.PATTERNS[label]))
             show_mask = st.toggle(tr("side.show_mask"), key="show_mask")
         else:
             samples = images.list_samples()

@@ -4,8 +4,13 @@ Each scene is one large foreground object of one of ``CLASSES`` (a shape with ra
 texture fill, scale, rotation, slight stretch and position) on a background cut from one of
 scikit-image's bundled photos or textures (loaded at run time, never copied into the repo), with
 distractors underneath it: clutter strokes, amorphous blobs and *partial* shapes (small class shapes cut
-by a half-plane, so they are of no class). Colour, texture and "there is a thing here" are therefore
-useless on their own; the label is the outline of the one large, complete object.
+by a half-plane, so they are of no class). Colour and "there is a thing here" are useless on their own.
+The class shows twice, both times on the object itself: in its outline and in its interior, which is
+painted with the class's own pattern (``PATTERNS``: stripes, checks, dots... at a random period,
+orientation and pair of colours). Many distractors wear a class pattern too (any class's, the label's
+included, so a pattern elsewhere says nothing): the pattern that counts is the one inside the large,
+complete shape. A token reducer is therefore rewarded for keeping the object's own tokens, interior
+included, and for dropping the distractors' tokens, whose patterns mislead.
 
 Everything is a pure function of ``(split, index)``: ``np.random.default_rng([SEED, split_code, index])``.
 The train split is unbounded; the held-out ``test`` split (indices ``0 .. TEST_SIZE-1``) lives in its
@@ -25,10 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["CLASSES", "SCENE_SIZE", "TEST_SIZE", "SEED", "BACKGROUNDS", "Scene", "render", "scene",
+__all__ = ["CLASSES", "PATTERNS", "SCENE_SIZE", "TEST_SIZE", "SEED", "BACKGROUNDS", "Scene", "render", "scene",
            "class_names", "token_coverage", "batch_coverage", "make_batch", "to_tensor", "SPLITS"]
 
 CLASSES = ("circle", "triangle", "square", "star", "cross", "ring", "crescent", "arrow", "heart", "bowtie")
+#: the interior pattern of each class (same order as CLASSES)
+PATTERNS = ("stripes", "checks", "dots", "grid", "zigzag", "speckle", "bricks", "rings", "triangles", "waves")
 #: default rendering size = the bundled models' input size (their data_config), so masks align with tokens
 SCENE_SIZE = 96
 #: size of the fixed held-out split
@@ -222,12 +229,13 @@ def _partial(rng: np.random.Generator, size: int) -> np.ndarray:
     return cov * _half_plane(size, cx + off * math.cos(cut), cy + off * math.sin(cut), cut)
 
 
-def _fill(rng: np.random.Generator, size: int, colour: np.ndarray) -> np.ndarray:
-    """A (size, size, 3) paint: a colour with a soft gradient, sometimes modulated by a texture."""
+def _fill(rng: np.random.Generator, size: int, colour: np.ndarray, texture_p: float = 0.2) -> np.ndarray:
+    """A (size, size, 3) paint: a colour with a soft gradient, modulated by a texture with probability
+    ``texture_p``."""
     yy, xx = _ramps(size)
     g = (rng.uniform(-0.25, 0.25) / size) * (xx - size / 2) + (rng.uniform(-0.25, 0.25) / size) * (yy - size / 2)
     paint = colour[None, None, :] + g[..., None]
-    if rng.random() < 0.2:
+    if rng.random() < texture_p:
         tex = _crop(rng, _TEXTURES[int(rng.integers(len(_TEXTURES)))], size, 0.2, 0.5)[..., :1]
         paint = paint * (1.0 + 0.9 * (tex - float(tex[::4, ::4].mean())))
     return np.clip(paint, 0, 1)
@@ -236,6 +244,68 @@ def _fill(rng: np.random.Generator, size: int, colour: np.ndarray) -> np.ndarray
 def _composite(img: np.ndarray, paint: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     a = alpha[..., None]
     return img * (1 - a) + paint * a
+
+
+# --------------------------------------------------------------------------------------------- patterns
+def _pattern(rng: np.random.Generator, size: int, kind: str, cx: float, cy: float) -> np.ndarray:
+    """A class pattern as coverage (size, size) float32 in [0, 1]: 1 on the pattern's second colour.
+
+    Period 4-7 px at the 96-px scene size (relative units, so ``size`` only changes resolution), random
+    orientation and phase; computed on a 2x supersampled grid and box-filtered (no aliasing moire).
+    ``(cx, cy)`` is the object's centre in pixels (the rings are concentric around it)."""
+    period = rng.uniform(0.042, 0.073) * size
+    angle, phase = rng.uniform(0, np.pi), rng.uniform(0, 1, size=2)
+    n = size * _SS
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float32)
+    xx, yy = (xx + 0.5) / _SS, (yy + 0.5) / _SS  # pixel coordinates
+    c, s = math.cos(angle), math.sin(angle)
+    u = ((xx - cx) * c + (yy - cy) * s) / period + phase[0]  # along the pattern, in periods
+    v = (-(xx - cx) * s + (yy - cy) * c) / period + phase[1]
+    fu, fv = u - np.floor(u), v - np.floor(v)
+    if kind == "stripes":
+        on = fu < 0.45
+    elif kind == "checks":
+        on = (np.floor(u * 1.25) + np.floor(v * 1.25)) % 2 == 0
+    elif kind == "dots":
+        on = (fu - 0.5) ** 2 + (fv - 0.5) ** 2 < 0.3 ** 2
+    elif kind == "grid":
+        on = (fu < 0.28) | (fv < 0.28)
+    elif kind == "zigzag":
+        tri = np.abs(2 * (v / 2 - np.floor(v / 2 + 0.5)))  # triangle wave 0..1, wavelength 2 periods
+        w = u + 0.9 * tri
+        on = (w - np.floor(w)) < 0.45
+    elif kind == "speckle":
+        cells = rng.random((int(size / period * 2) + 4,) * 2) < 0.5  # random on/off squares of half a period
+        iu = np.clip(((xx / period) * 2).astype(np.int64), 0, cells.shape[1] - 1)
+        iv = np.clip(((yy / period) * 2).astype(np.int64), 0, cells.shape[0] - 1)
+        on = cells[iv, iu]
+    elif kind == "bricks":
+        v2 = v * 1.6
+        row = np.floor(v2)
+        w = u * 0.8 + 0.5 * row
+        on = ((v2 - row) < 0.3) | ((w - np.floor(w)) < 0.22)
+    elif kind == "rings":
+        d = np.hypot(xx - cx, yy - cy) / period + phase[0]
+        on = (d - np.floor(d)) < 0.45
+    elif kind == "triangles":
+        on = (fu + fv) < 1.0
+        on = on ^ ((np.floor(u) % 2) == 0)
+    elif kind == "waves":
+        w = u + 0.45 * np.sin(2 * np.pi * v / 1.3)
+        on = (w - np.floor(w)) < 0.45
+    else:
+        raise KeyError(kind)
+    img = Image.fromarray(on.astype(np.uint8) * 255, "L")
+    return _down(img, size)
+
+
+def _patterned_fill(rng: np.random.Generator, size: int, colour: np.ndarray, kind: str, cx: float,
+                    cy: float) -> np.ndarray:
+    """The object's paint: ``colour`` and a second colour of shifted brightness, laid out by ``kind``."""
+    base = _fill(rng, size, colour, texture_p=0.0)
+    shift = rng.uniform(0.3, 0.55) * (1.0 if float(colour.mean()) < 0.5 else -1.0)
+    second = np.clip(base + shift, 0, 1)
+    return _composite(base, second, _pattern(rng, size, kind, cx, cy))
 
 
 # ----------------------------------------------------------------------------------------------- scenes
@@ -262,11 +332,19 @@ def render(index: int, split: str = "train", size: int = SCENE_SIZE) -> Scene:
     for _ in range(int(rng.integers(2, 6))):
         kind = rng.random()
         cov = _stroke(rng, size) if kind < 0.4 else _blob(rng, size) if kind < 0.7 else _partial(rng, size)
-        img = _composite(img, _fill(rng, size, _colour(rng)), cov)
+        if kind >= 0.4 and rng.random() < 0.6 and cov.sum() > 1:  # blobs and partial shapes: often patterned
+            yy, xx = _ramps(size)
+            w = cov / cov.sum()
+            paint = _patterned_fill(rng, size, _colour(rng), PATTERNS[int(rng.integers(len(PATTERNS)))],
+                                    float((xx * w).sum()), float((yy * w).sum()))
+        else:
+            paint = _fill(rng, size, _colour(rng))
+        img = _composite(img, paint, cov)
     # the object, with a colour that stands out from what is under it
     cov = _raster([(_place(p, cx, cy, r, angle, stretch), f) for p, f in _outline(CLASSES[label])], size)
     under = (img * cov[..., None]).sum(axis=(0, 1)) / max(float(cov.sum()), 1.0)
-    img = _composite(img, _fill(rng, size, _colour(rng, avoid=under)), cov)
+    paint = _patterned_fill(rng, size, _colour(rng, avoid=under), PATTERNS[label], cx, cy)
+    img = _composite(img, paint, cov)
     img = img + rng.normal(0, rng.uniform(0.0, 0.04), size=img.shape).astype(np.float32)
     image = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
     return Scene(image=image, label=label, mask=cov >= 0.5, index=int(index), split=split)
