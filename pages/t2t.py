@@ -66,7 +66,7 @@ schedule, errors, warnings = tv.check_stages(img_hw, stages, model.in_chans, tok
 if schedule is not None:
     for i, col in enumerate(cols):
         row = schedule[i]
-        col.latex(tv.formula_latex(row["in_hw"], *stages[i]))
+        col.markdown(f"**{tv.formula_text(row['in_hw'], *stages[i])}**")
         col.caption(tr("t2t.stage_result", n=i + 1, h=row["out_hw"][0], w=row["out_hw"][1], L=row["tokens"],
                        d=row["token_dim"], c=row["in_chans"], k=row["kernel"]))
 for code, fields in errors:

@@ -120,6 +120,8 @@ def test_formula_latex_and_hard_split():
     assert tv.formula_latex(224, 7, 4, 2).endswith("= 56")
     assert r"\frac{56 + 2\cdot 1 - 3}{2}" in tv.formula_latex((56, 56), 3, 2, 1)
     assert tv.formula_latex((20, 30), 3, 2, 1).count("=") == 2  # one per axis when H != W
+    assert tv.formula_text(224, 7, 4, 2) == "⌊(224 + 2·2 − 7) / 4⌋ + 1 = 56"
+    assert tv.formula_text((20, 30), 3, 2, 1).count("=") == 2
     assert tv.hard_split(224, (14, 14)) == (16, 16, 0) and tv.hard_split(96, (12, 12)) == (8, 8, 0)
 
 

@@ -112,6 +112,17 @@ def formula_latex(in_hw, k: int, s: int, p: int) -> str:
     return r",\quad ".join(parts)
 
 
+def formula_text(in_hw, k: int, s: int, p: int) -> str:
+    """The same formula in plain Unicode, ⌊(H + 2·p − k) / s⌋ + 1 = h, for the page: the browser draws
+    text at once, while three KaTeX formulas re-typeset on every slider move (about 45 ms measured)."""
+    H, W = _pair(in_hw)
+    parts = []
+    for size in ([H] if H == W else [H, W]):
+        out = (size + 2 * p - k) // s + 1
+        parts.append(f"⌊({size} + 2·{p} − {k}) / {s}⌋ + 1 = {out}")
+    return ",  ".join(parts)
+
+
 def hard_split(img_size, grid) -> Stage:
     """ViT's patchify as an unfold with kernel = stride (no padding) that gives the same final grid."""
     H, _ = _pair(img_size)
