@@ -83,7 +83,7 @@ def _source(name: str) -> tuple[np.ndarray, bool]:
 
 @functools.lru_cache(maxsize=8)
 def _ramps(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(yy, xx) pixel-centre coordinates (size, size) float32, and both in [-0.5, 0.5) relative units."""
+    """(yy, xx) pixel-centre coordinates (size, size) float32 (cached: do not modify them)."""
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
     return yy, xx
 
@@ -255,9 +255,7 @@ def _pattern(rng: np.random.Generator, size: int, kind: str, cx: float, cy: floa
     ``(cx, cy)`` is the object's centre in pixels (the rings are concentric around it)."""
     period = rng.uniform(0.042, 0.073) * size
     angle, phase = rng.uniform(0, np.pi), rng.uniform(0, 1, size=2)
-    n = size * _SS
-    yy, xx = np.mgrid[0:n, 0:n].astype(np.float32)
-    xx, yy = (xx + 0.5) / _SS, (yy + 0.5) / _SS  # pixel coordinates
+    yy, xx = (r / _SS for r in _ramps(size * _SS))  # pixel coordinates of the supersampled grid
     c, s = math.cos(angle), math.sin(angle)
     u = ((xx - cx) * c + (yy - cy) * s) / period + phase[0]  # along the pattern, in periods
     v = (-(xx - cx) * s + (yy - cy) * c) / period + phase[1]
