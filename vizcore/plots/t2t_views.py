@@ -101,20 +101,10 @@ def check_stages(img_size, stages: Sequence[Stage], in_chans: int = 3, token_dim
     return soft_split_schedule(_pair(img_size), stages, in_chans, token_dim), errors, warnings
 
 
-def formula_latex(in_hw, k: int, s: int, p: int) -> str:
-    r"""The unfold output size with the numbers put in, as LaTeX: ⌊(H + 2p − k)/s⌋ + 1 = h (per axis when
-    H != W)."""
-    H, W = _pair(in_hw)
-    parts = []
-    for size in ([H] if H == W else [H, W]):
-        out = (size + 2 * p - k) // s + 1
-        parts.append(r"\left\lfloor \frac{%d + 2\cdot %d - %d}{%d} \right\rfloor + 1 = %d" % (size, p, k, s, out))
-    return r",\quad ".join(parts)
-
-
 def formula_text(in_hw, k: int, s: int, p: int) -> str:
-    """The same formula in plain Unicode, ⌊(H + 2·p − k) / s⌋ + 1 = h, for the page: the browser draws
-    text at once, while three KaTeX formulas re-typeset on every slider move (about 45 ms measured)."""
+    """The unfold output size with the numbers put in, ⌊(H + 2·p − k) / s⌋ + 1 = h (per axis when H != W).
+    Plain Unicode rather than LaTeX: the page shows three that change with every slider move, and KaTeX
+    re-typesetting them cost about 45 ms per move (measured in the browser)."""
     H, W = _pair(in_hw)
     parts = []
     for size in ([H] if H == W else [H, W]):
@@ -393,5 +383,5 @@ def schedule_figure(soft: Sequence[dict], hard: dict, labels: dict) -> go.Figure
     return fig
 
 
-__all__ = ["check_stages", "formula_latex", "hard_split", "model_shapes", "windows_panel", "windows_figure",
+__all__ = ["check_stages", "formula_text", "hard_split", "model_shapes", "windows_panel", "windows_figure",
            "footprint_figure", "stamp_numbers", "token_picker", "norm_maps", "schedule_figure"]
