@@ -56,3 +56,11 @@ def test_the_page_chart_shows_the_same_parts():
     assert "published ImageNet (right axis)" not in plain_spec["layer"][0]["encoding"]["shape"]["scale"]["domain"]
     plain = json.dumps(plain_spec)
     assert '"type": "log"' not in plain and "ImageNet" not in plain and "\\u25b6" not in plain
+
+
+def test_the_page_spec_is_the_chart_without_the_fixed_view():
+    from vizcore.plots.tradeoff_plot import pareto_chart, pareto_spec
+    spec = pareto_spec(ROWS, highlight="EViT 0.7", published=PUBLISHED)
+    chart = pareto_chart(ROWS, highlight="EViT 0.7", published=PUBLISHED).to_dict()
+    assert "config" not in spec and chart.pop("config") == {"view": {"continuousWidth": 300, "continuousHeight": 300}}
+    assert spec == chart

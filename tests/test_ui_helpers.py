@@ -13,3 +13,40 @@ def test_number_text():
     assert number_text(12345.6) == "12346" and number_text(-0.5) == "-0.5"
     assert number_text(math.nan) == "–" and number_text(None) == "–"
     assert number_text(True) == "True"
+
+
+def test_download_payloads_make_valid_files():
+    import csv
+    import io
+    import json
+
+    import plotly.graph_objects as go
+    from PIL import Image
+
+    from vizcore.ui import download_payloads
+
+    img = np.zeros((12, 20, 3), np.uint8)
+    img[:, :10] = (255, 0, 0)
+    calls = []
+
+    def lazy_rows():
+        calls.append(1)
+        return [{"layer": 0, "tokens": 36}, {"layer": 1, "tokens": 25}]
+
+    items = download_payloads("fig", png=img, rows=lazy_rows, data={"rho": 0.7, "grid": (6, 6)},
+                              html=lambda: go.Figure(go.Bar(x=[1, 2], y=[3, 4])), svg="<svg></svg>")
+    assert [i.file_name for i in items] == ["fig.png", "fig.svg", "fig.csv", "fig.json", "fig.html"]
+    assert calls == []  # nothing is made before a button is clicked
+    files = {i.file_name: i.make() for i in items}
+    decoded = np.asarray(Image.open(io.BytesIO(files["fig.png"])))
+    assert files["fig.png"][:8] == b"\x89PNG\r\n\x1a\n" and np.array_equal(decoded, img)  # lossless
+    assert list(csv.DictReader(io.StringIO(files["fig.csv"]))) == [{"layer": "0", "tokens": "36"},
+                                                                  {"layer": "1", "tokens": "25"}]
+    assert json.loads(files["fig.json"]) == {"rho": 0.7, "grid": [6, 6]}
+    assert "<html>" in files["fig.html"][:40] and "Plotly.newPlot" in files["fig.html"]
+    assert files["fig.svg"] == "<svg></svg>"
+    assert [i.mime for i in items] == ["image/png", "image/svg+xml", "text/csv", "application/json", "text/html"]
+    # a 2-D array of numbers becomes CSV rows; nothing to offer, no menu
+    (grid,) = download_payloads("g", rows=np.array([[0.5, 1.0], [2.0, 3.25]]))
+    assert grid.make() == "0.5,1\n2,3.25\n"
+    assert download_payloads("empty", rows=[]) == []

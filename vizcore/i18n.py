@@ -154,6 +154,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "zh": "每个图块学到的位置编码与其他所有图块的余弦相似度：训练后的 ViT 会从一维编码中"
                                "学出二维邻域结构。"},
     "attn.pos_patch": {"en": "Reference patch", "zh": "参考图块"},
+    "common.download_menu": {"en": "Download ({formats})", "zh": "下载（{formats}）"},
     "common.download_png": {"en": "Download PNG", "zh": "下载 PNG"},
     "common.download_csv": {"en": "Download CSV", "zh": "下载 CSV"},
     "common.download_json": {"en": "Download JSON", "zh": "下载 JSON"},

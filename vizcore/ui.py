@@ -438,7 +438,7 @@ def prepare_image(model) -> tuple[torch.Tensor, np.ndarray, dict]:
 
 def _csv(rows) -> str:
     rows = rows() if callable(rows) else rows
-    if rows and not isinstance(rows[0], dict):  # a 2-D array of numbers
+    if len(rows) and not isinstance(rows[0], dict):  # a 2-D array of numbers
         return "".join(",".join(f"{v:.6g}" for v in row) + "\n" for row in rows)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
@@ -447,28 +447,57 @@ def _csv(rows) -> str:
     return buf.getvalue()
 
 
-def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> None:
-    """Download buttons side by side for a figure and its numbers. Files are made only when clicked.
+@dataclass(frozen=True)
+class Download:
+    """One file a download button offers: made only when the button is clicked."""
 
-    png: RGB array (or a function returning one); rows: list of dicts, 2-D numbers, or a function returning either (CSV); data: JSON-able;
-    html: a plotly figure, or a function building one (interactive HTML); svg: SVG text."""
-    buttons = []
-    if png is not None:  # an RGB array, or a function drawing one when the button is clicked
-        buttons.append(("common.download_png", lambda img=png: to_png(img() if callable(img) else img), "png",
-                        "image/png"))
+    label_key: str  # catalogue key of the button's label
+    make: object    # () -> bytes | str
+    file_name: str
+    mime: str
+
+
+def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> list[Download]:
+    """The files offered for a figure and its numbers, in button order.
+
+    png: RGB array (H, W, 3), or a function returning one; rows: list of dicts, 2-D numbers, or a function
+    returning either (CSV); data: JSON-able; html: a plotly figure, or a function building one (interactive
+    HTML); svg: SVG text."""
+    items = []
+    if png is not None:
+        items.append(Download("common.download_png", lambda img=png: to_png(img() if callable(img) else img),
+                              f"{stem}.png", "image/png"))
     if svg is not None:
-        buttons.append(("common.download_svg", svg, "svg", "image/svg+xml"))
+        items.append(Download("common.download_svg", lambda s=svg: s() if callable(s) else s, f"{stem}.svg",
+                              "image/svg+xml"))
     if rows is not None and (callable(rows) or len(rows)):
-        buttons.append(("common.download_csv", lambda r=rows: _csv(r), "csv", "text/csv"))
+        items.append(Download("common.download_csv", lambda r=rows: _csv(r), f"{stem}.csv", "text/csv"))
     if data is not None:
-        buttons.append(("common.download_json", lambda d=data: json.dumps(d, indent=1, default=str), "json",
-                        "application/json"))
+        items.append(Download("common.download_json", lambda d=data: json.dumps(d, indent=1, default=str),
+                              f"{stem}.json", "application/json"))
     if html is not None:
-        buttons.append(("common.download_html",
-                        lambda f=html: (f() if callable(f) else f).to_html(include_plotlyjs=True), "html", "text/html"))
-    for col, (label, payload, ext, mime) in zip(st.columns(max(4, len(buttons))), buttons):
-        col.download_button(tr(label), payload, f"{stem}.{ext}", mime, key=f"dl_{ext}_{stem}", on_click="ignore",
-                            icon=":material/download:")
+        items.append(Download("common.download_html",
+                              lambda f=html: (f() if callable(f) else f).to_html(include_plotlyjs=True),
+                              f"{stem}.html", "text/html"))
+    return items
+
+
+def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> None:
+    """A "Download" menu for a figure and its numbers (arguments as :func:`download_payloads`); each file is
+    made only when its button is clicked.
+
+    One popover per figure, not a row of buttons: Streamlit gives a deferred download a new id on every
+    rerun, so visible buttons are all drawn again each time a control moves; closed, the menu's buttons
+    cost the browser nothing."""
+    items = download_payloads(stem, png=png, rows=rows, data=data, html=html, svg=svg)
+    if not items:
+        return
+    formats = " · ".join(item.file_name.rsplit(".", 1)[1].upper() for item in items)
+    with st.popover(tr("common.download_menu", formats=formats), icon=":material/download:"):
+        for item in items:
+            ext = item.file_name.rsplit(".", 1)[1]
+            st.download_button(tr(item.label_key), item.make, item.file_name, item.mime, key=f"dl_{ext}_{stem}",
+                               on_click="ignore", icon=":material/download:", width="stretch")
 
 
 def number_text(value) -> str:
