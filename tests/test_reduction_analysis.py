@@ -96,3 +96,13 @@ def test_cost_chart_draws_each_value_where_the_axes_put_it():
     other = per_layer_cost_image({"plain": [10, 10, 10], "dynamicvit": [10, 9, 8]},
                                  {"plain": [2.0, 2.0, 2.0], "dynamicvit": [2.0, 1.8, 1.6]}, size=(600, 260))
     assert _cost_axes.cache_info().hits >= 1 and (other != img).any()
+
+
+def test_cost_chart_limits_are_nice_and_stable():
+    from vizcore.plots.reduction_views import _cost_axes, _nice_ceiling, per_layer_cost_image
+    assert [_nice_ceiling(v) for v in (197, 200, 37, 0.0732, 1.0, 4.6e-3, 0)] == [200, 200, 40, 0.08, 1.0, 5e-3, 0]
+    # a small change in the largest value (a slider moving the data) keeps the cached axes
+    _cost_axes.cache_clear()
+    per_layer_cost_image({"plain": [37, 37], "x": [37, 20]}, {"plain": [0.071, 0.071], "x": [0.072, 0.04]})
+    per_layer_cost_image({"plain": [37, 37], "x": [37, 12]}, {"plain": [0.071, 0.071], "x": [0.0735, 0.03]})
+    assert _cost_axes.cache_info().misses == 1 and _cost_axes.cache_info().hits == 1

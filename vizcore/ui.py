@@ -70,6 +70,7 @@ def _warm_up_now() -> None:
     import vizcore.plots.poolformer_views  # noqa: F401
     import vizcore.plots.wukong_views  # noqa: F401
     import altair  # noqa: F401  (the Trade-offs chart)
+    import pandas  # noqa: F401  (the tables: about 1 s on its first import)
     import pyarrow  # noqa: F401  (st.table's first use imports it: about 0.4 s)
     import vizcore.plots.reduction_views as rv
     rv.per_layer_cost_image({"plain": [1, 1]}, {"plain": [1, 1]})  # matplotlib's first figure builds its font cache

@@ -138,6 +138,18 @@ def _cost_axes(methods: tuple[str, ...], layers: int, y_max: tuple[float, float]
     return image, tuple(maps)
 
 
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) at or above ``value``: axis
+    limits that a slider moving the data a little leaves alone (so the cached axes are reused)."""
+    if value <= 0:
+        return 0.0
+    scale = 10.0 ** np.floor(np.log10(value))
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * scale >= value * (1 - 1e-9):
+            return float(step * scale)
+    return float(10 * scale)
+
+
 def _marker(draw, shape: str, x: float, y: float, r: float, colour: str) -> None:
     if shape == "o":
         draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
@@ -165,7 +177,7 @@ def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[s
     from PIL import ImageDraw
     methods = tuple(tokens)
     layers = max(len(v) for v in tokens.values())
-    y_max = (float(max(max(v) for v in tokens.values())), float(max(max(v) for v in gmacs.values())))
+    y_max = (_nice_ceiling(max(max(v) for v in tokens.values())), _nice_ceiling(max(max(v) for v in gmacs.values())))
     base, maps = _cost_axes(methods, layers, y_max, tuple(titles), tuple(size))
     canvas = Image.fromarray(base).resize((base.shape[1] * _SS, base.shape[0] * _SS), Image.NEAREST)
     draw = ImageDraw.Draw(canvas)

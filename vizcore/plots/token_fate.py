@@ -31,15 +31,13 @@ def merge_picture(view: np.ndarray, group: np.ndarray, outline=(255, 255, 255)) 
     H, W = view.shape[:2]
     labels = _upsample_labels(group, (H, W))
     out = view.astype(np.float32).copy()
-    flat_labels = labels.reshape(-1)
     flat = out.reshape(-1, 3)
-    ids, inverse = np.unique(flat_labels, return_inverse=True)
-    sums = np.zeros((len(ids), 3), np.float64)
-    np.add.at(sums, inverse, flat)
-    counts = np.bincount(inverse, minlength=len(ids))[:, None]
-    means = (sums / np.maximum(counts, 1)).astype(np.float32)
-    flat[:] = means[inverse]
-    flat[flat_labels < 0] = 255.0
+    slot = labels.reshape(-1) + 1  # 0: gone; group ids are small non-negative ints, so bincount, not unique
+    counts = np.bincount(slot)
+    sums = np.stack([np.bincount(slot, weights=flat[:, c], minlength=len(counts)) for c in range(3)], axis=1)
+    means = (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    flat[:] = means[slot]
+    flat[slot == 0] = 255.0
     edges = find_boundaries(labels, mode="inner")
     out[edges] = outline
     return out.round().clip(0, 255).astype(np.uint8)
