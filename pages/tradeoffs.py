@@ -4,7 +4,7 @@ import streamlit as st
 
 from vizcore.analysis import tradeoffs as tro
 from vizcore.models.registry import create_model
-from vizcore.plots.tradeoff_plot import pareto_figure, pareto_spec
+from vizcore.plots.tradeoff_plot import log_cost_axis, pareto_figure, pareto_spec
 from vizcore.published import PUBLISHED
 from vizcore.ui import downloads, drawn, labeller, number_table, selection, tr
 
@@ -65,9 +65,26 @@ def explore() -> None:
     published = [p.as_dict() for p in PUBLISHED] if show_published else []
     # every input of the chart is small: its own JSON is the key
     x_field = "latency_ms" if x_axis == "latency" else "gmacs"
-    spec = drawn(pareto_spec, None, [rows, x_axis, highlight, published], rows, x=x_field, highlight=highlight,
-                 published=published, x_title=tr(f"trade.x.{x_axis}"))
+    spec = drawn(pareto_spec, None, [rows, x_axis, highlight, show_published], rows, x=x_field, highlight=highlight,
+                 published=published if show_published else None, x_title=tr(f"trade.x.{x_axis}"))
     st.vega_lite_chart(spec, key="trade_fig")
+    # the chart in words (and the numbers of the highlighted configuration)
+    unit = tr(f"trade.x.{x_axis}")
+    scale = tr("trade.scale.log" if log_cost_axis(rows, published if show_published else None)
+               else "trade.scale.linear")
+    hit = next((r for r in rows if r["label"] == highlight), None)
+    words = []
+    if hit is not None and hit.get(x_field) is not None:
+        top1 = "–" if hit.get("top1") is None else f"{hit['top1']:.4g}"
+        words.append(tr("trade.highlighted", label=highlight, cost=f"{hit[x_field]:.4g}", unit=unit, top1=top1,
+                        scale=scale))
+    elif hit is not None:
+        words.append(tr("trade.highlight_off_axis", label=highlight, unit=unit))
+    if show_published and x_axis != "gmacs":
+        words.append(tr("trade.published_gmacs_only"))
+    # always one caption: an element that comes and goes would shift every later one, and the browser
+    # would then build the tables below again from scratch (about 0.1 s) instead of keeping them
+    st.caption(" ".join(words) or " ")
     header = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
               "keep_precision"]
     table = [{h: r.get(h) for h in header} for r in rows]

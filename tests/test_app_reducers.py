@@ -92,7 +92,8 @@ def trade_page(app):
 
 
 def _figure(at):
-    return [el.proto.spec for el in at.get("vega_lite_chart")]
+    """Per chart: its spec and its named datasets (name -> Arrow bytes)."""
+    return [(el.proto.spec, {d.name: d.data.data for d in el.proto.datasets}) for el in at.get("vega_lite_chart")]
 
 
 def test_tradeoffs_controls(trade_page):
@@ -101,12 +102,16 @@ def test_tradeoffs_controls(trade_page):
     assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
     assert (pd.to_numeric(rows["gmacs"]) > 0).all()  # shown as text: "0.0732"
     base = _figure(at)
-    at.selectbox(key="trade_highlight").set_value(at.selectbox(key="trade_highlight").options[3]).run()
+    chosen = at.selectbox(key="trade_highlight").options[3]
+    at.selectbox(key="trade_highlight").set_value(chosen).run()
     assert_clean(at)
-    assert _figure(at) != base
+    (spec, data), = _figure(at)
+    assert spec == base[0][0] and data["highlight"] != base[0][1]["highlight"]  # new data, same chart
+    assert any(c.value.startswith(f"▶ **{chosen}**") and "GMACs" in c.value for c in at.caption)
     at.toggle(key="trade_published").set_value(False).run()
     assert_clean(at)
-    assert "published" not in _figure(at)[0]
+    spec, data = _figure(at)[0]
+    assert "published" not in spec and "published" not in data
 
 
 def test_tradeoffs_latency_and_imagenet_set(trade_page):
@@ -115,8 +120,12 @@ def test_tradeoffs_latency_and_imagenet_set(trade_page):
     assert_clean(at)
     rows = at.table[0].value
     assert (pd.to_numeric(rows["latency_ms"], errors="coerce") > 0).all()  # "–" where missing
+    (gmacs_spec, gmacs_data), = _figure(at)
     at.radio(key="trade_x").set_value("latency").run()
     assert_clean(at)
+    (spec, data), = _figure(at)
+    assert spec == gmacs_spec and data["meta"] != gmacs_data["meta"] and data["points"] != gmacs_data["points"]
+    assert any("latency (ms)" in c.value and c.value.startswith("▶") for c in at.caption)
     at.radio(key="trade_set").set_value("imagenet").run()
     assert_clean(at)
     assert "deit_small_patch16_224" in set(at.table[0].value["model"])

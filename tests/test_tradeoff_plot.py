@@ -44,8 +44,8 @@ def test_the_page_chart_shows_the_same_parts():
     assert '"type": "log"' in text and "ImageNet top-1" in text and "\\u25b6 EViT 0.7" in text
     open_points = spec["layer"][0]["layer"][1]  # cost-only configurations: hollow, at top-1 0
     assert open_points["mark"]["filled"] is False and open_points["transform"] == [{"filter": "!datum.measured"}]
-    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "top1": 0.0, "measured": False,
-            "layer": "cost only, accuracy not measured"} in open_points["data"]["values"]
+    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "cost_text": "0.063 GMACs", "top1": 0.0,
+            "measured": False, "layer": "cost only, accuracy not measured"} in open_points["data"]["values"]
     # a second legend names the kinds of mark (shape) and the front (dash), not only the methods
     shape = spec["layer"][0]["layer"][0]["encoding"]["shape"]["scale"]
     assert shape == {"domain": ["measured on the scenes (left axis)", "cost only, accuracy not measured",
@@ -58,9 +58,33 @@ def test_the_page_chart_shows_the_same_parts():
     assert '"type": "log"' not in plain and "ImageNet" not in plain and "\\u25b6" not in plain
 
 
-def test_the_page_spec_is_the_chart_without_the_fixed_view():
+def test_the_page_spec_changes_only_its_data_with_the_axis_and_the_highlight():
+    """The browser swaps the data of the chart it has when only the datasets differ: the cost axis and
+    the highlight must leave the rest of the spec alone (the axis titles are signals read from the data)."""
+    import json
+
     from vizcore.plots.tradeoff_plot import pareto_chart, pareto_spec
-    spec = pareto_spec(ROWS, highlight="EViT 0.7", published=PUBLISHED)
-    chart = pareto_chart(ROWS, highlight="EViT 0.7", published=PUBLISHED).to_dict()
-    assert "config" not in spec and chart.pop("config") == {"view": {"continuousWidth": 300, "continuousHeight": 300}}
-    assert spec == chart
+    rows = [{**r, "latency_ms": 1.0 + i} for i, r in enumerate(ROWS)]
+    gmacs = pareto_spec(rows, highlight="EViT 0.7", published=PUBLISHED)
+    latency = pareto_spec(rows, x="latency_ms", highlight="ViT", published=PUBLISHED, x_title="latency (ms)")
+
+    def without_data(spec):
+        return json.dumps({k: v for k, v in spec.items() if k != "datasets"}, sort_keys=True)
+
+    assert without_data(gmacs) == without_data(latency)
+    assert "values" not in without_data(gmacs) and "config" not in gmacs  # all data named; no fixed 300 px view
+    assert set(gmacs["datasets"]) == {"points", "front", "highlight", "meta", "published"}
+    assert gmacs["datasets"]["meta"] == [{"x_title": "GMACs", "y2_title": "ImageNet top-1 (%) — published"}]
+    assert latency["datasets"]["meta"] == [{"x_title": "latency (ms)", "y2_title": ""}]  # no right axis
+    assert latency["datasets"]["published"] == [] and len(gmacs["datasets"]["published"]) == 2
+    assert latency["datasets"]["highlight"] == [{"cost": 1.0, "top1": 0.95, "label": "▶ ViT"}]
+    assert {p["name"] for p in gmacs["params"]} == {"x_title", "y2_title", "zoom"}
+    text = without_data(gmacs)
+    assert '"title": {"signal": "x_title"}' in text and '"title": {"signal": "y2_title"}' in text
+    assert '"type": "log"' in text  # decided on GMACs and the published points, on either axis
+    # the published switch and the model set do change the spec (layers, legends): a new chart then
+    plain = pareto_spec(rows, highlight="EViT 0.7")
+    assert without_data(plain) != without_data(gmacs) and "published" not in plain["datasets"]
+    # the same marks as the Altair chart it comes from
+    chart = pareto_chart(rows, highlight="EViT 0.7", published=PUBLISHED).to_dict()
+    assert chart["layer"][0]["layer"][0]["data"]["values"] == gmacs["datasets"]["points"]

@@ -32,42 +32,56 @@ def pareto_parts(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
             "log_x": bool(xs) and min(xs) > 0 and max(xs) / min(xs) > 20}
 
 
+def log_cost_axis(rows: list[dict], published: list[dict] | None) -> bool:
+    """Whether the page's chart uses a log cost axis: decided on the GMACs of every row and published point,
+    whichever axis is shown, so that switching the axis keeps the chart's spec (see :func:`pareto_spec`)."""
+    return pareto_parts(rows, "gmacs", None, published)["log_x"]
+
+
 def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = None,
-                 published: list[dict] | None = None, x_title: str = "GMACs"):
+                 published: list[dict] | None = None, x_title: str = "GMACs", log_x: bool | None = None):
     """The trade-off plot for the page, as a Vega-Lite (Altair) chart: tooltips, zoom and pan. The browser
-    draws it several times faster than the plotly twin, and its script is a tenth of plotly's 4.7 MB."""
+    draws it several times faster than the plotly twin, and its script is a tenth of plotly's 4.7 MB.
+
+    Every layer is always there (the front, the highlight and, when ``published`` is given, the published
+    points may have no rows), and the legends list what ``rows`` hold on any axis: the cost axis and the
+    highlight change the data only. ``log_x``: the cost axis type (default: as the data of this view)."""
     import altair as alt
     parts = pareto_parts(rows, x, highlight, published)
-    colours = {m: METHOD_COLOURS.get(m, "#777777") for m in dict.fromkeys(r["method"] for r in parts["measured"])}
-    scale_x = alt.Scale(type="log" if parts["log_x"] else "linear", zero=False)
+    log_x = parts["log_x"] if log_x is None else log_x
+    colours = {m: METHOD_COLOURS.get(m, "#777777") for m in dict.fromkeys(r["method"] for r in rows)}
+    scale_x = alt.Scale(type="log" if log_x else "linear", zero=False)
     enc_x = alt.X("cost:Q", title=x_title, scale=scale_x)
     scale_y = alt.Scale(domain=[0, 1.1], nice=False)  # room above 1.0 for the highlight's label
-    points = [{"label": r["label"], "method": r["method"], "cost": r[x], "top1": r.get("top1") or 0.0,
-               "measured": r.get("top1") is not None,
+    points = [{"label": r["label"], "method": r["method"], "cost": r[x], "cost_text": f"{r[x]:.4g} {x_title}",
+               "top1": r.get("top1") or 0.0, "measured": r.get("top1") is not None,
                "layer": LAYER_LABELS["measured" if r.get("top1") is not None else "cost_only"]} for r in parts["measured"]]
-    kinds = [k for k in _LAYER_SHAPES if (k == "published" and parts["published"])
-             or any(p["layer"] == LAYER_LABELS[k] for p in points)]
+    present = {"measured": any(r.get("top1") is not None for r in rows),
+               "cost_only": any(r.get("top1") is None for r in rows), "published": published is not None}
+    kinds = [k for k in _LAYER_SHAPES if present[k]]
     shape = alt.Shape("layer:N", title="marks", scale=alt.Scale(domain=[LAYER_LABELS[k] for k in kinds],
                                                                 range=[_LAYER_SHAPES[k] for k in kinds]))
     colour = alt.Color("method:N", title="method", scale=alt.Scale(domain=list(colours), range=list(colours.values())))
-    tooltip = [alt.Tooltip("label:N"), alt.Tooltip("cost:Q", title=x_title, format=".4g"),
+    tooltip = [alt.Tooltip("label:N"), alt.Tooltip("cost_text:N", title="cost"),
                alt.Tooltip("top1:Q", title="top-1", format=".3f")]
     base = alt.Chart(alt.Data(values=points)).encode(
         x=enc_x, y=alt.Y("top1:Q", title=Y_TITLE, scale=scale_y), color=colour, shape=shape, tooltip=tooltip)
+    front = [{"cost": r[x], "top1": r["top1"], "series": LAYER_LABELS["front"]} for r in parts["front"]]
+    dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=[LAYER_LABELS["front"]], range=[[3, 3]]))
+    r = parts["highlight"]
+    hit = [] if r is None else [{"cost": r[x], "top1": r.get("top1") or 0.0, "label": f"▶ {r['label']}"}]
+    hl = alt.Chart(alt.Data(values=hit))
+    meta = [{"x_title": x_title, "y2_title": Y2_TITLE if parts["published"] else ""}]
     layers = [base.transform_filter("datum.measured").mark_point(filled=True, size=90, opacity=0.9),
-              base.transform_filter("!datum.measured").mark_point(filled=False, size=90)]
-    if parts["front"]:
-        front = [{"cost": r[x], "top1": r["top1"], "series": LAYER_LABELS["front"]} for r in parts["front"]]
-        dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=[LAYER_LABELS["front"]], range=[[3, 3]]))
-        layers.append(alt.Chart(alt.Data(values=front)).mark_line(color="#555555")
-                      .encode(x=enc_x, y="top1:Q", strokeDash=dash))
-    if parts["highlight"] is not None:
-        r = parts["highlight"]
-        hl = alt.Chart(alt.Data(values=[{"cost": r[x], "top1": r.get("top1") or 0.0, "label": f"▶ {r['label']}"}]))
-        layers += [hl.mark_point(size=520, strokeWidth=3, color="#D55E00", filled=False).encode(x=enc_x, y="top1:Q"),
-                   hl.mark_text(dy=-18, color="#D55E00", fontWeight="bold").encode(x=enc_x, y="top1:Q", text="label:N")]
+              base.transform_filter("!datum.measured").mark_point(filled=False, size=90),
+              alt.Chart(alt.Data(values=front)).mark_line(color="#555555")
+              .encode(x=enc_x, y="top1:Q", strokeDash=dash),
+              hl.mark_point(size=520, strokeWidth=3, color="#D55E00", filled=False).encode(x=enc_x, y="top1:Q"),
+              hl.mark_text(dy=-18, color="#D55E00", fontWeight="bold").encode(x=enc_x, y="top1:Q", text="label:N"),
+              # carries the axis titles for the browser (an unused dataset would be dropped): invisible
+              alt.Chart(alt.Data(values=meta)).mark_text(opacity=0).encode(text="x_title:N")]
     chart = alt.layer(*layers)
-    if parts["published"]:
+    if published is not None:
         pub = [{"cost": p["gmacs"], "top1_pct": p["top1"], "label": f"{p['model']} {p['setting']}".strip(),
                 "source": p["source"], "colour": METHOD_COLOURS.get(p["family"], "#999999"),
                 "layer": LAYER_LABELS["published"]} for p in parts["published"]]
@@ -82,15 +96,45 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     return chart.properties(height=460).interactive(bind_y=False)
 
 
+#: the datasets of the page's chart, in the order of its layers (the two kinds of point share one)
+_DATASETS = ("points", "points", "front", "highlight", "highlight", "meta", "published")
+
+
 def pareto_spec(rows: list[dict], x: str = "gmacs", highlight: str | None = None,
                 published: list[dict] | None = None, x_title: str = "GMACs") -> dict:
-    """:func:`pareto_chart` as its Vega-Lite spec (a plain dict), for ``st.vega_lite_chart``.
+    """:func:`pareto_chart` as the Vega-Lite spec (a plain dict) the page hands to ``st.vega_lite_chart``.
 
-    Altair validates a chart against the Vega-Lite schema each time it is turned into a spec (40-90 ms
-    here); the page caches this dict instead, so moving back to a view costs no conversion. Altair's
-    default theme (a fixed 300 px view) is left out: the page sizes the chart."""
-    spec = pareto_chart(rows, x, highlight, published, x_title).to_dict()
+    Its data sit in named datasets and the axis titles are signals read from the "meta" dataset, so for
+    one model set and published choice the spec is the same on either cost axis and for any highlight:
+    the browser then swaps the data in the chart it has (a few ms) instead of building a new chart from
+    the spec (about 75 ms here). Altair's schema check (40-90 ms) runs once per view: the page caches
+    this dict. Altair's default theme (a fixed 300 px view) is left out: the page sizes the chart."""
+    log_x = log_cost_axis(rows, published)
+    spec = pareto_chart(rows, x, highlight, published, x_title, log_x=log_x).to_dict()
     spec.pop("config", None)
+    datasets, names = {}, iter(_DATASETS)
+
+    def visit(node: dict) -> None:
+        for child in node.get("layer", []):
+            if "layer" in child:
+                visit(child)
+                continue
+            if "name" in child:  # the view the zoom is bound to
+                child["name"] = "zoom_view"
+            name = next(names)
+            datasets[name] = child["data"]["values"]
+            child["data"] = {"name": name}
+            for key, title in (("x", {"signal": "x_title"}), ("y", {"signal": "y2_title"})):
+                enc = child.get("encoding", {}).get(key)
+                if enc and (key == "x" or enc.get("title") == Y2_TITLE):
+                    enc["title"] = title
+
+    visit(spec)
+    spec["datasets"] = datasets
+    # axis titles from the data, and fixed names where Altair makes hashed ones
+    spec["params"] = [{"name": "x_title", "expr": "length(data('meta')) ? data('meta')[0].x_title : ''"},
+                      {"name": "y2_title", "expr": "length(data('meta')) ? data('meta')[0].y2_title : ''"},
+                      *({**p, "name": "zoom", "views": ["zoom_view"]} for p in spec.get("params", []))]
     return spec
 
 
