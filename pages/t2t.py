@@ -69,17 +69,20 @@ if schedule is not None:
         col.markdown(f"**{tv.formula_text(row['in_hw'], *stages[i])}**")
         col.caption(tr("t2t.stage_result", n=i + 1, h=row["out_hw"][0], w=row["out_hw"][1], L=row["tokens"],
                        d=row["token_dim"], c=row["in_chans"], k=row["kernel"]))
+# the messages that come and go with the sliders live in one container, so the elements below keep their
+# places (a shifted element is rebuilt by the browser, not updated)
+messages = st.container()
 for code, fields in errors:
-    st.error(tr(f"t2t.err.{code}", **fields), icon=":material/error:")
+    messages.error(tr(f"t2t.err.{code}", **fields), icon=":material/error:")
 for code, fields in warnings:
-    st.warning(tr(f"t2t.warn.{code}", **fields))
+    messages.warning(tr(f"t2t.warn.{code}", **fields))
 if schedule is None:
     st.stop()
 
 final = schedule[-1]["out_hw"]
 hard = tv.hard_split(img_hw, final)
 if tuple(stages) != tuple(model_stages):
-    st.info(tr("t2t.custom", stages=model_stages), icon=":material/tune:")
+    messages.info(tr("t2t.custom", stages=model_stages), icon=":material/tune:")
 
 views = ["windows", "footprint", "schedule"]
 choice = st.segmented_control(tr("t2t.view"), views, key="t2t_view", default="windows",
