@@ -50,3 +50,21 @@ def test_download_payloads_make_valid_files():
     (grid,) = download_payloads("g", rows=np.array([[0.5, 1.0], [2.0, 3.25]]))
     assert grid.make() == "0.5,1\n2,3.25\n"
     assert download_payloads("empty", rows=[]) == []
+
+
+def test_shared_lru_keeps_the_most_recent_and_makes_each_value_once():
+    from vizcore.ui import SharedLRU
+    lru, made = SharedLRU(2), []
+
+    def make(k):
+        made.append(k)
+        return {"k": k}
+
+    a = lru.get_or_make("a", lambda: make("a"))
+    assert lru.get_or_make("a", lambda: make("a")) is a and made == ["a"]  # a hit: the same object
+    lru.get_or_make("b", lambda: make("b"))
+    assert lru.get("a") is a  # "a" is now the most recent ...
+    lru.get_or_make("c", lambda: make("c"))  # ... so "b" drops out
+    assert lru.get("b") is None and lru.get("a") is a and len(lru) == 2
+    lru.get_or_make("b", lambda: make("b"))
+    assert made == ["a", "b", "c", "b"]

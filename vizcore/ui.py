@@ -25,32 +25,54 @@ from vizcore.plots.overlay import to_png
 DEFAULT_SAMPLE = "astronaut"
 
 
+class SharedLRU:
+    """A process-wide, thread-safe least-recently-used store of computed results, shared by every session
+    and rerun (as ``st.cache_resource``, but a hit is one dict lookup: no argument hashing, no spinner
+    thread; a page run does a dozen of these). Values are shared: never modify them."""
+
+    def __init__(self, capacity: int):
+        from collections import OrderedDict
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The value stored under ``key`` (now the most recent), or None."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def get_or_make(self, key, make):
+        """The value under ``key``; made by ``make()`` and stored when absent (the oldest ones drop out)."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def _memoise_image_encoding(capacity: int = 128) -> None:
     """Streamlit encodes every numpy image again on every rerun, and a rerun redraws many unchanged
     pictures (only one slider moved). Remember recent encodings by content hash."""
-    from collections import OrderedDict
-
     from streamlit.elements.lib import image_utils
     original = getattr(image_utils, "_np_array_to_bytes", None)
     if original is None or getattr(original, "memoised", False):
         return
-    cache: OrderedDict = OrderedDict()
-    lock = threading.Lock()
+    cache = SharedLRU(capacity)
 
     def encode(array, output_format="JPEG"):
         a = np.ascontiguousarray(array)
         key = (hashlib.blake2b(a.data, digest_size=16).digest(), a.shape, str(a.dtype), output_format)
-        with lock:
-            hit = cache.get(key)
-            if hit is not None:
-                cache.move_to_end(key)
-                return hit
-        data = original(array, output_format)
-        with lock:
-            cache[key] = data
-            while len(cache) > capacity:
-                cache.popitem(last=False)
-        return data
+        return cache.get_or_make(key, lambda: original(array, output_format))
 
     encode.memoised = True
     image_utils._np_array_to_bytes = encode
@@ -303,6 +325,10 @@ def _cached_model(name: str, source: str, checkpoint_key: str, device: str, opti
     return model
 
 
+#: the loaded models by (name, source, weights, device, options): a hit skips the resource cache's hashing
+_MODELS = SharedLRU(6)
+
+
 def resolve_source(name: str, sel: Selection) -> str:
     """The source to use for ``name``: bundled falls back to random (with a notice) when absent."""
     spec = registry.get_spec(name)
@@ -325,10 +351,13 @@ def load_model(name: str, options: dict | None = None):
             return None
         stored = st.session_state.get("_checkpoint_bytes")
         checkpoint = stored[1] if stored and stored[0] == sel.checkpoint_key else sel.checkpoint_path
+    key = (name, source, sel.checkpoint_key if source == "file" else "", sel.device,
+           json.dumps(options or {}, sort_keys=True))
     try:
-        with st.spinner(tr("msg.loading_model", model=name)):
-            model = _cached_model(name, source, sel.checkpoint_key if source == "file" else "", sel.device,
-                                  json.dumps(options or {}, sort_keys=True), _checkpoint=checkpoint)
+        model = _MODELS.get(key)
+        if model is None:
+            with st.spinner(tr("msg.loading_model", model=name)):
+                model = _MODELS.get_or_make(key, lambda: _cached_model(*key, _checkpoint=checkpoint))
     except (registry.HubUnavailable, registry.CheckpointError, ValueError, KeyError, OSError) as err:
         st.error(tr("msg.model_failed", model=name, error=str(err)))
         return None
@@ -361,14 +390,15 @@ def model_key(name: str, options: dict | None = None) -> str:
     return f"{name}|{resolve_source(name, sel)}|{sel.checkpoint_key}|{sel.device}|{json.dumps(options or {}, sort_keys=True)}"
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def _cached_trace(model_key_: str, image_key: str, call_key: str, seed: int | None, _model, _pixels: torch.Tensor,
-                  _kwargs: dict):
-    device = next(_model.parameters()).device
+_TRACES = SharedLRU(48)
+
+
+def _forward(model, pixels: torch.Tensor, seed: int | None, kwargs: dict):
+    device = next(model.parameters()).device
     if seed is not None:
-        _kwargs = {**_kwargs, "generator": torch.Generator(device=device).manual_seed(seed)}
+        kwargs = {**kwargs, "generator": torch.Generator(device=device).manual_seed(seed)}
     with torch.inference_mode():
-        out = _model.forward_trace(_pixels.to(device), **_kwargs)
+        out = model.forward_trace(pixels.to(device), **kwargs)
     return out.logits.float().cpu(), out.trace.to("cpu")
 
 
@@ -383,9 +413,12 @@ def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = Non
     ``kwargs`` are stateless dataclasses, so their repr identifies them.
     """
     sel = selection()
-    call_key = json.dumps(kwargs, sort_keys=True, default=repr)
+    key = (model_key(name, options), sel.image_key, json.dumps(kwargs, sort_keys=True, default=repr), seed)
+    hit = _TRACES.get(key)
+    if hit is not None:
+        return hit
     with st.spinner(tr("msg.running")):
-        return _cached_trace(model_key(name, options), sel.image_key, call_key, seed, model, pixels, kwargs)
+        return _TRACES.get_or_make(key, lambda: _forward(model, pixels, seed, kwargs))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -403,9 +436,7 @@ def run_cached(fn, name: str, *args, options: dict | None = None, **kwargs):
                            fn, args, kwargs)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
-def _drawn(fn_key: str, context: str, key: str, _fn, _args: tuple, _kwargs: dict):
-    return _fn(*_args, **_kwargs)
+_DRAWN = SharedLRU(128)
 
 
 def drawn(fn, models, key, *args, **kwargs):
@@ -419,8 +450,8 @@ def drawn(fn, models, key, *args, **kwargs):
     sel = selection()
     names = [models] if isinstance(models, str) else list(models or [])
     context = json.dumps([sel.lang, sel.image_key, *(model_key(n) for n in names)])
-    return _drawn(f"{fn.__module__}.{fn.__qualname__}", context, json.dumps(key, sort_keys=True, default=repr),
-                  fn, args, kwargs)
+    return _DRAWN.get_or_make((f"{fn.__module__}.{fn.__qualname__}", context,
+                               json.dumps(key, sort_keys=True, default=repr)), lambda: fn(*args, **kwargs))
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
