@@ -213,3 +213,40 @@ def test_every_page_opens_and_answers(server, browser, link, heading, action):
     with open(ARTIFACTS / "browser_timings.txt", "a") as f:
         f.write(f"{link}: open {cold:.2f} s, interaction {warm:.2f} s\n")
     page.close()
+
+
+def test_downloads_from_a_figure_menu(server, browser):
+    """A figure's "Download" menu hands over real files: the Compare page's token-fate PNG and its summary
+    as CSV and JSON (each made only when its button is clicked)."""
+    import csv
+    import io
+    import json
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/compare", wait_until="domcontentloaded")
+    page.get_by_role("heading", name=re.compile("DynamicViT, EViT, ToMe")).first.wait_for(timeout=120_000)
+    _wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    menus = main.locator('[data-testid="stPopover"] button')
+    assert menus.count() == 3  # token fates, cost per layer, summary
+
+    def fetch(menu: int, label: str) -> bytes:
+        menus.nth(menu).click()
+        button = page.locator('[data-testid="stPopoverBody"]').get_by_role("button", name=re.compile(label))
+        with page.expect_download(timeout=60_000) as info:
+            button.click()
+        data = Path(info.value.path()).read_bytes()
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        return data
+
+    png = fetch(0, "Download PNG")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    rows = list(csv.DictReader(io.StringIO(fetch(2, "Download CSV").decode())))
+    assert {"plain", "dynamicvit", "evit", "tome"} <= {r["method"] for r in rows}
+    summary = json.loads(fetch(2, "Download JSON"))
+    assert summary["backbone"] == "bundled_vit" and summary["rho"] == 0.7 and len(summary["rows"]) == len(rows)
+    assert not errors, errors
+    page.close()
