@@ -44,7 +44,7 @@ def test_the_page_chart_shows_the_same_parts():
     assert '"type": "log"' in text and "ImageNet top-1" in text and "\\u25b6 EViT 0.7" in text
     open_points = spec["layer"][0]["layer"][1]  # cost-only configurations: hollow, at top-1 0
     assert open_points["mark"]["filled"] is False and open_points["transform"] == [{"filter": "!datum.measured"}]
-    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "cost_text": "0.063 GMACs", "top1": 0.0,
+    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "cost_text": "GMACs: 0.063", "top1": 0.0,
             "measured": False, "layer": "cost only, accuracy not measured"} in open_points["data"]["values"]
     # a second legend names the kinds of mark (shape) and the front (dash), not only the methods
     shape = spec["layer"][0]["layer"][0]["encoding"]["shape"]["scale"]

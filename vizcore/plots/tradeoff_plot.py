@@ -53,13 +53,13 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     scale_x = alt.Scale(type="log" if log_x else "linear", zero=False)
     enc_x = alt.X("cost:Q", title=x_title, scale=scale_x)
     scale_y = alt.Scale(domain=[0, 1.1], nice=False)  # room above 1.0 for the highlight's label
-    points = [{"label": r["label"], "method": r["method"], "cost": r[x], "cost_text": f"{r[x]:.4g} {x_title}",
+    points = [{"label": r["label"], "method": r["method"], "cost": r[x], "cost_text": f"{x_title}: {r[x]:.4g}",
                "top1": r.get("top1") or 0.0, "measured": r.get("top1") is not None,
                "layer": LAYER_LABELS["measured" if r.get("top1") is not None else "cost_only"]} for r in parts["measured"]]
     present = {"measured": any(r.get("top1") is not None for r in rows),
                "cost_only": any(r.get("top1") is None for r in rows), "published": published is not None}
     kinds = [k for k in _LAYER_SHAPES if present[k]]
-    shape = alt.Shape("layer:N", title="marks", scale=alt.Scale(domain=[LAYER_LABELS[k] for k in kinds],
+    shape = alt.Shape("layer:N", title="marks", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[LAYER_LABELS[k] for k in kinds],
                                                                 range=[_LAYER_SHAPES[k] for k in kinds]))
     colour = alt.Color("method:N", title="method", scale=alt.Scale(domain=list(colours), range=list(colours.values())))
     tooltip = [alt.Tooltip("label:N"), alt.Tooltip("cost_text:N", title="cost"),
