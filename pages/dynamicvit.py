@@ -6,7 +6,6 @@ from vizcore.analysis import reduction as red
 from vizcore.models.registry import list_models
 from vizcore.models.vit import TokenReducer
 from vizcore.plots import reduction_views as rv
-from vizcore.plots.overlay import colorbar
 from vizcore.plots.token_fate import lineage_strip
 from vizcore.ui import (class_label, downloads, drawn, labeller, load_model, prepare_image, run_cached, run_trace,
                         selection, tr)
@@ -37,7 +36,6 @@ def explore() -> None:
     semantics = c2.radio(tr("dyn.semantics"), ["inference", "training"], key="dyn_semantics", horizontal=True,
                          format_func=labeller("dyn.sem."))
     counts = red.implied_counts(n0, rho, len(locs))
-    st.caption(tr("dyn.counts", n0=n0, counts=" → ".join(map(str, counts)), locs=", ".join(map(str, locs))))
 
     seed = None
     tau = 1.0
@@ -57,11 +55,11 @@ def explore() -> None:
     logits, trace = run_trace(name, model, pixels, seed=seed, reducer=reducer)
     probs = logits.softmax(-1)[0]
     strip = drawn(lineage_strip, name, state, view, trace, tile=200)
-    scores = drawn(rv.score_maps, name, state, view, trace, tile=200)
+    scores = drawn(rv.score_maps, name, state, view, trace, tile=200, colour_bar=True)
     if semantics == "training":
         freq = run_cached(red.keep_frequency, name, model, pixels, samples=samples, tau=tau, seed=seed, rho=rho)
         freq_img = drawn(rv.frequency_vs_probability, name, [*state, samples], view, freq, red.expected_keep(trace),
-                         trace.grid, locs)
+                         trace.grid, locs, colour_bar=True)
     # the first stage's keep probabilities do not depend on rho (its predictor sees every token)
     keep_p, soft, hard = red.gumbel_demo(trace.stages[0].keep_prob[0][:12], tau=tau, samples=6, seed=seed or 0)
     gumbel_img = drawn(rv.gumbel_image, name, [semantics, tau, seed], keep_p, soft, hard, title=f"τ = {tau:.1f}")
@@ -72,7 +70,8 @@ def explore() -> None:
     cost_img = drawn(rv.per_layer_cost_image, name, [rho], cost_tokens, cost_gmacs)
 
     # --- draw
-    st.caption(tr("dyn.prediction", cls=class_label(name, int(probs.argmax())), p=float(probs.max())))
+    st.caption(tr("dyn.counts", n0=n0, counts=" → ".join(map(str, counts)), locs=", ".join(map(str, locs)))
+               + "  \n" + tr("dyn.prediction", cls=class_label(name, int(probs.argmax())), p=float(probs.max())))
     if semantics == "training":
         st.info(tr("dyn.training_note", n=trace.tokens_per_layer[-1]))
     st.subheader(tr("dyn.fate"))
@@ -83,14 +82,12 @@ def explore() -> None:
                                                        "seed": seed, "grid": trace.grid, "stages": stage_rows})
     st.subheader(tr("dyn.scores"))
     st.image(scores)
-    st.image(colorbar("viridis", 0.0, 1.0, "P(keep)"))
     downloads("dynamicvit_keep_prob", png=scores)
 
     if semantics == "training":
         st.subheader(tr("dyn.freq", n=samples))
         st.markdown(tr("dyn.freq_explain"))
         st.image(freq_img)
-        st.image(colorbar("viridis", 0.0, 1.0, "share / probability"))
 
     with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
         st.markdown(tr("dyn.gumbel_explain"))

@@ -19,50 +19,58 @@ def rows_for(model_set_: str) -> list[dict]:
     return tro.cost_rows(tro.configurations(model_set_))
 
 
+def measure_latency(rows: list[dict], key: str) -> None:
+    """Time every configuration on the current device (random weights: latency does not depend on them)."""
+    bar = st.progress(0.0)
+    latencies, models = {}, {}
+    for i, r in enumerate(rows):
+        bar.progress(i / len(rows), text=tr("trade.measuring", label=r["label"], i=i + 1, n=len(rows)))
+        config = tro.Config(r["label"], r["model"], r["method"], r["setting"], tuple(r["locs"]))
+        if config.model not in models:
+            models[config.model] = create_model(config.model, "random", device=sel.device)
+        model = models[config.model]
+        latencies[r["label"]] = round(tro.latency_ms(model, tro.reducer_for(config, model), sel.device), 3)
+    bar.empty()
+    st.session_state[key] = latencies
+
+
+# the model set and the latency measurement change the rows, so the tables too: they rerun the page; the
+# chart's own controls (cost axis, published layer, highlight) are a fragment that reruns the chart alone
+c1, c2 = st.columns([3, 4], vertical_alignment="bottom")
+model_set = c1.radio(tr("trade.set"), list(tro.MODEL_SETS), key="trade_set", format_func=labeller("trade.set."),
+                     horizontal=True)
+rows = [dict(r) for r in rows_for(model_set)]
+results = tro.load_results()
+accuracy = {(r["model"], r["label"]): r for r in results.get("rows", [])}
+for r in rows:
+    measured = accuracy.get((r["model"], r["label"])) if model_set == "bundled" else None
+    r["top1"] = measured["top1"] if measured else None
+    r["keep_precision"] = measured.get("keep_precision") if measured else None
+lat_key = f"latency:{model_set}:{sel.device}"
+if c2.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
+    measure_latency(rows, lat_key)
+latencies = st.session_state.get(lat_key, {})
+for r in rows:
+    r["latency_ms"] = latencies.get(r["label"])
+notes = [] if latencies else [tr("trade.no_latency", s=5 if model_set == "bundled" else 60)]
+if model_set == "bundled":
+    notes.append(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
+st.caption("  \n".join(notes) or " ")
+published_rows = [p.as_dict() for p in PUBLISHED]
+
+
 @st.fragment
-def explore() -> None:
-    """Every control and what it changes (the chart, the tables): a fragment, so a control reruns this
-    part only, not the sidebar and the header."""
-    c1, c2, c3 = st.columns([3, 2, 2])
-    model_set = c1.radio(tr("trade.set"), list(tro.MODEL_SETS), key="trade_set", format_func=labeller("trade.set."))
-    x_axis = c2.radio(tr("trade.x"), ["gmacs", "latency"], key="trade_x", format_func=labeller("trade.x."),
+def chart(rows: list[dict], published_rows: list[dict]) -> None:
+    """The Pareto chart, its controls and its caption: a fragment, so a control reruns the chart alone
+    (the tables below, unchanged, are neither sent nor drawn again)."""
+    c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
+    x_axis = c1.radio(tr("trade.x"), ["gmacs", "latency"], key="trade_x", format_func=labeller("trade.x."),
                       horizontal=True)
-    show_published = c3.toggle(tr("trade.published"), value=True, key="trade_published")
-
-    rows = rows_for(model_set)
+    show_published = c2.toggle(tr("trade.published"), value=True, key="trade_published")
     labels = [r["label"] for r in rows]
-    highlight = st.selectbox(tr("trade.highlight"), labels, index=labels.index("DynamicViT 0.7") if "DynamicViT 0.7"
+    highlight = c3.selectbox(tr("trade.highlight"), labels, index=labels.index("DynamicViT 0.7") if "DynamicViT 0.7"
                              in labels else 0, key="trade_highlight")
-
-    results = tro.load_results()
-    accuracy = {(r["model"], r["label"]): r for r in results.get("rows", [])}
-    for r in rows:
-        measured = accuracy.get((r["model"], r["label"])) if model_set == "bundled" else None
-        r["top1"] = measured["top1"] if measured else None
-        r["keep_precision"] = measured.get("keep_precision") if measured else None
-
-    lat_key = f"latency:{model_set}:{sel.device}"
-    if st.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
-        bar = st.progress(0.0)
-        latencies, models = {}, {}
-        for i, r in enumerate(rows):
-            bar.progress(i / len(rows), text=tr("trade.measuring", label=r["label"], i=i + 1, n=len(rows)))
-            config = tro.Config(r["label"], r["model"], r["method"], r["setting"], tuple(r["locs"]))
-            if config.model not in models:
-                models[config.model] = create_model(config.model, "random", device=sel.device)
-            model = models[config.model]
-            latencies[r["label"]] = round(tro.latency_ms(model, tro.reducer_for(config, model), sel.device), 3)
-        bar.empty()
-        st.session_state[lat_key] = latencies
-    latencies = st.session_state.get(lat_key, {})
-    for r in rows:
-        r["latency_ms"] = latencies.get(r["label"])
-    if not latencies:
-        st.caption(tr("trade.no_latency", s=5 if model_set == "bundled" else 60))
-    if model_set == "bundled":
-        st.caption(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
-
-    published = [p.as_dict() for p in PUBLISHED] if show_published else []
+    published = published_rows if show_published else []
     # every input of the chart is small: its own JSON is the key
     x_field = "latency_ms" if x_axis == "latency" else "gmacs"
     spec = drawn(pareto_spec, None, [rows, x_axis, highlight, show_published], rows, x=x_field, highlight=highlight,
@@ -82,20 +90,18 @@ def explore() -> None:
         words.append(tr("trade.highlight_off_axis", label=highlight, unit=unit))
     if show_published and x_axis != "gmacs":
         words.append(tr("trade.published_gmacs_only"))
-    # always one caption: an element that comes and goes would shift every later one, and the browser
-    # would then build the tables below again from scratch (about 0.1 s) instead of keeping them
+    # always one caption: an element that comes and goes would shift the ones after it, and the browser
+    # would then build them again from scratch instead of updating them
     st.caption(" ".join(words) or " ")
-    header = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
-              "keep_precision"]
-    table = [{h: r.get(h) for h in header} for r in rows]
     downloads("tradeoffs", html=lambda: pareto_figure(rows, x=x_field, highlight=highlight, published=published,
-                                                     x_title=tr(f"trade.x.{x_axis}")), rows=table, data=rows)
-
-    st.subheader(tr("trade.table"))
-    number_table(table)
-    if show_published:
-        st.subheader(tr("trade.sources"))
-        number_table(published)
+                                                     x_title=tr(f"trade.x.{x_axis}")),
+              rows=[{h: r.get(h) for h in TABLE_COLUMNS} for r in rows], data=rows)
 
 
-explore()
+TABLE_COLUMNS = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
+                 "keep_precision"]
+chart(rows, published_rows)
+st.subheader(tr("trade.table"))
+number_table([{h: r.get(h) for h in TABLE_COLUMNS} for r in rows])
+st.subheader(tr("trade.sources"))
+number_table(published_rows)

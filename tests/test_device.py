@@ -39,3 +39,38 @@ def test_unavailable_device_is_refused(monkeypatch):
 def test_device_info_names_torch():
     info = device.device_info("cpu")
     assert info.device == "cpu" and info.torch_version == torch.__version__ and info.threads >= 1
+
+
+def test_small_passes_run_on_one_thread_and_the_count_comes_back():
+    import torch
+
+    from vizcore.device import SINGLE_THREAD_MACS, threads_for
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threads_for(0.05e9, "cpu") as n:
+            assert n == 1 and torch.get_num_threads() == 1
+            with threads_for(0.05e9, "cpu") as inner:  # nested / concurrent: finds one, changes nothing
+                assert inner == 1
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with threads_for(SINGLE_THREAD_MACS * 2, "cpu") as n:  # large passes keep every thread
+            assert n == 2 and torch.get_num_threads() == 2
+        with threads_for(0.05e9, "meta") as n:  # not the CPU: untouched
+            assert n == 2 and torch.get_num_threads() == 2
+        try:
+            with threads_for(0.05e9, "cpu"):
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_bundled_models_count_as_small_and_deit_small_as_large():
+    from vizcore.device import SINGLE_THREAD_MACS
+    from vizcore.models.registry import build_meta
+    from vizcore.ui import macs_per_image
+    assert macs_per_image(build_meta("bundled_dynamicvit")) < SINGLE_THREAD_MACS
+    assert macs_per_image(build_meta("deit_small_patch16_224")) > SINGLE_THREAD_MACS

@@ -56,3 +56,18 @@ def test_pictures():
     assert np.allclose(inner, inner[0, 0]) and abs(int(inner[0, 0, 0]) - 100) <= 1  # mean colour
     strip = lineage_strip(view, _trace(), tile=32)
     assert strip.shape[1] >= 3 * 32
+
+
+def test_fade_blends_dropped_patches_exactly():
+    """fade's look-up table gives the float blend (1 - s) * v + s * towards, rounded, on dropped patches only."""
+    from vizcore.plots.overlay import fade
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (48, 72, 3), dtype=np.uint8)
+    keep = np.array([[True, False, True], [False, True, False]])
+    for strength, towards in ((0.8, 255), (0.5, 0), (0.35, 128)):
+        out = fade(image, keep, towards=towards, strength=strength)
+        expected = ((1 - strength) * image.astype(np.float64) + strength * towards).round().astype(np.uint8)
+        dropped = np.kron(~keep, np.ones((24, 24), bool))
+        assert out.dtype == np.uint8 and out.shape == image.shape
+        assert (out[~dropped] == image[~dropped]).all()
+        assert np.abs(out[dropped].astype(int) - expected[dropped]).max() <= 1  # float32 vs float64 rounding

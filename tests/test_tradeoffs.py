@@ -52,6 +52,19 @@ def test_matched_budget_tome_is_closest():
         assert abs(red.tokens_total(model, ToMeReducer(r)) - target) >= best
 
 
+def test_matched_budget_bisection_equals_the_exhaustive_search():
+    from vizcore.models.tome import ToMeReducer
+    model = build("deit_tiny_patch16_224")
+    n = model.patch_embed.num_patches
+    totals = [red.tokens_total(model, ToMeReducer(r)) for r in range(n // 2 + 1)]
+    assert all(a >= b for a, b in zip(totals, totals[1:]))  # what the bisection relies on
+    for rho in (0.3, 0.45, 0.5, 0.7, 0.85, 0.95):
+        for locs in ((3, 6, 9), (1, 2, 3), (6, 9, 11)):
+            budget = red.match_budget(model, rho, locs)
+            exhaustive = min(range(n // 2 + 1), key=lambda r: (abs(totals[r] - budget.tokens_target), r))
+            assert budget.tome_r == exhaustive, (rho, locs)
+
+
 @pytest.mark.parametrize("p", PUBLISHED, ids=lambda p: p.model)
 def test_published_rows_are_sourced(p):
     assert p.source and 0 < p.top1 < 100

@@ -3,7 +3,8 @@
 ``python -m vizcore bench-ui --json`` starts the app and a one-slider page on free ports, drives Debian's
 chromium with Playwright, and reports per page: the cold first render (a fresh browser context opening
 the page's URL until it has settled) and the warm interaction p50 (one control change until the page has
-settled), beside the same figures for the trivial page. "Settled": Streamlit's run has finished and the
+settled), beside the same figures for the trivial page: each of the page's moves comes right after one of
+the trivial page's, so both series see the same machine load. "Settled": Streamlit's run has finished and the
 time is that of the last DOM change, so plotly charts drawn after the run and late images count. Not a
 test: it prints numbers.
 """
@@ -119,47 +120,83 @@ def _cold(browser, url: str) -> float:
     return elapsed
 
 
-def _warm(browser, url: str, action: tuple[str, str | int | None], repeats: int,
-          timeout: float = 60_000, fresh: bool = False) -> list[float]:
-    """One control changed ``repeats`` times: seconds from the key press until the page has settled
-    (waiting first for the main area's images or text to change, so the run has begun).
+class _Control:
+    """One page open in its own browser context, with the control a warm interaction changes: a slider (by
+    aria-label prefix) moved one step, or the n-th radio group toggled between its first two options."""
 
-    Back and forth between two values (the pictures of both are cached after the first visit), or with
-    ``fresh`` a slider moved one step down every time, as a user dragging it: each value is new to the app
-    (stops at the slider's minimum)."""
-    context, page = _new_page(browser)
-    _open(page, url)
-    _settled(page, 0.0)
-    kind, label = action
-    if kind == "slider":
-        sel = (f'[data-testid="stMain"] input[type="range"][aria-label^="{label}"]' if label
-               else '[data-testid="stMain"] input[type="range"]')
-        thumb = page.locator(sel).first
-    else:
-        group = page.locator('[data-testid="stMain"] [data-testid="stRadio"]').nth(label)
-    times = []
-    for i in range(repeats):
-        if fresh and thumb.get_attribute("value") == thumb.get_attribute("min"):
-            break
+    def __init__(self, browser, url: str, action: tuple[str, str | int | None], timeout: float = 60_000):
+        self.context, self.page = _new_page(browser)
+        self.kind, self.timeout = action[0], timeout
+        _open(self.page, url)
+        _settled(self.page, 0.0)
+        if self.kind == "slider":
+            label = action[1]
+            sel = (f'[data-testid="stMain"] input[type="range"][aria-label^="{label}"]' if label
+                   else '[data-testid="stMain"] input[type="range"]')
+            self.thumb = self.page.locator(sel).first
+        else:
+            self.group = self.page.locator('[data-testid="stMain"] [data-testid="stRadio"]').nth(action[1])
+        self.moves = 0
+
+    def at_minimum(self) -> bool:
+        return self.kind == "slider" and self.thumb.get_attribute("value") == self.thumb.get_attribute("min")
+
+    def move(self, fresh: bool = False) -> float:
+        """Seconds from the key press until the page has settled (waiting first for the main area's images
+        or text to change, so the run has begun). Back and forth between two values (the pictures of both
+        are cached after the first visit), or with ``fresh`` a slider moved one step down, as a user
+        dragging it: each value is new to the app."""
+        page = self.page
         before = page.evaluate(SIGNATURE_JS)
         # both kinds by keyboard on a focused control, as the trivial page's floor: a mouse click would add
         # Playwright's own actionability checks (scrolling, waiting for stable layout) to the time
-        if kind == "slider":
-            thumb.focus()
+        if self.kind == "slider":
+            self.thumb.focus()
         else:
-            group.locator("input[type=radio]:checked").focus()
+            self.group.locator("input[type=radio]:checked").focus()
         t0 = page.evaluate("performance.now()")
-        if kind == "slider":
-            page.keyboard.press("ArrowLeft" if fresh or i % 2 == 0 else "ArrowRight")
+        forward = fresh or self.moves % 2 == 0
+        if self.kind == "slider":
+            page.keyboard.press("ArrowLeft" if forward else "ArrowRight")
         else:
-            page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=timeout)
-        times.append(_settled(page, t0, timeout))
-    context.close()
-    return times
+            page.keyboard.press("ArrowRight" if forward else "ArrowLeft")
+        self.moves += 1
+        page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=self.timeout)
+        return _settled(page, t0, self.timeout)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _paired(browser, url: str, action, floor_url: str, floor_action, repeats: int,
+            fresh: bool = False) -> tuple[list[float], list[float]]:
+    """``repeats`` interactions on ``url``, each right after one on the trivial page (same kind of control):
+    the two series see the same machine load, so their ratio holds even when the load drifts during a run.
+    With ``fresh``, stops when the page's slider reaches its minimum."""
+    page, floor = _Control(browser, url, action), _Control(browser, floor_url, floor_action)
+    times, floor_times = [], []
+    try:
+        for _ in range(repeats):
+            if fresh and page.at_minimum():
+                break
+            if fresh and floor.at_minimum():  # the trivial slider (0..100) has room for far more steps
+                break
+            floor_times.append(floor.move(fresh))
+            times.append(page.move(fresh))
+    finally:
+        page.close()
+        floor.close()
+    return times, floor_times
+
+
+def _median_ratio(times: list[float], floor: list[float]) -> float:
+    return round(statistics.median(times) / statistics.median(floor), 2)
 
 
 def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium") -> dict:
+    """Per page: cold open, warm interaction p50 and, for sliders, dragging to new values, each warm series
+    paired move by move with the trivial page's (its ``floor_*`` figures); plus the trivial page's own
+    cold open."""
     from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory() as tmp:
         trivial = Path(tmp) / "trivial.py"
@@ -175,38 +212,41 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                 _cold(browser, app_url)
                 _cold(browser, f"{app_url}/tradeoffs")
                 floor_cold = statistics.median(_cold(browser, triv_url) for _ in range(3))
-                floor_warm = _warm(browser, triv_url, ("slider", None), repeats)
-                floor_radio = _warm(browser, triv_url, ("radio", 0), repeats)
-                floor_fresh = _warm(browser, triv_url, ("slider", None), repeats, fresh=True)
+                all_floor = {"slider": [], "radio": [], "fresh": []}
                 rows = {}
                 for name in pages:
                     url = f"{app_url}/{name}"
                     action = PAGE_ACTIONS.get(name, ("slider", None))
+                    floor_action = ("slider", None) if action[0] == "slider" else ("radio", 0)
                     try:
                         cold = _cold(browser, url)
-                        warm = _warm(browser, url, action, repeats)
-                        fresh = _warm(browser, url, action, repeats, fresh=True) if action[0] == "slider" else []
+                        warm, floor = _paired(browser, url, action, triv_url, floor_action, repeats)
+                        fresh, floor_fresh = (_paired(browser, url, action, triv_url, floor_action, repeats, fresh=True)
+                                              if action[0] == "slider" else ([], []))
                     except Exception as err:  # a page that never updates is a finding, not the end of the run
                         rows[name] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
                         print(f"{name}: {rows[name]['error']}", file=sys.stderr)
                         continue
-                    floor = floor_warm if action[0] == "slider" else floor_radio
-                    print(f"{name}: cold {cold:.2f} s, warm p50 {statistics.median(warm):.3f} s", file=sys.stderr)
+                    all_floor[floor_action[0]] += floor
+                    all_floor["fresh"] += floor_fresh
+                    print(f"{name}: cold {cold:.2f} s, warm p50 {statistics.median(warm):.3f} s "
+                          f"({_median_ratio(warm, floor)}x)", file=sys.stderr)
                     rows[name] = {"cold_s": round(cold, 3), "warm_p50_s": round(statistics.median(warm), 3),
                                   "warm_s": [round(t, 3) for t in warm],
-                                  "warm_over_floor": round(statistics.median(warm) / statistics.median(floor), 2),
+                                  "floor_p50_s": round(statistics.median(floor), 3),
+                                  "warm_over_floor": _median_ratio(warm, floor),
                                   "floor": "trivial slider" if action[0] == "slider" else "trivial radio"}
                     if fresh:
                         rows[name].update({"fresh_p50_s": round(statistics.median(fresh), 3), "fresh_n": len(fresh),
-                                           "fresh_over_floor": round(statistics.median(fresh)
-                                                                     / statistics.median(floor_fresh), 2)})
+                                           "floor_fresh_p50_s": round(statistics.median(floor_fresh), 3),
+                                           "fresh_over_floor": _median_ratio(fresh, floor_fresh)})
                 browser.close()
         finally:
             for proc in (app_proc, triv_proc):
                 proc.terminate()
-    return {"trivial_cold_s": round(floor_cold, 3), "trivial_warm_p50_s": round(statistics.median(floor_warm), 3),
-            "trivial_radio_p50_s": round(statistics.median(floor_radio), 3),
-            "trivial_fresh_p50_s": round(statistics.median(floor_fresh), 3),
+    med = {k: round(statistics.median(v), 3) if v else None for k, v in all_floor.items()}
+    return {"trivial_cold_s": round(floor_cold, 3), "trivial_warm_p50_s": med["slider"],
+            "trivial_radio_p50_s": med["radio"], "trivial_fresh_p50_s": med["fresh"],
             "pages": rows, "repeats": repeats, "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 

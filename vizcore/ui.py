@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import streamlit as st
 import torch
 
 from vizcore import images
-from vizcore.device import available_devices, device_info, pick_device
+from vizcore.device import available_devices, device_info, pick_device, threads_for
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
 from vizcore.plots.overlay import to_png
@@ -393,11 +394,27 @@ def model_key(name: str, options: dict | None = None) -> str:
 _TRACES = SharedLRU(48)
 
 
+_MACS: "weakref.WeakKeyDictionary[torch.nn.Module, float]" = weakref.WeakKeyDictionary()
+
+
+def macs_per_image(model) -> float:
+    """The model's analytic multiply-accumulates for one image at its default size (remembered per model)."""
+    macs = _MACS.get(model)
+    if macs is None:
+        try:
+            tokens, per_layer, other = model.analytic_macs()
+            macs = float(sum(per_layer) + other)
+        except Exception:  # a model without the analytic count is treated as large
+            macs = float("inf")
+        _MACS[model] = macs
+    return macs
+
+
 def _forward(model, pixels: torch.Tensor, seed: int | None, kwargs: dict):
     device = next(model.parameters()).device
     if seed is not None:
         kwargs = {**kwargs, "generator": torch.Generator(device=device).manual_seed(seed)}
-    with torch.inference_mode():
+    with torch.inference_mode(), threads_for(macs_per_image(model) * pixels.shape[0], device):
         out = model.forward_trace(pixels.to(device), **kwargs)
     return out.logits.float().cpu(), out.trace.to("cpu")
 

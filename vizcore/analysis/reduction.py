@@ -2,6 +2,7 @@
 token budgets for comparing DynamicViT, EViT, ToMe and random drop on one backbone."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -100,7 +101,17 @@ def match_budget(backbone, rho: float = 0.7, locs: tuple[int, ...] = (3, 6, 9)) 
     pruning = RandomDropReducer(locs, stage_ratios(rho, len(locs)))
     target = tokens_total(backbone, pruning)
     n = backbone.patch_embed.num_patches
-    best = min(range(0, n // 2 + 1), key=lambda r: (abs(tokens_total(backbone, ToMeReducer(r)) - target), r))
+    # ToMe's token total falls as r grows (never rises): bisect for the first r at or below the target,
+    # then the closer of it and its predecessor (ties: the smaller r). 8 cost counts instead of n/2.
+    total = functools.lru_cache(maxsize=None)(lambda r: tokens_total(backbone, ToMeReducer(r)))
+    lo, hi = 0, n // 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if total(mid) <= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    best = min({max(lo - 1, 0), lo}, key=lambda r: (abs(total(r) - target), r))
     return Budget(rho, tuple(locs), best, target)
 
 

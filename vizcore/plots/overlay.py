@@ -57,9 +57,16 @@ def fade(image: np.ndarray, keep_mask: np.ndarray, towards: int = 255, strength:
     """Blend the patches where ``keep_mask`` (h, w) is False towards white (or ``towards``)."""
     H, W = image.shape[:2]
     dropped = resize_map((~keep_mask.astype(bool)).astype(np.float32), (H, W)) > 0.5
-    out = image.astype(np.float32).copy()
-    out[dropped] = (1 - strength) * out[dropped] + strength * towards
-    return out.round().astype(np.uint8)
+    return np.where(dropped[..., None], _fade_lut(float(strength), int(towards))[image], image)
+
+
+@lru_cache(maxsize=16)
+def _fade_lut(strength: float, towards: int) -> np.ndarray:
+    """uint8 value -> its faded value, (1 - strength) * v + strength * towards, rounded (a table look-up
+    is several times faster than blending every pixel in floats)."""
+    lut = ((1 - strength) * np.arange(256, dtype=np.float32) + strength * towards).round().astype(np.uint8)
+    lut.setflags(write=False)
+    return lut
 
 
 def draw_grid(image: np.ndarray, grid: tuple[int, int], color=(255, 255, 255), width: int = 1,
@@ -129,6 +136,18 @@ def colorbar(cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0, label:
     if label:
         draw.text((width // 2 - 3 * len(label), 18), label, fill=(20, 20, 20), font=font)
     out = np.asarray(canvas)
+    out.setflags(write=False)
+    return out
+
+
+def with_colorbar(image: np.ndarray, bar: np.ndarray, gap: int = 8, background: int = 255) -> np.ndarray:
+    """``image`` (H, W, 3) with ``bar`` (h, w, 3, a :func:`colorbar`) below it, left-aligned: one picture
+    for the page (one element fewer for the browser to update), read-only."""
+    H, W = image.shape[:2]
+    h, w = bar.shape[:2]
+    out = np.full((H + gap + h, max(W, w), 3), background, np.uint8)
+    out[:H, :W] = image
+    out[H + gap:, :w] = bar
     out.setflags(write=False)
     return out
 

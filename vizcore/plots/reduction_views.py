@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image
 
-from vizcore.plots.overlay import compose, figure_image, overlay, static_figure
+from vizcore.plots.overlay import colorbar, compose, figure_image, overlay, static_figure, with_colorbar
 from vizcore.trace import Trace
 
 METHOD_COLOURS = {  # Okabe-Ito, colour-blind safe
@@ -27,9 +27,10 @@ def _grid_values(values: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:
     return np.nan_to_num(values.float().reshape(grid).numpy(), nan=0.0)
 
 
-def score_maps(view: np.ndarray, trace: Trace, cmap: str = "viridis", tile: int = 168, b: int = 0) -> np.ndarray:
+def score_maps(view: np.ndarray, trace: Trace, cmap: str = "viridis", tile: int = 168, b: int = 0,
+               colour_bar: bool = False) -> np.ndarray:
     """The predictor's keep probability at every stage over the image, 0..1 on one scale; tokens
-    already gone show probability 0."""
+    already gone show probability 0. ``colour_bar``: the scale drawn below, in the same picture."""
     small = _small(view, tile)
     tiles, labels = [], []
     for s in trace.stages:
@@ -39,19 +40,22 @@ def score_maps(view: np.ndarray, trace: Trace, cmap: str = "viridis", tile: int 
         labels.append(f"layer {s.layer}: P(keep)")
     if not tiles:
         raise ValueError("this trace has no keep probabilities (not a DynamicViT trace)")
-    return compose(tiles, ncols=len(tiles), pad=4, labels=labels)
+    out = compose(tiles, ncols=len(tiles), pad=4, labels=labels)
+    return with_colorbar(out, colorbar(cmap, 0.0, 1.0, "P(keep)")) if colour_bar else out
 
 
 def frequency_vs_probability(view: np.ndarray, frequency: torch.Tensor, probability: torch.Tensor,
                              grid: tuple[int, int], layers: Sequence[int], cmap: str = "viridis",
-                             tile: int = 150) -> np.ndarray:
+                             tile: int = 150, colour_bar: bool = False) -> np.ndarray:
     """Row 1: how often each patch survived each stage over many Gumbel draws; row 2: the survival
-    probability the predictor implies (product of its keep probabilities along the lineage)."""
+    probability the predictor implies (product of its keep probabilities along the lineage).
+    ``colour_bar``: the 0..1 scale drawn below, in the same picture."""
     small = _small(view, tile)
     top = [overlay(small, _grid_values(f, grid), alpha=0.75, cmap=cmap) for f in frequency]
     bottom = [overlay(small, _grid_values(p, grid), alpha=0.75, cmap=cmap) for p in probability]
     labels = [f"layer {l}: sampled" for l in layers] + [f"layer {l}: predicted" for l in layers]
-    return compose(top + bottom, ncols=len(top), pad=4, labels=labels)
+    out = compose(top + bottom, ncols=len(top), pad=4, labels=labels)
+    return with_colorbar(out, colorbar(cmap, 0.0, 1.0, "share / probability")) if colour_bar else out
 
 
 def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: str = "") -> go.Figure:
