@@ -68,11 +68,21 @@ def browser():
         b.close()
 
 
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute('data-test-script-state');
+  return !document.querySelector('[data-testid="stStatusWidget"]')
+    && !(state && ['running', 'rerunRequested'].includes(state))
+    && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stMain"] [data-testid^="stSkeleton"]');
+}"""
+
+
 def _wait_idle(page, timeout=120_000):
-    """Wait until Streamlit has finished the current run (no 'running' indicator)."""
+    """Wait until Streamlit has finished the current run and drawn it: no 'running' indicator, no element
+    still marked stale, no placeholder where a chart or table is still loading."""
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 def _image_srcs(page) -> list[str]:
