@@ -9,9 +9,9 @@ import streamlit as st
 from vizcore.i18n import t
 from vizcore.ui import sidebar, wait_for_warm_up, warm_up
 
-st.set_page_config(page_title="Token Lab", page_icon=":material/biotech:", layout="wide")
-
 HERE = Path(__file__).parent
+# a local icon: a Material icon or emoji would be fetched from Google's font servers (not reachable offline)
+st.set_page_config(page_title="Token Lab", page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
 lang = st.session_state.get("lang", "en")
 
 # (section, [(file, title key, icon, url)]) — pages that do not exist yet are skipped

@@ -93,11 +93,11 @@ elif choice == "pool":
         st.table([{f"x{j - 1:+d}": f"{k[i, j]:+.3f}" for j in range(3)} for i in range(3)], hide_index=True,
                  width="content")
         st.caption(tr("pf.kernel_caption"))
-    fig = drawn(pv.frequency_figure, None, [], {"x": tr("pf.freq_x"), "y": tr("pf.freq_y"), "pool": "pool(x)", "diff": "pool(x) − x",
-                               "row": tr("pf.freq_row"), "diag": tr("pf.freq_diag"), "title": tr("pf.freq_title")})
+    freq_labels = {"x": tr("pf.freq_x"), "y": tr("pf.freq_y"), "pool": "pool(x)", "diff": "pool(x) − x",
+                   "row": tr("pf.freq_row"), "diag": tr("pf.freq_diag"), "title": tr("pf.freq_title")}
     with right:
-        st.plotly_chart(fig, key="pf_freq_fig")
-    downloads(f"pool_minus_x_{source}", png=img, html=fig,
+        st.vega_lite_chart(drawn(pv.frequency_spec, None, [], freq_labels), key="pf_freq_fig")
+    downloads(f"pool_minus_x_{source}", png=img, html=lambda: pv.frequency_figure(freq_labels),
               data={"source": what, "shape": list(x.shape), "kernel": k.tolist(),
                     "x_range": scales["x"], "diff_range": scales["diff"]})
 
@@ -116,9 +116,9 @@ elif choice == "mixers":
         results[m] = run_trace(name, model, pixels, mixer=m)
     lg = {m: r[0][0].numpy() for m, r in results.items()}
     macs = {m: sum(r[1].macs_per_layer) + r[1].macs_other for m, r in results.items()}
-    fig = drawn(pv.mixer_figure, name, [], lg, names, {"x": tr("pf.mix_x"), "y": tr("pf.mix_y"), "title": tr("pf.mix_title"),
-                                      **{m: mixer_label(m) for m in pv.MIXERS}})
-    st.plotly_chart(fig, key="pf_mixer_fig")
+    mix_labels = {"x": tr("pf.mix_x"), "y": tr("pf.mix_y"), "title": tr("pf.mix_title"),
+                  **{m: mixer_label(m) for m in pv.MIXERS}}
+    st.vega_lite_chart(drawn(pv.mixer_spec, name, [], lg, names, mix_labels), key="pf_mixer_fig")
     rows = pv.mixer_rows(lg, macs, names)
     number_table([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): r["top1"],
                    tr("pf.col.prob"): f"{r['top1_prob']:.1%}", tr("pf.col.ref_prob"): f"{r['ref_class_prob']:.1%}",
@@ -128,7 +128,7 @@ elif choice == "mixers":
     img = drawn(pv.norm_overlays, name, [cmap], view, last, cmap=cmap)
     st.image(img, caption=tr("pf.mix_maps_caption", shape=stage_shapes[-1]), width="stretch")
     st.image(colorbar(cmap, 0, 1, "||x|| (min-max per map)"), width=380)
-    downloads("poolformer_mixer_swap", png=img, rows=rows, html=fig,
+    downloads("poolformer_mixer_swap", png=img, rows=rows, html=lambda: pv.mixer_figure(lg, names, mix_labels),
               data={"logits": {m: v.tolist() for m, v in lg.items()}, "rows": rows})
 
 else:  # cam

@@ -103,7 +103,6 @@ def explore() -> None:
                                   format_func=labeller("t2t.view.")) or "windows"
     view_key = f"{sel.image_key}|{name}|{img_hw}"
 
-
     if choice == "windows":
         a, b = st.columns(2)
         stage = a.radio(tr("t2t.which_split"), [0, 1, 2], key="t2t_stage", horizontal=True,
@@ -166,11 +165,10 @@ def explore() -> None:
     else:  # schedule and real shapes
         soft = schedule
         hard_row = soft_split_schedule(img_hw, [hard], model.in_chans)[0]
-        fig = tv.schedule_figure(soft, hard_row, {"tokens": tr("t2t.fig_tokens"), "dims": tr("t2t.fig_dims"),
-                                                  "stage": tr("t2t.fig_stage"), "soft": tr("t2t.fig_soft"),
-                                                  "hard": tr("t2t.fig_hard"), "title": tr("t2t.fig_title", h=img_hw[0],
-                                                                                             w=img_hw[1])})
-        st.plotly_chart(fig, key="t2t_schedule_fig")
+        fig_labels = {"tokens": tr("t2t.fig_tokens"), "dims": tr("t2t.fig_dims"), "stage": tr("t2t.fig_stage"),
+                      "soft": tr("t2t.fig_soft"), "hard": tr("t2t.fig_hard"),
+                      "title": tr("t2t.fig_title", h=img_hw[0], w=img_hw[1])}
+        st.vega_lite_chart(tv.schedule_spec(soft, hard_row, fig_labels), key="t2t_schedule_fig")
         st.markdown(tr("t2t.schedule_explain", d0=soft[0]["token_dim"], k0=stages[0][0],
                        td=token_dim, P=hard[0], hd=hard_row["token_dim"]))
         table = [{tr("t2t.col.split"): str(i + 1), "k, s, p": f"{r['kernel']}, {r['stride']}, {r['padding']}",
@@ -196,7 +194,7 @@ def explore() -> None:
         downloads("t2t_schedule", png=img, rows=[{**r, "in_hw": "x".join(map(str, r["in_hw"])),
                                                   "out_hw": "x".join(map(str, r["out_hw"]))} for r in soft + [hard_row]],
                   data={"your_splits": soft, "hard_split": hard_row, "model_shapes": shapes,
-                        "model_splits": model_stages}, html=fig)
+                        "model_splits": model_stages}, html=lambda: tv.schedule_figure(soft, hard_row, fig_labels))
 
 
 explore()

@@ -86,9 +86,9 @@ elif choice == "assign":
 
 elif choice == "stats":
     rows = wv.map_stats(maps)
-    fig = drawn(wv.stats_figure, name, [], rows, {"x": tr("wk.stats_x"), "y": tr("wk.stats_y"),
-                "entropy": tr("wk.entropy"), "coverage": tr("wk.coverage"), "title": tr("wk.stats_title", N=N)})
-    st.plotly_chart(fig, key="wk_stats_fig")
+    stats_labels = {"x": tr("wk.stats_x"), "y": tr("wk.stats_y"), "entropy": tr("wk.entropy"),
+                    "coverage": tr("wk.coverage"), "title": tr("wk.stats_title", N=N)}
+    st.vega_lite_chart(drawn(wv.stats_spec, name, [], rows, stats_labels), key="wk_stats_fig")
     st.markdown(tr("wk.stats_explain", N=N))
     table = [{tr("wk.col.token"): f"T{r['token']}", tr("wk.col.entropy"): round(r["entropy"], 3),
               tr("wk.col.entropy_norm"): round(r["entropy_norm"], 3),
@@ -96,7 +96,7 @@ elif choice == "stats":
               tr("wk.col.coverage"): f"{r['coverage']:.0%}", tr("wk.col.peak"): f"{r['peak']:.1%}",
               tr("wk.col.peak_at"): f"({r['peak_row']}, {r['peak_col']})"} for r in rows]
     number_table(table)
-    downloads("wukong_map_stats", rows=rows, html=fig)
+    downloads("wukong_map_stats", rows=rows, html=lambda: wv.stats_figure(rows, stats_labels))
 
 elif choice == "steps":
     st.markdown(tr("wk.steps_explain"))
@@ -126,12 +126,11 @@ else:  # cost
               help=tr("wk.metric_reduced_help", T=T, M=m))
     k3.metric(tr("wk.metric_batch", B=batch), f"{cost['full_macs'] / 1e9:.2f} → {cost['reduced_macs'] / 1e9:.2f} G",
               help=tr("wk.metric_batch_help", d=dim))
-    fig = drawn(wv.cost_figure, None, [N, T, m], N, T, m, {"x": tr("wk.cost_x"), "y": tr("wk.cost_y"),
-                "full": tr("wk.cost_full", N=N), "reduced": tr("wk.cost_reduced", T=T), "title": tr("wk.cost_title")},
-                m_max=77)
+    cost_labels = {"x": tr("wk.cost_x"), "y": tr("wk.cost_y"), "full": tr("wk.cost_full", N=N),
+                   "reduced": tr("wk.cost_reduced", T=T), "title": tr("wk.cost_title")}
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(fig, key="wk_cost_fig")
+        st.vega_lite_chart(drawn(wv.cost_spec, None, [N, T, m], N, T, m, cost_labels, m_max=77), key="wk_cost_fig")
     img = drawn(wv.similarity_shapes, None, [N, T, m], N, T, m)
     right.image(img, caption=tr("wk.shapes_caption"), width="stretch")
     published = [{tr("wk.col.model"): k, tr("wk.col.grid"): f"{224 // p}x{224 // p}",
@@ -139,4 +138,5 @@ else:  # cost
                  for k, (p, _w, _d, _h, _o, t) in WUKONG_CONFIGS.items()]
     st.caption(tr("wk.published"))
     number_table(published)
-    downloads("wukong_late_interaction", png=img, data=cost, html=fig)
+    downloads("wukong_late_interaction", png=img, data=cost,
+              html=lambda: wv.cost_figure(N, T, m, cost_labels, m_max=77))

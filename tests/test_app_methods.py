@@ -18,8 +18,10 @@ def open_page(app, page):
     return app
 
 
-def figures(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def figures(at) -> list[tuple[dict, dict]]:
+    """Per chart on the page: its Vega-Lite spec and its named datasets (name -> Arrow bytes)."""
+    return [(json.loads(el.proto.spec), {d.name: d.data.data for d in el.proto.datasets})
+            for el in at.get("vega_lite_chart")]
 
 
 def formulas(at) -> list[str]:
@@ -117,7 +119,9 @@ def test_wukong_cost_reacts_to_text_length(wukong):
     assert [m.value for m in at.metric][:2] == [f"{N * 32:,}", f"{T * 32:,}"]  # N x M and T x M at M = 32
     at.slider(key="wk_text_tokens").set_value(10).run()
     assert_clean(at)
-    assert figures(at) != before
+    (spec, data), = figures(at)
+    assert spec == before[0][0] and data["chosen"] != before[0][1]["chosen"]  # new data, same chart
+    assert data["lines"] == before[0][1]["lines"]
     assert at.metric[1].value == f"{T * 10:,}"
 
 
@@ -209,8 +213,9 @@ def test_poolformer_stages_mixers_and_cam(poolformer):
     at.slider(key="pf_per_stage").set_value(3).run()
     assert image_urls(at) != stages
     set_view(at, "pf_view", "mixers")
-    fig = figures(at)[0]
-    assert len(fig["data"]) == 3 and fig["layout"]["yaxis"]["title"]["text"]
+    spec, data = figures(at)[0]
+    assert len(spec["encoding"]["color"]["scale"]["domain"]) == 3 and spec["encoding"]["y"]["title"]
+    assert set(data) == {"probs"}
     assert len(at.table[0].value) == 3
     cam = set_view(at, "pf_view", "cam")
     options = at.selectbox(key="pf_cam_target_pooling").options

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -191,8 +192,12 @@ def _interact(page, action):
 @pytest.mark.parametrize("link, heading, action", PAGES, ids=[p[0] for p in PAGES])
 def test_every_page_opens_and_answers(server, browser, link, heading, action):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors = []
+    errors, outside = [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # the app works offline: nothing it loads (icons, fonts, chart scripts) may come from another host
+    host = urlparse(server).hostname
+    page.on("request", lambda r: outside.append(r.url)
+            if urlparse(r.url).scheme in ("http", "https") and urlparse(r.url).hostname != host else None)
     page.goto(server, wait_until="domcontentloaded")
     page.get_by_role("heading", name="Token Lab").wait_for(timeout=120_000)
     _wait_idle(page)
@@ -220,6 +225,7 @@ def test_every_page_opens_and_answers(server, browser, link, heading, action):
     body = page.inner_text("body")
     assert "Traceback" not in body and "Error" not in page.inner_text('[data-testid="stMain"]')
     assert not errors, errors
+    assert not outside, outside
     with open(ARTIFACTS / "browser_timings.txt", "a") as f:
         f.write(f"{link}: open {cold:.2f} s, interaction {warm:.2f} s\n")
     page.close()

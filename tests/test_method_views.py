@@ -101,6 +101,25 @@ def test_wukong_figures_have_axis_titles_and_legends():
     json.loads(cost.to_json())
 
 
+def test_wukong_specs_have_axis_titles_legends_and_their_data():
+    from vizcore.plots.vega import datasets_used
+    rows = wv.map_stats(_maps())
+    spec = wv.stats_spec(rows, {"x": "X", "y": "Y", "entropy": "E", "coverage": "C", "title": "T"})
+    enc = spec["encoding"]
+    assert enc["x"]["title"] == "X" and enc["y"]["title"] == "Y" and enc["color"]["scale"]["domain"] == ["E", "C"]
+    values = {(d["token"], d["measure"]): d["value"] for d in spec["datasets"]["stats"]}
+    assert values[("T0", "E")] == pytest.approx(rows[0]["entropy_norm"], abs=1e-6)
+    assert values[("T0", "C")] == pytest.approx(rows[0]["coverage"], abs=1e-6)
+    assert datasets_used(spec) == set(spec["datasets"])
+    labels = {"x": "M", "y": "S", "full": "NxM", "reduced": "TxM"}
+    a, b = wv.cost_spec(49, 12, 32, labels, m_max=77), wv.cost_spec(49, 12, 10, labels, m_max=77)
+    assert {k: v for k, v in a.items() if k != "datasets"} == {k: v for k, v in b.items() if k != "datasets"}
+    assert a["datasets"]["lines"] == b["datasets"]["lines"]  # only the chosen M moves
+    assert {d["series"]: d["similarities"] for d in b["datasets"]["chosen"]} == {"NxM": 490, "TxM": 120}
+    assert max(d["similarities"] for d in a["datasets"]["lines"]) == 49 * 77
+    assert datasets_used(a) == set(a["datasets"]) and a["encoding"]["x"]["title"] == "M"
+
+
 # ---------------------------------------------------------------------------------------- T2T
 def test_check_stages_default_schedule_and_errors():
     sched, errors, warnings = tv.check_stages(224, ((7, 4, 2), (3, 2, 1), (3, 2, 1)))
@@ -171,6 +190,13 @@ def test_schedule_figure_axes(view):
     fig = tv.schedule_figure(soft, hard, {"tokens": "N", "dims": "D", "stage": "S", "soft": "soft", "hard": "hard"})
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "N" and fig.layout.yaxis2.title.text == "D"
     assert {t.name for t in fig.data if t.showlegend is not False} == {"soft", "hard"}
+    spec = tv.schedule_spec(soft, hard, {"tokens": "N", "dims": "D", "stage": "S", "soft": "soft", "hard": "hard"})
+    left, right = spec["hconcat"]
+    assert left["encoding"]["y"]["scale"]["type"] == "log" and left["encoding"]["y"]["title"] == "N"
+    assert right["encoding"]["y"]["title"] == "D" and left["encoding"]["x"]["title"] == "S"
+    rows = spec["datasets"]["stages"]
+    assert [(r["tokens"], r["dims"]) for r in rows] == [(3136, 147), (784, 576), (196, 576), (196, 768)]
+    assert [r["kind"] for r in rows] == ["soft"] * 3 + ["hard"]
     assert tv.norm_maps(view, [np.ones((24, 24)), np.arange(144.0).reshape(12, 12)], ["a", "b"]).ndim == 3
     assert tv.token_picker(view, (12, 12), 5).shape[0] >= 420
 
@@ -213,6 +239,14 @@ def test_triptych_scales_and_frequency_figure():
     assert gains["p — r"][0] == pytest.approx(1.0) and gains["d — r"][0] == pytest.approx(0.0)  # DC passes/blocked
     assert gains["d — r"][-1] == pytest.approx(-4 / 3)
     assert fig.layout.xaxis.title.text == "w"
+    spec = pv.frequency_spec({"x": "w", "y": "g", "pool": "p", "diff": "d", "row": "r", "diag": "q"})
+    rows = spec["datasets"]["gain"]
+    by = {(r["filter"], r["direction"]): [x["gain"] for x in rows if (x["filter"], x["direction"]) == (r["filter"], r["direction"])]
+          for r in rows}
+    assert by[("p", "r")][0] == pytest.approx(1.0) and by[("d", "r")][-1] == pytest.approx(-4 / 3, abs=1e-4)
+    assert by[("d", "q")][-1] == pytest.approx(1 / 9 - 1, abs=1e-4)  # along the diagonal: the row gain squared
+    line = spec["layer"][1]["encoding"]
+    assert line["x"]["title"] == "w" and line["y"]["title"] == "g" and line["color"]["legend"]
 
 
 def test_stage_maps_and_overlays(view):
@@ -237,3 +271,8 @@ def test_class_names_and_mixer_rows():
     assert by["attention"]["mean_abs_logit_change"] == 0.0 and by["attention"]["gmacs"] == 2.0
     fig = pv.mixer_figure(logits, names, {"x": "c", "y": "p"})
     assert len(fig.data) == 3 and list(fig.data[0].x)[0] == names[9] and fig.layout.yaxis.title.text == "p"
+    spec = pv.mixer_spec(logits, names, {"x": "c", "y": "p", "pooling": "pool"})
+    assert spec["encoding"]["x"]["sort"][0] == names[9] and spec["encoding"]["y"]["title"] == "p"
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["pool", "identity", "attention"]
+    probs = {(r["mixer"], r["class"]): r["probability"] for r in spec["datasets"]["probs"]}
+    assert len(probs) == 3 * 5 and probs[("identity", names[9])] < probs[("pool", names[9])]

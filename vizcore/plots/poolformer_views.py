@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 
+from vizcore.plots import vega
 from vizcore.plots.overlay import colorize, compose
 
 MIXERS = ("pooling", "identity", "attention")
@@ -189,8 +190,7 @@ def triptych(x: np.ndarray, pooled: np.ndarray, diff: np.ndarray, cmap: str = "v
 def frequency_figure(labels: dict) -> go.Figure:
     """Gain of the 3x3 mean filter and of pool − identity against spatial frequency (along a row and along
     the diagonal). ``labels``: x, y, pool, diff, row, diag, title."""
-    w = np.linspace(0, np.pi, 181)
-    m1 = (1 + 2 * np.cos(w)) / 3
+    w, m1 = _frequency_gains(181)
     fig = go.Figure([
         go.Scatter(x=w, y=m1, name=f"{labels['pool']} — {labels['row']}", line=dict(color="#0072B2", width=3)),
         go.Scatter(x=w, y=m1 - 1, name=f"{labels['diff']} — {labels['row']}", line=dict(color="#E69F00", width=3)),
@@ -206,6 +206,41 @@ def frequency_figure(labels: dict) -> go.Figure:
                                  ticktext=["0", "π/4", "π/2", "3π/4", "π"]))
     return fig
 
+
+
+def _frequency_gains(points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Spatial frequency w in [0, pi] and the 3x3 mean filter's gain along a row, (1 + 2 cos w) / 3
+    (along the diagonal the gain is its square)."""
+    w = np.linspace(0, np.pi, points)
+    return w, (1 + 2 * np.cos(w)) / 3
+
+
+def frequency_spec(labels: dict) -> dict:
+    """:func:`frequency_figure` as a Vega-Lite spec for the page (same labels): the filter by colour, the
+    direction by dash, a rule at zero gain, the x axis ticked in fractions of pi."""
+    w, m1 = _frequency_gains(91)
+    rows = []
+    for filt, gain in ((labels["pool"], (m1, m1 ** 2)), (labels["diff"], (m1 - 1, m1 ** 2 - 1))):
+        for direction, g in zip((labels["row"], labels["diag"]), gain):
+            rows += [{"w": round(float(a), 5), "gain": round(float(b), 5), "filter": filt, "direction": direction}
+                     for a, b in zip(w, g)]
+    ticks = [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4, np.pi]
+    x = {"field": "w", "type": "quantitative", "title": labels["x"], "scale": {"domain": [0, float(np.pi)]},
+         "axis": {"values": [float(t) for t in ticks],
+                  "labelExpr": "['0', 'π/4', 'π/2', '3π/4', 'π'][round(datum.value / (PI / 4))]"}}
+    body = {"layer": [
+        {"data": vega.data("zero"), "mark": {"type": "rule", "color": "#888888", "strokeWidth": 1},
+         "encoding": {"y": {"field": "y", "type": "quantitative"}}},
+        {"data": vega.data("gain"), "mark": {"type": "line", "strokeWidth": 3},
+         "encoding": {"x": x, "y": {"field": "gain", "type": "quantitative", "title": labels["y"]},
+                      "color": {"field": "filter", "type": "nominal", "legend": vega.legend(),
+                                "scale": vega.colour_scale([labels["pool"], labels["diff"]], ["#0072B2", "#E69F00"])},
+                      "strokeDash": {"field": "direction", "type": "nominal", "legend": vega.legend(),
+                                     "scale": {"domain": [labels["row"], labels["diag"]], "range": [[1, 0], [4, 3]]}},
+                      "tooltip": [{"field": "filter", "type": "nominal"}, {"field": "direction", "type": "nominal"},
+                                  {"field": "w", "type": "quantitative", "format": ".3f"},
+                                  {"field": "gain", "type": "quantitative", "format": ".3f"}]}}]}
+    return vega.chart(body, {"gain": rows, "zero": [{"y": 0}]}, title=labels.get("title"), height=300)
 
 # ---------------------------------------------------------------------------------------- feature maps
 def channel_order(feature: np.ndarray) -> np.ndarray:
@@ -311,6 +346,28 @@ def mixer_figure(logits: dict, names: Sequence[str], labels: dict, k: int = 5, r
     return fig
 
 
+
+def mixer_spec(logits: dict, names: Sequence[str], labels: dict, k: int = 5, reference: str = "pooling") -> dict:
+    """:func:`mixer_figure` as a Vega-Lite spec for the page: grouped bars, one colour per mixer."""
+    classes = top_classes(logits[reference], k)
+    order = [names[c] for c in classes]
+    mixers = list(logits)
+    rows = [{"class": names[c], "probability": round(float(softmax(lg)[c]), 6), "mixer": labels.get(m, m)}
+            for m, lg in logits.items() for c in classes]
+    mixer_labels = [labels.get(m, m) for m in mixers]
+    body = {"data": vega.data("probs"), "mark": {"type": "bar"},
+            "encoding": {"x": {"field": "class", "type": "nominal", "sort": order, "title": labels["x"],
+                               "axis": {"labelAngle": 0}},
+                         "xOffset": {"field": "mixer", "type": "nominal", "sort": mixer_labels},
+                         "y": {"field": "probability", "type": "quantitative", "title": labels["y"],
+                               "axis": {"format": ".0%"}},
+                         "color": {"field": "mixer", "type": "nominal", "legend": vega.legend(),
+                                   "scale": vega.colour_scale(mixer_labels,
+                                                              [MIXER_COLOURS.get(m, "#777777") for m in mixers])},
+                         "tooltip": [{"field": "mixer", "type": "nominal"}, {"field": "class", "type": "nominal"},
+                                     {"field": "probability", "type": "quantitative", "format": ".1%"}]}}
+    return vega.chart(body, {"probs": rows}, title=labels.get("title"), height=300)
+
 __all__ = ["MIXERS", "MIXER_FORMULAS", "MIXER_COLOURS", "block_svg", "block_png", "pool_minus_identity",
            "pool_kernel", "to_gray", "triptych", "frequency_figure", "channel_order", "stage_maps", "norm_overlays",
-           "class_names", "softmax", "top_classes", "mixer_rows", "mixer_figure"]
+           "class_names", "softmax", "top_classes", "mixer_rows", "mixer_figure", "frequency_spec", "mixer_spec"]

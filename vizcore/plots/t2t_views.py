@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from vizcore.analysis.unfold import (footprint_weights, overlap_count, receptive_box, soft_split_schedule,
                                      unfold_output_size, window_boxes)
+from vizcore.plots import vega
 from vizcore.plots.overlay import colorize, compose, draw_grid
 
 Stage = tuple[int, int, int]
@@ -383,5 +384,36 @@ def schedule_figure(soft: Sequence[dict], hard: dict, labels: dict) -> go.Figure
     return fig
 
 
+
+def schedule_spec(soft: Sequence[dict], hard: dict, labels: dict) -> dict:
+    """:func:`schedule_figure` as a Vega-Lite spec for the page: two bar panels (tokens on a log axis,
+    token width), the soft splits beside ViT's hard split, each bar labelled with its value."""
+    rows = [{"stage": f"{i + 1}: k{r['kernel']} s{r['stride']} p{r['padding']}", "kind": labels["soft"],
+             "tokens": int(r["tokens"]), "dims": int(r["token_dim"])} for i, r in enumerate(soft)]
+    rows.append({"stage": f"ViT k{hard['kernel']} s{hard['stride']}", "kind": labels["hard"],
+                 "tokens": int(hard["tokens"]), "dims": int(hard["token_dim"])})
+    colour = {"field": "kind", "type": "nominal", "legend": vega.legend(),
+              "scale": vega.colour_scale([labels["soft"], labels["hard"]], ["#3b528b", "#5ec962"])}
+    x = {"field": "stage", "type": "nominal", "sort": None, "title": labels["stage"], "axis": {"labelAngle": 0}}
+
+    def panel(field: str, title: str, log: bool) -> dict:
+        top = max(r[field] for r in rows)
+        # a log axis has no zero: its bars rise from 1, and the domain leaves room above for the labels
+        scale = {"type": "log", "domain": [1, top * 4], "nice": False} if log else {"domain": [0, top * 1.12]}
+        y = {"field": field, "type": "quantitative", "title": title, "scale": scale}
+        if log:  # ticks at the powers of ten
+            y["axis"] = {"values": [10 ** k for k in range(len(str(int(top * 4))))], "format": ","}
+        bar = {"color": colour, "tooltip": [{"field": "stage", "type": "nominal"},
+                                            {"field": field, "type": "quantitative", "format": ","}]}
+        if log:
+            bar["y2"] = {"datum": 1}
+        return {"data": vega.data("stages"), "width": 280, "height": 300, "encoding": {"x": x, "y": y},
+                "layer": [{"mark": {"type": "bar"}, "encoding": bar},
+                          {"mark": {"type": "text", "dy": -7, "fontSize": 11},
+                           "encoding": {"text": {"field": field, "type": "quantitative", "format": ","}}}]}
+
+    body = {"hconcat": [panel("tokens", labels["tokens"], True), panel("dims", labels["dims"], False)]}
+    return vega.chart(body, {"stages": rows}, title=labels.get("title"))
+
 __all__ = ["check_stages", "formula_text", "hard_split", "model_shapes", "windows_panel", "windows_figure",
-           "footprint_figure", "stamp_numbers", "token_picker", "norm_maps", "schedule_figure"]
+           "footprint_figure", "stamp_numbers", "token_picker", "norm_maps", "schedule_figure", "schedule_spec"]

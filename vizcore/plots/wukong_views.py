@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
+from vizcore.plots import vega
 from vizcore.plots.overlay import compose, draw_grid, overlay
 
 #: colour-blind-safe categorical colours: Okabe-Ito, then Paul Tol's "muted" (cells also carry numbers)
@@ -255,6 +256,49 @@ def cost_figure(n: int, t: int, m: int, labels: dict, m_max: int | None = None) 
     return fig
 
 
+
+def stats_spec(rows: list[dict], labels: dict) -> dict:
+    """:func:`stats_figure` as a Vega-Lite spec for the page: per output token, grouped bars of normalised
+    entropy and coverage on one 0..1 axis."""
+    measures = [labels["entropy"], labels["coverage"]]
+    data = [{"token": f"T{r['token']}", "measure": name, "value": round(float(r[key]), 6)}
+            for r in rows for name, key in zip(measures, ("entropy_norm", "coverage"))]
+    body = {"data": vega.data("stats"), "mark": {"type": "bar"},
+            "encoding": {"x": {"field": "token", "type": "nominal", "sort": None, "title": labels["x"],
+                               "axis": {"labelAngle": 0}},
+                         "xOffset": {"field": "measure", "type": "nominal", "sort": measures},
+                         "y": {"field": "value", "type": "quantitative", "title": labels["y"],
+                               "scale": {"domain": [0, 1.05], "nice": False}},
+                         "color": {"field": "measure", "type": "nominal", "legend": vega.legend(),
+                                   "scale": vega.colour_scale(measures, ["#440154", "#35b779"])},
+                         "tooltip": [{"field": "token", "type": "nominal"}, {"field": "measure", "type": "nominal"},
+                                     {"field": "value", "type": "quantitative", "format": ".3f"}]}}
+    return vega.chart(body, {"stats": data}, title=labels.get("title"), height=300)
+
+
+def cost_spec(n: int, t: int, m: int, labels: dict, m_max: int | None = None) -> dict:
+    """:func:`cost_figure` as a Vega-Lite spec for the page. The lines sit in one dataset and the chosen M
+    in another, so moving M changes the data only (the browser keeps the chart)."""
+    m_max = max(m_max or 2 * m, m, 8)
+    series = [labels["full"], labels["reduced"]]
+    lines = [{"M": k, "similarities": per * k, "series": name}
+             for name, per in zip(series, (n, t)) for k in (1, m_max)]  # straight lines: two points each
+    marks = [{"M": m, "similarities": per * m, "series": name, "text": f"{per * m:,}"}
+             for name, per in zip(series, (n, t))]
+    x = {"field": "M", "type": "quantitative", "title": labels["x"], "scale": {"domain": [1, m_max], "padding": 0}}
+    y = {"field": "similarities", "type": "quantitative", "title": labels["y"],
+         "scale": {"domain": [0, n * m_max], "padding": 0}}
+    colour = {"field": "series", "type": "nominal", "legend": vega.legend(),
+              "scale": vega.colour_scale(series, ["#440154", "#35b779"])}
+    body = {"encoding": {"x": x, "y": y, "color": colour}, "layer": [
+        {"data": vega.data("lines"), "mark": {"type": "line", "strokeWidth": 3}},
+        {"data": vega.data("chosen"), "mark": {"type": "point", "filled": True, "size": 90},
+         "encoding": {"tooltip": [{"field": "series", "type": "nominal"}, {"field": "M", "type": "quantitative"},
+                                  {"field": "text", "type": "nominal", "title": labels["y"]}]}},
+        {"data": vega.data("chosen"), "mark": {"type": "text", "align": "left", "dx": 6, "dy": -10, "fontSize": 12},
+         "encoding": {"text": {"field": "text", "type": "nominal"}}}]}
+    return vega.chart(body, {"lines": lines, "chosen": marks}, title=labels.get("title"), height=300)
+
 __all__ = ["PALETTE", "upscale", "tile", "map_stats", "assignment", "reduction_steps", "interaction_cost",
            "maps_grid", "single_map", "assignment_image", "legend_image", "similarity_shapes", "stats_figure",
-           "cost_figure"]
+           "cost_figure", "stats_spec", "cost_spec"]
