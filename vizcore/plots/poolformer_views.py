@@ -237,9 +237,10 @@ def frequency_spec(labels: dict) -> dict:
                                 "scale": vega.colour_scale([labels["pool"], labels["diff"]], ["#0072B2", "#E69F00"])},
                       "strokeDash": {"field": "direction", "type": "nominal", "legend": vega.legend(),
                                      "scale": {"domain": [labels["row"], labels["diag"]], "range": [[1, 0], [4, 3]]}},
-                      "tooltip": [{"field": "filter", "type": "nominal"}, {"field": "direction", "type": "nominal"},
-                                  {"field": "w", "type": "quantitative", "format": ".3f"},
-                                  {"field": "gain", "type": "quantitative", "format": ".3f"}]}}]}
+                      "tooltip": [{"field": "filter", "type": "nominal", "title": " "},
+                                  {"field": "direction", "type": "nominal", "title": "  "},
+                                  {"field": "w", "type": "quantitative", "format": ".3f", "title": labels["x"]},
+                                  {"field": "gain", "type": "quantitative", "format": ".3f", "title": labels["y"]}]}}]}
     return vega.chart(body, {"gain": rows, "zero": [{"y": 0}]}, title=labels.get("title"), height=300)
 
 # ---------------------------------------------------------------------------------------- feature maps
@@ -364,8 +365,10 @@ def mixer_spec(logits: dict, names: Sequence[str], labels: dict, k: int = 5, ref
                          "color": {"field": "mixer", "type": "nominal", "legend": vega.legend(),
                                    "scale": vega.colour_scale(mixer_labels,
                                                               [MIXER_COLOURS.get(m, "#777777") for m in mixers])},
-                         "tooltip": [{"field": "mixer", "type": "nominal"}, {"field": "class", "type": "nominal"},
-                                     {"field": "probability", "type": "quantitative", "format": ".1%"}]}}
+                         "tooltip": [{"field": "mixer", "type": "nominal", "title": " "},
+                                     {"field": "class", "type": "nominal", "title": labels["x"]},
+                                     {"field": "probability", "type": "quantitative", "format": ".1%",
+                                      "title": labels["y"]}]}}
     return vega.chart(body, {"probs": rows}, title=labels.get("title"), height=300)
 
 __all__ = ["MIXERS", "MIXER_FORMULAS", "MIXER_COLOURS", "block_svg", "block_png", "pool_minus_identity",

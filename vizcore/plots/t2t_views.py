@@ -403,8 +403,8 @@ def schedule_spec(soft: Sequence[dict], hard: dict, labels: dict) -> dict:
         y = {"field": field, "type": "quantitative", "title": title, "scale": scale}
         if log:  # ticks at the powers of ten
             y["axis"] = {"values": [10 ** k for k in range(len(str(int(top * 4))))], "format": ","}
-        bar = {"color": colour, "tooltip": [{"field": "stage", "type": "nominal"},
-                                            {"field": field, "type": "quantitative", "format": ","}]}
+        bar = {"color": colour, "tooltip": [{"field": "stage", "type": "nominal", "title": labels["stage"]},
+                                            {"field": field, "type": "quantitative", "format": ",", "title": title}]}
         if log:
             bar["y2"] = {"datum": 1}
         return {"data": vega.data("stages"), "width": 280, "height": 300, "encoding": {"x": x, "y": y},

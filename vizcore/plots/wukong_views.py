@@ -271,8 +271,9 @@ def stats_spec(rows: list[dict], labels: dict) -> dict:
                                "scale": {"domain": [0, 1.05], "nice": False}},
                          "color": {"field": "measure", "type": "nominal", "legend": vega.legend(),
                                    "scale": vega.colour_scale(measures, ["#440154", "#35b779"])},
-                         "tooltip": [{"field": "token", "type": "nominal"}, {"field": "measure", "type": "nominal"},
-                                     {"field": "value", "type": "quantitative", "format": ".3f"}]}}
+                         "tooltip": [{"field": "token", "type": "nominal", "title": labels["x"]},
+                                     {"field": "measure", "type": "nominal", "title": " "},
+                                     {"field": "value", "type": "quantitative", "format": ".3f", "title": labels["y"]}]}}
     return vega.chart(body, {"stats": data}, title=labels.get("title"), height=300)
 
 
@@ -293,7 +294,8 @@ def cost_spec(n: int, t: int, m: int, labels: dict, m_max: int | None = None) ->
     body = {"encoding": {"x": x, "y": y, "color": colour}, "layer": [
         {"data": vega.data("lines"), "mark": {"type": "line", "strokeWidth": 3}},
         {"data": vega.data("chosen"), "mark": {"type": "point", "filled": True, "size": 90},
-         "encoding": {"tooltip": [{"field": "series", "type": "nominal"}, {"field": "M", "type": "quantitative"},
+         "encoding": {"tooltip": [{"field": "series", "type": "nominal", "title": " "},
+                                  {"field": "M", "type": "quantitative", "title": labels["x"]},
                                   {"field": "text", "type": "nominal", "title": labels["y"]}]}},
         {"data": vega.data("chosen"), "mark": {"type": "text", "align": "left", "dx": 6, "dy": -10, "fontSize": 12},
          "encoding": {"text": {"field": "text", "type": "nominal"}}}]}
