@@ -5,7 +5,8 @@ from vizcore.analysis import reduction as red
 from vizcore.models.registry import list_models
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import downloads, drawn, load_model, mask_in_view, number_table, prepare_image, run_trace, selection, tr
+from vizcore.ui import (downloads, drawn, load_model, mask_in_view, note_configuration, number_table, prepare_image,
+                        run_trace, selection, tr)
 
 sel = selection()
 st.title(tr("cmp.title"))
@@ -35,6 +36,12 @@ def explore() -> None:
     depth = len(backbone.blocks)
     locs = tuple(dyn.pruning_loc) if dyn is not None else (depth // 4, depth // 2, 3 * depth // 4)
     budget = red.match_budget(backbone, rho, locs)
+    # the Trade-offs page places these on its plot (the last one noted is highlighted there)
+    note_configuration("tome", backbone_name, budget.tome_r)
+    for method in ("random_drop", "evit"):
+        note_configuration(method, backbone_name, rho, budget.locs)
+    if dyn is not None:
+        note_configuration("dynamicvit", dyn_name, rho, budget.locs)
 
     # --- compute (cached per model, image and rho)
     traces, logits = {}, {}

@@ -7,8 +7,8 @@ from vizcore.models.registry import list_models
 from vizcore.models.vit import TokenReducer
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import lineage_strip
-from vizcore.ui import (class_label, downloads, drawn, labeller, load_model, prepare_image, run_cached, run_trace,
-                        selection, tr)
+from vizcore.ui import (class_label, downloads, drawn, labeller, load_model, note_configuration, prepare_image, run_cached,
+                        run_trace, selection, tr)
 
 sel = selection()
 st.title(tr("dyn.title"))
@@ -36,6 +36,7 @@ def explore() -> None:
     semantics = c2.radio(tr("dyn.semantics"), ["inference", "training"], key="dyn_semantics", horizontal=True,
                          format_func=labeller("dyn.sem."))
     counts = red.implied_counts(n0, rho, len(locs))
+    note_configuration("dynamicvit", name, rho, locs)  # the Trade-offs page places it on its plot
 
     seed = None
     tau = 1.0

@@ -6,7 +6,7 @@ from vizcore.analysis import tradeoffs as tro
 from vizcore.models.registry import create_model
 from vizcore.plots.tradeoff_plot import log_cost_axis, pareto_figure, pareto_spec
 from vizcore.published import PUBLISHED
-from vizcore.ui import downloads, drawn, labeller, number_table, selection, tr
+from vizcore.ui import downloads, drawn, explored, labeller, number_table, selection, tr
 
 sel = selection()
 st.title(tr("trade.title"))
@@ -17,6 +17,11 @@ with st.expander(tr("trade.how"), icon=":material/school:"):
 @st.cache_data(show_spinner=False)
 def rows_for(model_set_: str) -> list[dict]:
     return tro.cost_rows(tro.configurations(model_set_))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def rows_of(configs: tuple[tro.Config, ...]) -> list[dict]:
+    return tro.cost_rows(list(configs))
 
 
 def measure_latency(rows: list[dict], key: str) -> None:
@@ -39,7 +44,12 @@ def measure_latency(rows: list[dict], key: str) -> None:
 c1, c2 = st.columns([3, 4], vertical_alignment="bottom")
 model_set = c1.radio(tr("trade.set"), list(tro.MODEL_SETS), key="trade_set", format_func=labeller("trade.set."),
                      horizontal=True)
-rows = [dict(r) for r in rows_for(model_set)]
+rows = rows_for(model_set)
+# what the user explored on the DynamicViT and Compare pages: placed on the plot (cost only where the grid has
+# no such configuration) and highlighted
+yours = tro.explored_configs(explored(), model_set, suffix=tr("trade.yours"))
+grid_labels = {r["label"] for r in rows}
+rows += rows_of(tuple(c for c in yours if c.label not in grid_labels))
 results = tro.load_results()
 accuracy = {(r["model"], r["label"]): r for r in results.get("rows", [])}
 for r in rows:
@@ -55,12 +65,14 @@ for r in rows:
 notes = [] if latencies else [tr("trade.no_latency", s=5 if model_set == "bundled" else 60)]
 if model_set == "bundled":
     notes.append(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
+if any(c.label not in grid_labels for c in yours):
+    notes.append(tr("trade.yours_note", yours=tr("trade.yours")))
 st.caption("  \n".join(notes) or " ")
 published_rows = [p.as_dict() for p in PUBLISHED]
 
 
 @st.fragment
-def chart(rows: list[dict], published_rows: list[dict]) -> None:
+def chart(rows: list[dict], published_rows: list[dict], preferred: str | None) -> None:
     """The Pareto chart, its controls and its caption: a fragment, so a control reruns the chart alone
     (the tables below, unchanged, are neither sent nor drawn again)."""
     c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
@@ -68,8 +80,8 @@ def chart(rows: list[dict], published_rows: list[dict]) -> None:
                       horizontal=True)
     show_published = c2.toggle(tr("trade.published"), value=True, key="trade_published")
     labels = [r["label"] for r in rows]
-    highlight = c3.selectbox(tr("trade.highlight"), labels, index=labels.index("DynamicViT 0.7") if "DynamicViT 0.7"
-                             in labels else 0, key="trade_highlight")
+    default = next((label for label in (preferred, "DynamicViT 0.7") if label in labels), labels[0])
+    highlight = c3.selectbox(tr("trade.highlight"), labels, index=labels.index(default), key="trade_highlight")
     published = published_rows if show_published else []
     # every input of the chart is small: its own JSON is the key
     x_field = "latency_ms" if x_axis == "latency" else "gmacs"
@@ -100,7 +112,7 @@ def chart(rows: list[dict], published_rows: list[dict]) -> None:
 
 TABLE_COLUMNS = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
                  "keep_precision"]
-chart(rows, published_rows)
+chart(rows, published_rows, yours[0].label if yours else None)
 st.subheader(tr("trade.table"))
 number_table([{h: r.get(h) for h in TABLE_COLUMNS} for r in rows])
 st.subheader(tr("trade.sources"))

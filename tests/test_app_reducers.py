@@ -138,3 +138,26 @@ def test_tables_show_numbers_without_padding(compare_page):
     numbers = [v for v in text if v.replace(".", "", 1).replace("-", "", 1).isdigit()]
     assert numbers, rows
     assert not [v for v in numbers if "." in v and v.endswith("0")], numbers
+
+
+def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page):
+    at = dyn_page
+    at.slider(key="dyn_rho").set_value(0.65).run()
+    assert_clean(at)
+    at.switch_page("pages/tradeoffs.py").run()
+    assert_clean(at)
+    assert at.selectbox(key="trade_highlight").value == "DynamicViT 0.65 (yours)"
+    table = at.table[0].value
+    mine = table[table["label"] == "DynamicViT 0.65 (yours)"]
+    grid = table[table["label"].isin(["DynamicViT 0.6", "DynamicViT 0.7"])]
+    assert len(mine) == 1 and mine["top1"].iloc[0] == "–"  # cost only: accuracy is measured for the grid
+    g = pd.to_numeric(grid["gmacs"])
+    assert g.min() < float(mine["gmacs"].iloc[0]) < g.max()  # its cost lies between its neighbours'
+    assert any("marked (yours)" in c.value and "Compare" in c.value for c in at.caption)
+    # a setting the grid has: highlighted there, no extra row
+    at.switch_page("pages/dynamicvit.py").run()
+    at.slider(key="dyn_rho").set_value(0.8).run()
+    at.switch_page("pages/tradeoffs.py").run()
+    assert_clean(at)
+    assert at.selectbox(key="trade_highlight").value == "DynamicViT 0.8"
+    assert not at.table[0].value["label"].str.contains("yours").any()

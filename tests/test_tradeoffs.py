@@ -87,3 +87,24 @@ def test_bundled_tome_sweep_reaches_a_real_reduction():
     assert "ToMe r=22" in configs
     tokens = T.cost(configs["ToMe r=22"])["mean_tokens"]
     assert tokens < 0.65 * T.cost(T.Config("ViT", "bundled_vit", "plain"))["mean_tokens"]
+
+
+def test_explored_configurations_join_the_grid_or_are_labelled_as_yours():
+    locs = tuple(T.build_meta("bundled_dynamicvit").pruning_loc)
+    explored = [
+        {"method": "dynamicvit", "model": "bundled_dynamicvit", "setting": 0.6500000000000001, "locs": list(locs)},
+        {"method": "evit", "model": "bundled_vit", "setting": 0.7, "locs": list(locs)},        # the grid's own
+        {"method": "tome", "model": "bundled_vit", "setting": 13, "locs": []},
+        {"method": "evit", "model": "deit_small_patch16_224", "setting": 0.7, "locs": [3, 6, 9]},  # other set
+        {"method": "dynamicvit", "model": "bundled_vit", "setting": 0.7, "locs": list(locs)},  # not a DynamicViT
+        {"method": "random_drop", "model": "bundled_vit", "setting": 0.7, "locs": [1, 2, 3]},  # other blocks
+    ]
+    configs = T.explored_configs(explored, "bundled", suffix="yours")
+    grid = {c.label: c for c in T.configurations("bundled")}
+    assert [c.label for c in configs] == ["DynamicViT 0.65 (yours)", "EViT 0.7", "ToMe r=13 (yours)",
+                                          "random 0.7 (yours)"]
+    assert configs[1] == grid["EViT 0.7"]
+    assert configs[0].setting == 0.65 and configs[0].locs == locs and configs[2].locs == ()
+    rows = {r["label"]: r for r in T.cost_rows(configs + [grid["DynamicViT 0.6"], grid["DynamicViT 0.7"]])}
+    assert rows["DynamicViT 0.7"]["gmacs"] > rows["DynamicViT 0.65 (yours)"]["gmacs"] > rows["DynamicViT 0.6"]["gmacs"]
+    assert T.explored_configs(explored, "imagenet")[0].label == "EViT 0.7"

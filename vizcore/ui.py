@@ -376,6 +376,20 @@ def load_model(name: str, options: dict | None = None):
     return model
 
 
+def note_configuration(method: str, model: str, setting: float, locs=()) -> None:
+    """Remember a configuration the user is exploring on a method page (newest first, one per method), so
+    that the Trade-offs page can place it on its plot and highlight it."""
+    ss = st.session_state
+    entry = {"method": method, "model": model, "setting": float(setting), "locs": [int(v) for v in locs]}
+    older = [e for e in ss.get("explored_configs", []) if e["method"] != method]
+    ss["explored_configs"] = [entry, *older][:6]
+
+
+def explored() -> list[dict]:
+    """What :func:`note_configuration` remembered, newest first."""
+    return list(st.session_state.get("explored_configs", []))
+
+
 def class_label(name: str, index: int) -> str:
     """A readable class: the scene class names for the bundled models, else the class index."""
     if name.startswith("bundled_"):

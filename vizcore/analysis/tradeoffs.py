@@ -65,6 +65,34 @@ def configurations(model_set: str = "bundled") -> list[Config]:
     return out
 
 
+#: how a method's setting reads in a label (the grid's own labels use one decimal: "EViT 0.7")
+_LABELS = {"dynamicvit": "DynamicViT {:g}", "evit": "EViT {:g}", "random_drop": "random {:g}", "tome": "ToMe r={:.0f}"}
+
+
+def explored_configs(explored: list[dict], model_set: str, suffix: str = "yours") -> list[Config]:
+    """The configurations a user explored on the method pages (dicts of method, model, setting, locs; newest
+    first) that belong to ``model_set``, as the trade-off plot's configurations: the grid's own one where it
+    has the same model, method, setting and pruning blocks, else a new one labelled e.g.
+    "DynamicViT 0.65 (yours)". Others (another backbone, an unknown method) are left out."""
+    roles = MODEL_SETS[model_set]
+    grid = {(c.model, c.method, None if c.setting is None else round(c.setting, 4), c.locs): c
+            for c in configurations(model_set)}
+    out: list[Config] = []
+    for e in explored:
+        method, model, setting = e.get("method"), e.get("model"), e.get("setting")
+        if method not in _LABELS or model not in (roles["vit"], roles["dynamicvit"]) or setting is None:
+            continue
+        if (method == "dynamicvit") != (model == roles["dynamicvit"]):
+            continue
+        setting = round(float(setting), 4)
+        locs = tuple(int(v) for v in e.get("locs") or ()) if method != "tome" else ()
+        config = grid.get((model, method, setting, locs)) or Config(
+            f"{_LABELS[method].format(setting)} ({suffix})", model, method, setting, locs)
+        if config not in out:
+            out.append(config)
+    return out
+
+
 def reducer_for(config: Config, model):
     """The reducer a configuration applies to its model (None: the model as it is)."""
     from vizcore.models.dynamicvit import stage_ratios

@@ -24,6 +24,12 @@ STRINGS = {
     "trade.x.gmacs": {"en": "GMACs", "zh": "GMACs"},
     "trade.x.latency": {"en": "latency (ms)", "zh": "延迟（毫秒）"},
     "trade.highlight": {"en": "Highlight", "zh": "高亮"},
+    "trade.yours": {"en": "yours", "zh": "你的"},
+    "trade.yours_note": {"en": "Configurations marked ({yours}) are settings you explored on the DynamicViT and "
+                                "Compare pages: their cost is computed; accuracy is measured for the grid's settings "
+                                "only, so they show as cost-only squares.",
+                         "zh": "标为（{yours}）的配置是你在 DynamicViT 和对比页面上尝试过的设置：其计算量已算出；准确率"
+                               "只对网格中的设置测量，所以它们显示为只有计算量的方块。"},
     "trade.published": {"en": "Show published ImageNet numbers", "zh": "显示论文发表的 ImageNet 数字"},
     "trade.measure": {"en": "Measure latency on {device}", "zh": "在 {device} 上测量延迟"},
     "trade.measuring": {"en": "Measuring {label} ({i}/{n}) …", "zh": "正在测量 {label}（{i}/{n}）……"},
