@@ -14,6 +14,10 @@ with st.expander(tr("trade.how"), icon=":material/school:"):
     st.markdown(tr("trade.explain"))
 
 
+#: test scenes the accuracy of an explored setting is measured on (about 5 s per setting on a 2-core CPU)
+YOURS_N = 500
+
+
 @st.cache_data(show_spinner=False)
 def rows_for(model_set_: str) -> list[dict]:
     return tro.cost_rows(tro.configurations(model_set_))
@@ -59,14 +63,32 @@ for r in rows:
 lat_key = f"latency:{model_set}:{sel.device}"
 if c2.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
     measure_latency(rows, lat_key)
+# the explored settings the grid lacks: their accuracy measured on request, on the first YOURS_N test scenes
+new_yours = [c for c in yours if c.label not in grid_labels]
+measured_yours = st.session_state.setdefault("yours_accuracy", {})
+to_measure = [c for c in new_yours if c not in measured_yours]
+if model_set == "bundled" and to_measure and c2.button(tr("trade.measure_yours", k=len(to_measure), n=YOURS_N),
+                                                       key="trade_measure_yours", icon=":material/target:"):
+    bar = st.progress(0.0)
+    for config, row in zip(to_measure, tro.measure_accuracy(to_measure, n=YOURS_N, progress=lambda i, total, label:
+                                                            bar.progress(i / total, text=tr("trade.measuring", label=label,
+                                                                                            i=i + 1, n=total)))):
+        measured_yours[config] = {"top1": row["top1"], "keep_precision": row.get("keep_precision")}
+    st.rerun()  # the page again, with the numbers and without the button
+for r in rows:
+    hit = measured_yours.get(next((c for c in new_yours if c.label == r["label"]), None))
+    if hit is not None:
+        r.update(hit)
 latencies = st.session_state.get(lat_key, {})
 for r in rows:
     r["latency_ms"] = latencies.get(r["label"])
 notes = [] if latencies else [tr("trade.no_latency", s=5 if model_set == "bundled" else 60)]
 if model_set == "bundled":
     notes.append(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
-if any(c.label not in grid_labels for c in yours):
-    notes.append(tr("trade.yours_note", yours=tr("trade.yours")))
+if new_yours:
+    done = sum(c in measured_yours for c in new_yours)
+    notes.append(tr("trade.yours_note", yours=tr("trade.yours")) + " "
+                 + (tr("trade.yours_measured", k=done, n=YOURS_N) if done else tr("trade.yours_unmeasured")))
 st.caption("  \n".join(notes) or " ")
 published_rows = [p.as_dict() for p in PUBLISHED]
 

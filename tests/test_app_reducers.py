@@ -153,7 +153,13 @@ def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page
     assert len(mine) == 1 and mine["top1"].iloc[0] == "–"  # cost only: accuracy is measured for the grid
     g = pd.to_numeric(grid["gmacs"])
     assert g.min() < float(mine["gmacs"].iloc[0]) < g.max()  # its cost lies between its neighbours'
-    assert any("marked (yours)" in c.value and "Compare" in c.value for c in at.caption)
+    assert any("marked (yours)" in c.value and "not measured yet" in c.value for c in at.caption)
+    at.button(key="trade_measure_yours").click().run()  # its accuracy, on the first 500 test scenes
+    assert_clean(at)
+    mine = at.table[0].value.set_index("label").loc["DynamicViT 0.65 (yours)"]
+    assert 0.5 < float(mine["top1"]) <= 1 and 0 < float(mine["keep_precision"]) <= 1
+    assert any("Accuracy of 1 of them measured on the first 500" in c.value for c in at.caption)
+    assert "trade_measure_yours" not in [b.key for b in at.button]  # nothing left to measure
     # a setting the grid has: highlighted there, no extra row
     at.switch_page("pages/dynamicvit.py").run()
     at.slider(key="dyn_rho").set_value(0.8).run()

@@ -26,10 +26,15 @@ STRINGS = {
     "trade.highlight": {"en": "Highlight", "zh": "高亮"},
     "trade.yours": {"en": "yours", "zh": "你的"},
     "trade.yours_note": {"en": "Configurations marked ({yours}) are settings you explored on the DynamicViT and "
-                                "Compare pages: their cost is computed; accuracy is measured for the grid's settings "
-                                "only, so they show as cost-only squares.",
-                         "zh": "标为（{yours}）的配置是你在 DynamicViT 和对比页面上尝试过的设置：其计算量已算出；准确率"
-                               "只对网格中的设置测量，所以它们显示为只有计算量的方块。"},
+                                "Compare pages; their cost is computed.",
+                         "zh": "标为（{yours}）的配置是你在 DynamicViT 和对比页面上尝试过的设置；其计算量已算出。"},
+    "trade.yours_unmeasured": {"en": "Their accuracy is not measured yet (cost-only squares): use the button above.",
+                               "zh": "它们的准确率尚未测量（只有计算量的方块）：请用上方的按钮。"},
+    "trade.yours_measured": {"en": "Accuracy of {k} of them measured on the first {n} test scenes (the grid's on its "
+                                   "own split, see above).",
+                             "zh": "其中 {k} 个的准确率在前 {n} 个测试场景上测量（网格配置的见上文）。"},
+    "trade.measure_yours": {"en": "Measure accuracy of yours ({k}, first {n} scenes)",
+                            "zh": "测量你的配置的准确率（{k} 个，前 {n} 个场景）"},
     "trade.published": {"en": "Show published ImageNet numbers", "zh": "显示论文发表的 ImageNet 数字"},
     "trade.measure": {"en": "Measure latency on {device}", "zh": "在 {device} 上测量延迟"},
     "trade.measuring": {"en": "Measuring {label} ({i}/{n}) …", "zh": "正在测量 {label}（{i}/{n}）……"},
