@@ -2,6 +2,7 @@
 the current device, and accuracy (bundled models on the scenes test split, cached under assets/results)."""
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import time
@@ -44,7 +45,14 @@ NAMES = {"t2t": "T2T-ViT", "poolformer": "PoolFormer", "wukong": "WuKong"}
 
 def configurations(model_set: str = "bundled") -> list[Config]:
     """Every configuration the Trade-offs page offers for one model set (bundled or ImageNet-size)."""
-    known = set(list_models())
+    return list(_configurations(model_set, tuple(list_models())))
+
+
+@functools.lru_cache(maxsize=8)
+def _configurations(model_set: str, registered: tuple[str, ...]) -> tuple[Config, ...]:
+    """:func:`configurations` for the models registered now (building the DynamicViT to read its pruning
+    blocks costs tens of ms: done once per model set and registry)."""
+    known = set(registered)
     roles = MODEL_SETS[model_set]
     out: list[Config] = []
     backbone = roles["vit"]
@@ -62,7 +70,7 @@ def configurations(model_set: str = "bundled") -> list[Config]:
     for family in ("t2t", "poolformer", "wukong"):
         if roles[family] in known:
             out.append(Config(NAMES[family], roles[family], family))
-    return out
+    return tuple(out)
 
 
 #: how a method's setting reads in a label (the grid's own labels use one decimal: "EViT 0.7")
@@ -74,6 +82,8 @@ def explored_configs(explored: list[dict], model_set: str, suffix: str = "yours"
     first) that belong to ``model_set``, as the trade-off plot's configurations: the grid's own one where it
     has the same model, method, setting and pruning blocks, else a new one labelled e.g.
     "DynamicViT 0.65 (yours)". Others (another backbone, an unknown method) are left out."""
+    if not explored:
+        return []
     roles = MODEL_SETS[model_set]
     grid = {(c.model, c.method, None if c.setting is None else round(c.setting, 4), c.locs): c
             for c in configurations(model_set)}
