@@ -77,10 +77,15 @@ def explore() -> None:
         st.info(tr("dyn.training_note", n=trace.tokens_per_layer[-1]))
     st.subheader(tr("dyn.fate"))
     st.image(strip, caption=tr("dyn.fate_caption"))
-    stage_rows = [{"layer": s.layer, "kept": s.kept_mask(trace.num_patches)[0].nonzero().flatten().tolist(),
+
+    def fate_data(trace=trace, rho=rho, semantics=semantics, tau=tau, seed=seed) -> dict:
+        """The token-fate numbers, made only when the JSON button is clicked."""
+        stages = [{"layer": s.layer, "kept": s.kept_mask(trace.num_patches)[0].nonzero().flatten().tolist(),
                    "keep_prob": [round(float(v), 5) for v in s.keep_prob[0]]} for s in trace.stages]
-    downloads("dynamicvit_token_fate", png=strip, data={"model": name, "rho": rho, "semantics": semantics, "tau": tau,
-                                                       "seed": seed, "grid": trace.grid, "stages": stage_rows})
+        return {"model": name, "rho": rho, "semantics": semantics, "tau": tau, "seed": seed, "grid": trace.grid,
+                "stages": stages}
+
+    downloads("dynamicvit_token_fate", png=strip, data=fate_data)
     st.subheader(tr("dyn.scores"))
     st.image(scores)
     downloads("dynamicvit_keep_prob", png=scores)

@@ -50,6 +50,8 @@ def test_download_payloads_make_valid_files():
     (grid,) = download_payloads("g", rows=np.array([[0.5, 1.0], [2.0, 3.25]]))
     assert grid.make() == "0.5,1\n2,3.25\n"
     assert download_payloads("empty", rows=[]) == []
+    (lazy_json,) = download_payloads("d", data=lambda: calls.append(2) or {"stages": [1, 2]})
+    assert 2 not in calls and json.loads(lazy_json.make()) == {"stages": [1, 2]} and 2 in calls
 
 
 def test_shared_lru_keeps_the_most_recent_and_makes_each_value_once():
@@ -68,3 +70,42 @@ def test_shared_lru_keeps_the_most_recent_and_makes_each_value_once():
     assert lru.get("b") is None and lru.get("a") is a and len(lru) == 2
     lru.get_or_make("b", lambda: make("b"))
     assert made == ["a", "b", "c", "b"]
+
+
+def test_image_encoding_memo_never_hands_out_another_pictures_bytes():
+    """The memo finds read-only pictures by identity: a new picture at a recycled address, or a writable one
+    changed in place, must still be encoded from its own pixels."""
+    import gc
+
+    from PIL import Image
+    from streamlit.elements.lib import image_utils
+
+    import vizcore.ui  # noqa: F401  (installs the memo)
+
+    def expected(a):
+        return image_utils._pil_to_bytes(Image.fromarray(a.astype(np.uint8)), "PNG")
+
+    encode = image_utils._np_array_to_bytes
+    assert getattr(encode, "memoised", False)
+    rng = np.random.default_rng(0)
+    seen = set()
+    for i in range(40):  # fresh read-only arrays, many of them at an address an earlier one had
+        a = rng.integers(0, 256, (16, 24, 3), dtype=np.uint8)
+        a.setflags(write=False)
+        seen.add(id(a))
+        assert encode(a, "PNG") == expected(a)
+        assert encode(a, "PNG") == expected(a)  # the identity hit
+        del a
+        gc.collect()
+    w = rng.integers(0, 256, (16, 24, 3), dtype=np.uint8)
+    first = encode(w, "PNG")
+    w[:4] = 0  # writable: changed in place, so encoded again
+    assert encode(w, "PNG") == expected(w) != first
+
+
+def test_drawn_pictures_are_read_only():
+    from vizcore.ui import _read_only
+    a, b = np.zeros((2, 2, 3), np.uint8), np.ones((2, 2, 3), np.uint8)
+    assert not _read_only(a).flags.writeable
+    out = _read_only((b, {"x": 1}))
+    assert not out[0].flags.writeable and out[1] == {"x": 1}

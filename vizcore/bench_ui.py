@@ -2,7 +2,7 @@
 
 ``python -m vizcore bench-ui --json`` starts the app and a one-slider page on free ports, drives Debian's
 chromium with Playwright, and reports per page: the cold first render (a fresh browser context opening
-the page's URL until it has settled) and the warm interaction p50 (one control change until the page has
+the page's URL until it has settled; the median of three) and the warm interaction p50 (one control change until the page has
 settled), beside the same figures for the trivial page: each of the page's moves comes right after one of
 the trivial page's, so both series see the same machine load. "Settled": Streamlit's run has finished and the
 time is that of the last DOM change, so plotly charts drawn after the run and late images count. Not a
@@ -219,7 +219,7 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                     action = PAGE_ACTIONS.get(name, ("slider", None))
                     floor_action = ("slider", None) if action[0] == "slider" else ("radio", 0)
                     try:
-                        cold = _cold(browser, url)
+                        cold = statistics.median(_cold(browser, url) for _ in range(3))
                         warm, floor = _paired(browser, url, action, triv_url, floor_action, repeats)
                         fresh, floor_fresh = (_paired(browser, url, action, triv_url, floor_action, repeats, fresh=True)
                                               if action[0] == "slider" else ([], []))

@@ -51,11 +51,16 @@ class SharedLRU:
         if hit is not None:
             return hit
         value = make()
+        self.put(key, value)
+        return value
+
+    def put(self, key, value) -> None:
+        """Store ``value`` under ``key`` (replacing what was there); the oldest ones drop out."""
         with self._lock:
             self._items[key] = value
+            self._items.move_to_end(key)
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
-        return value
 
     def __len__(self) -> int:
         return len(self._items)
@@ -63,17 +68,28 @@ class SharedLRU:
 
 def _memoise_image_encoding(capacity: int = 128) -> None:
     """Streamlit encodes every numpy image again on every rerun, and a rerun redraws many unchanged
-    pictures (only one slider moved). Remember recent encodings by content hash."""
+    pictures (only one slider moved). Remember recent encodings by content hash; a read-only array seen
+    before (the pictures :func:`drawn` hands out are read-only and shared) is found by identity, without
+    hashing its pixels again (about 1 ms per picture, several times that while the browser draws)."""
     from streamlit.elements.lib import image_utils
     original = getattr(image_utils, "_np_array_to_bytes", None)
     if original is None or getattr(original, "memoised", False):
         return
     cache = SharedLRU(capacity)
+    by_identity = SharedLRU(capacity)
 
     def encode(array, output_format="JPEG"):
+        frozen = isinstance(array, np.ndarray) and not array.flags.writeable
+        if frozen:
+            hit = by_identity.get((id(array), output_format))
+            if hit is not None and hit[0]() is array:
+                return hit[1]
         a = np.ascontiguousarray(array)
         key = (hashlib.blake2b(a.data, digest_size=16).digest(), a.shape, str(a.dtype), output_format)
-        return cache.get_or_make(key, lambda: original(array, output_format))
+        data = cache.get_or_make(key, lambda: original(array, output_format))
+        if frozen:
+            by_identity.put((id(array), output_format), (weakref.ref(array), data))
+        return data
 
     encode.memoised = True
     image_utils._np_array_to_bytes = encode
@@ -482,7 +498,16 @@ def drawn(fn, models, key, *args, **kwargs):
     names = [models] if isinstance(models, str) else list(models or [])
     context = json.dumps([sel.lang, sel.image_key, *(model_key(n) for n in names)])
     return _DRAWN.get_or_make((f"{fn.__module__}.{fn.__qualname__}", context,
-                               json.dumps(key, sort_keys=True, default=repr)), lambda: fn(*args, **kwargs))
+                               json.dumps(key, sort_keys=True, default=repr)), lambda: _read_only(fn(*args, **kwargs)))
+
+
+def _read_only(result):
+    """Pictures (and pictures inside tuples) made read-only: they are shared, and a read-only picture is
+    encoded for the browser once, then found by identity."""
+    for item in result if isinstance(result, tuple) else (result,):
+        if isinstance(item, np.ndarray):
+            item.setflags(write=False)
+    return result
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -524,7 +549,7 @@ def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=
     """The files offered for a figure and its numbers, in button order.
 
     png: RGB array (H, W, 3), or a function returning one; rows: list of dicts, 2-D numbers, or a function
-    returning either (CSV); data: JSON-able; html: a plotly figure, or a function building one (interactive
+    returning either (CSV); data: JSON-able, or a function returning it; html: a plotly figure, or a function building one (interactive
     HTML); svg: SVG text."""
     items = []
     if png is not None:
@@ -536,7 +561,8 @@ def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=
     if rows is not None and (callable(rows) or len(rows)):
         items.append(Download("common.download_csv", lambda r=rows: _csv(r), f"{stem}.csv", "text/csv"))
     if data is not None:
-        items.append(Download("common.download_json", lambda d=data: json.dumps(d, indent=1, default=str),
+        items.append(Download("common.download_json",
+                              lambda d=data: json.dumps(d() if callable(d) else d, indent=1, default=str),
                               f"{stem}.json", "application/json"))
     if html is not None:
         items.append(Download("common.download_html",
