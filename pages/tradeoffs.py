@@ -94,13 +94,15 @@ published_rows = [p.as_dict() for p in PUBLISHED]
 
 
 @st.fragment
-def chart(rows: list[dict], published_rows: list[dict], preferred: str | None) -> None:
+def chart(rows: list[dict], published_rows: list[dict], preferred: str | None, model_set: str) -> None:
     """The Pareto chart, its controls and its caption: a fragment, so a control reruns the chart alone
     (the tables below, unchanged, are neither sent nor drawn again)."""
     c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
     x_axis = c1.radio(tr("trade.x"), ["gmacs", "latency"], key="trade_x", format_func=labeller("trade.x."),
                       horizontal=True)
-    show_published = c2.toggle(tr("trade.published"), value=True, key="trade_published")
+    # the published layer starts on beside the ImageNet-size models (the same cost range) and off beside the
+    # bundled ones, which it would squeeze into one corner of a log axis; each set remembers its own choice
+    show_published = c2.toggle(tr("trade.published"), value=model_set != "bundled", key=f"trade_published_{model_set}")
     labels = [r["label"] for r in rows]
     default = next((label for label in (preferred, "DynamicViT 0.7") if label in labels), labels[0])
     highlight = c3.selectbox(tr("trade.highlight"), labels, index=labels.index(default), key="trade_highlight")
@@ -134,7 +136,7 @@ def chart(rows: list[dict], published_rows: list[dict], preferred: str | None) -
 
 TABLE_COLUMNS = ["label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
                  "keep_precision"]
-chart(rows, published_rows, yours[0].label if yours else None)
+chart(rows, published_rows, yours[0].label if yours else None, model_set)
 st.subheader(tr("trade.table"))
 number_table([{h: r.get(h) for h in TABLE_COLUMNS} for r in rows])
 st.subheader(tr("trade.sources"))

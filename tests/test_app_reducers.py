@@ -108,7 +108,12 @@ def test_tradeoffs_controls(trade_page):
     (spec, data), = _figure(at)
     assert spec == base[0][0] and data["highlight"] != base[0][1]["highlight"]  # new data, same chart
     assert any(c.value.startswith(f"▶ **{chosen}**") and "GMACs" in c.value for c in at.caption)
-    at.toggle(key="trade_published").set_value(False).run()
+    assert "published" not in _figure(at)[0][1]  # off by default beside the bundled models
+    at.toggle(key="trade_published_bundled").set_value(True).run()
+    assert_clean(at)
+    spec, data = _figure(at)[0]
+    assert "published" in data and "published" in spec  # its layer, on the right-hand axis
+    at.toggle(key="trade_published_bundled").set_value(False).run()
     assert_clean(at)
     spec, data = _figure(at)[0]
     assert "published" not in spec and "published" not in data
@@ -129,6 +134,7 @@ def test_tradeoffs_latency_and_imagenet_set(trade_page):
     at.radio(key="trade_set").set_value("imagenet").run()
     assert_clean(at)
     assert "deit_small_patch16_224" in set(at.table[0].value["model"])
+    assert at.toggle(key="trade_published_imagenet").value and "published" in _figure(at)[0][1]
 
 
 def test_tables_show_numbers_without_padding(compare_page):
