@@ -43,50 +43,46 @@ def measure_latency(rows: list[dict], key: str) -> None:
     st.session_state[key] = latencies
 
 
+def measure_yours(configs: list[tro.Config], store: dict) -> None:
+    """Top-1 and keep precision of explored settings on the first YOURS_N test scenes, into ``store`` by label."""
+    bar = st.progress(0.0)
+
+    def progress(i, total, label):
+        bar.progress(i / total, text=tr("trade.measuring", label=label, i=i + 1, n=total))
+
+    for row in tro.measure_accuracy(configs, n=YOURS_N, progress=progress):
+        store[row["label"]] = {"top1": row["top1"], "keep_precision": row.get("keep_precision")}
+
+
 # the model set and the latency measurement change the rows, so the tables too: they rerun the page; the
 # chart's own controls (cost axis, published layer, highlight) are a fragment that reruns the chart alone
 c1, c2 = st.columns([3, 4], vertical_alignment="bottom")
 model_set = c1.radio(tr("trade.set"), list(tro.MODEL_SETS), key="trade_set", format_func=labeller("trade.set."),
                      horizontal=True)
-rows = rows_for(model_set)
 # what the user explored on the DynamicViT and Compare pages: placed on the plot (cost only where the grid has
-# no such configuration) and highlighted
+# no such configuration, until its accuracy is measured on request) and highlighted
 yours = tro.explored_configs(explored(), model_set, suffix=tr("trade.yours"))
-grid_labels = {r["label"] for r in rows}
-rows += rows_of(tuple(c for c in yours if c.label not in grid_labels))
-results = tro.load_results()
-accuracy = {(r["model"], r["label"]): r for r in results.get("rows", [])}
-for r in rows:
-    measured = accuracy.get((r["model"], r["label"])) if model_set == "bundled" else None
-    r["top1"] = measured["top1"] if measured else None
-    r["keep_precision"] = measured.get("keep_precision") if measured else None
-lat_key = f"latency:{model_set}:{sel.device}"
-if c2.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
-    measure_latency(rows, lat_key)
-# the explored settings the grid lacks: their accuracy measured on request, on the first YOURS_N test scenes
+grid_rows = rows_for(model_set)
+grid_labels = {r["label"] for r in grid_rows}
 new_yours = [c for c in yours if c.label not in grid_labels]
-measured_yours = st.session_state.setdefault("yours_accuracy", {})
-to_measure = [c for c in new_yours if c not in measured_yours]
+measured_yours = st.session_state.setdefault("yours_accuracy", {})  # label -> top1, keep_precision
+lat_key = f"latency:{model_set}:{sel.device}"
+all_rows = grid_rows + rows_of(tuple(new_yours))
+if c2.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
+    measure_latency(all_rows, lat_key)
+to_measure = [c for c in new_yours if c.label not in measured_yours]
 if model_set == "bundled" and to_measure and c2.button(tr("trade.measure_yours", k=len(to_measure), n=YOURS_N),
                                                        key="trade_measure_yours", icon=":material/target:"):
-    bar = st.progress(0.0)
-    for config, row in zip(to_measure, tro.measure_accuracy(to_measure, n=YOURS_N, progress=lambda i, total, label:
-                                                            bar.progress(i / total, text=tr("trade.measuring", label=label,
-                                                                                            i=i + 1, n=total)))):
-        measured_yours[config] = {"top1": row["top1"], "keep_precision": row.get("keep_precision")}
+    measure_yours(to_measure, measured_yours)
     st.rerun()  # the page again, with the numbers and without the button
-for r in rows:
-    hit = measured_yours.get(next((c for c in new_yours if c.label == r["label"]), None))
-    if hit is not None:
-        r.update(hit)
+results = tro.load_results()
 latencies = st.session_state.get(lat_key, {})
-for r in rows:
-    r["latency_ms"] = latencies.get(r["label"])
+rows = tro.with_measurements(all_rows, model_set, results, latencies, measured_yours)
 notes = [] if latencies else [tr("trade.no_latency", s=5 if model_set == "bundled" else 60)]
 if model_set == "bundled":
     notes.append(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
 if new_yours:
-    done = sum(c in measured_yours for c in new_yours)
+    done = sum(c.label in measured_yours for c in new_yours)
     notes.append(tr("trade.yours_note", yours=tr("trade.yours")) + " "
                  + (tr("trade.yours_measured", k=done, n=YOURS_N) if done else tr("trade.yours_unmeasured")))
 st.caption("  \n".join(notes) or " ")

@@ -108,3 +108,17 @@ def test_explored_configurations_join_the_grid_or_are_labelled_as_yours():
     rows = {r["label"]: r for r in T.cost_rows(configs + [grid["DynamicViT 0.6"], grid["DynamicViT 0.7"]])}
     assert rows["DynamicViT 0.7"]["gmacs"] > rows["DynamicViT 0.65 (yours)"]["gmacs"] > rows["DynamicViT 0.6"]["gmacs"]
     assert T.explored_configs(explored, "imagenet")[0].label == "EViT 0.7"
+
+
+def test_with_measurements_fills_accuracy_and_latency_where_measured():
+    rows = [{"label": "ViT", "model": "bundled_vit", "gmacs": 0.07},
+            {"label": "DynamicViT 0.65 (yours)", "model": "bundled_dynamicvit", "gmacs": 0.05},
+            {"label": "ToMe r=13 (yours)", "model": "bundled_vit", "gmacs": 0.04}]
+    results = {"rows": [{"model": "bundled_vit", "label": "ViT", "top1": 0.99, "keep_precision": None}]}
+    out = T.with_measurements(rows, "bundled", results, {"ViT": 1.5},
+                              {"DynamicViT 0.65 (yours)": {"top1": 0.98, "keep_precision": 0.9}})
+    assert [(r["top1"], r["keep_precision"], r["latency_ms"]) for r in out] == [
+        (0.99, None, 1.5), (0.98, 0.9, None), (None, None, None)]
+    assert "top1" not in rows[0] and out[0]["gmacs"] == 0.07  # new dicts, cost kept
+    # the cached accuracy is of the bundled models: not carried over to another set of the same labels
+    assert T.with_measurements(rows[:1], "imagenet", results)[0]["top1"] is None

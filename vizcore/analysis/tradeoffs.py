@@ -103,6 +103,21 @@ def explored_configs(explored: list[dict], model_set: str, suffix: str = "yours"
     return out
 
 
+def with_measurements(rows: list[dict], model_set: str, results: dict, latencies: dict[str, float] | None = None,
+                      extra_accuracy: dict[str, dict] | None = None) -> list[dict]:
+    """``rows`` (cost rows) with top1, keep_precision and latency_ms filled in where measured: accuracy from the
+    cached ``results`` (the bundled set only) or, by label, from ``extra_accuracy`` (settings measured on
+    request); latency by label from ``latencies``. Missing values are None. Returns new dicts."""
+    cached = {(r["model"], r["label"]): r for r in results.get("rows", [])} if model_set == "bundled" else {}
+    extra, latencies = extra_accuracy or {}, latencies or {}
+    out = []
+    for r in rows:
+        hit = cached.get((r["model"], r["label"])) or extra.get(r["label"]) or {}
+        out.append({**r, "top1": hit.get("top1"), "keep_precision": hit.get("keep_precision"),
+                    "latency_ms": latencies.get(r["label"])})
+    return out
+
+
 def reducer_for(config: Config, model):
     """The reducer a configuration applies to its model (None: the model as it is)."""
     from vizcore.models.dynamicvit import stage_ratios
