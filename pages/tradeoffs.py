@@ -44,14 +44,15 @@ def measure_latency(rows: list[dict], key: str) -> None:
 
 
 def measure_yours(configs: list[tro.Config], store: dict) -> None:
-    """Top-1 and keep precision of explored settings on the first YOURS_N test scenes, into ``store`` by label."""
+    """Top-1 and keep precision of explored settings on the first YOURS_N test scenes, into ``store`` by
+    :attr:`tro.Config.key`."""
     bar = st.progress(0.0)
 
     def progress(i, total, label):
         bar.progress(i / total, text=tr("trade.measuring", label=label, i=i + 1, n=total))
 
-    for row in tro.measure_accuracy(configs, n=YOURS_N, progress=progress):
-        store[row["label"]] = {"top1": row["top1"], "keep_precision": row.get("keep_precision")}
+    for config, row in zip(configs, tro.measure_accuracy(configs, n=YOURS_N, progress=progress)):
+        store[config.key] = {"top1": row["top1"], "keep_precision": row.get("keep_precision")}
 
 
 # the model set and the latency measurement change the rows, so the tables too: they rerun the page; the
@@ -65,24 +66,26 @@ yours = tro.explored_configs(explored(), model_set, suffix=tr("trade.yours"))
 grid_rows = rows_for(model_set)
 grid_labels = {r["label"] for r in grid_rows}
 new_yours = [c for c in yours if c.label not in grid_labels]
-measured_yours = st.session_state.setdefault("yours_accuracy", {})  # label -> top1, keep_precision
+# top1 and keep precision by what was measured (model, method, setting, blocks), whatever the language
+measured_yours = st.session_state.setdefault("yours_accuracy", {})
 lat_key = f"latency:{model_set}:{sel.device}"
 all_rows = grid_rows + rows_of(tuple(new_yours))
 if c2.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
     measure_latency(all_rows, lat_key)
-to_measure = [c for c in new_yours if c.label not in measured_yours]
+to_measure = [c for c in new_yours if c.key not in measured_yours]
 if model_set == "bundled" and to_measure and c2.button(tr("trade.measure_yours", k=len(to_measure), n=YOURS_N),
                                                        key="trade_measure_yours", icon=":material/target:"):
     measure_yours(to_measure, measured_yours)
     st.rerun()  # the page again, with the numbers and without the button
 results = tro.load_results()
 latencies = st.session_state.get(lat_key, {})
-rows = tro.with_measurements(all_rows, model_set, results, latencies, measured_yours)
+rows = tro.with_measurements(all_rows, model_set, results, latencies,
+                             {c.label: measured_yours[c.key] for c in new_yours if c.key in measured_yours})
 notes = [] if latencies else [tr("trade.no_latency", s=5 if model_set == "bundled" else 60)]
 if model_set == "bundled":
     notes.append(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))
 if new_yours:
-    done = sum(c.label in measured_yours for c in new_yours)
+    done = sum(c.key in measured_yours for c in new_yours)
     notes.append(tr("trade.yours_note", yours=tr("trade.yours")) + " "
                  + (tr("trade.yours_measured", k=done, n=YOURS_N) if done else tr("trade.yours_unmeasured")))
 st.caption("  \n".join(notes) or " ")

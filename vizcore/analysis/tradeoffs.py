@@ -33,6 +33,11 @@ class Config:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def key(self) -> tuple:
+        """What the configuration computes, without its (translated) label."""
+        return self.model, self.method, None if self.setting is None else round(self.setting, 4), self.locs
+
 
 MODEL_SETS = {
     "bundled": {"vit": "bundled_vit", "dynamicvit": "bundled_dynamicvit", "t2t": "bundled_t2t",
@@ -85,8 +90,7 @@ def explored_configs(explored: list[dict], model_set: str, suffix: str = "yours"
     if not explored:
         return []
     roles = MODEL_SETS[model_set]
-    grid = {(c.model, c.method, None if c.setting is None else round(c.setting, 4), c.locs): c
-            for c in configurations(model_set)}
+    grid = {c.key: c for c in configurations(model_set)}
     out: list[Config] = []
     for e in explored:
         method, model, setting = e.get("method"), e.get("model"), e.get("setting")
@@ -96,7 +100,7 @@ def explored_configs(explored: list[dict], model_set: str, suffix: str = "yours"
             continue
         setting = round(float(setting), 4)
         locs = tuple(int(v) for v in e.get("locs") or ()) if method != "tome" else ()
-        config = grid.get((model, method, setting, locs)) or Config(
+        config = grid.get((model, method, setting, locs), None) or Config(
             f"{_LABELS[method].format(setting)} ({suffix})", model, method, setting, locs)
         if config not in out:
             out.append(config)
