@@ -87,7 +87,8 @@ if model_set == "bundled":
 if new_yours:
     done = sum(c.key in measured_yours for c in new_yours)
     notes.append(tr("trade.yours_note", yours=tr("trade.yours")) + " "
-                 + (tr("trade.yours_measured", k=done, n=YOURS_N) if done else tr("trade.yours_unmeasured")))
+                 + (tr("trade.yours_measured", k=done, n=YOURS_N) if done else tr("trade.yours_unmeasured")
+                    if model_set == "bundled" else tr("trade.yours_imagenet")))
 st.caption("  \n".join(notes) or " ")
 published_rows = [p.as_dict() for p in PUBLISHED]
 
@@ -101,7 +102,8 @@ def chart(rows: list[dict], published_rows: list[dict], preferred: str | None, m
                       horizontal=True)
     # the published layer starts on beside the ImageNet-size models (the same cost range) and off beside the
     # bundled ones, which it would squeeze into one corner of a log axis; each set remembers its own choice
-    show_published = c2.toggle(tr("trade.published"), value=model_set != "bundled", key=f"trade_published_{model_set}")
+    show_published = c2.toggle(tr("trade.published"), value=model_set != "bundled", key=f"trade_published_{model_set}",
+                               persist_state="session")
     labels = [r["label"] for r in rows]
     default = next((label for label in (preferred, "DynamicViT 0.7") if label in labels), labels[0])
     highlight = c3.selectbox(tr("trade.highlight"), labels, index=labels.index(default), key="trade_highlight")

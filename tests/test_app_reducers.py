@@ -178,3 +178,15 @@ def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page
     assert_clean(at)
     assert at.selectbox(key="trade_highlight").value == "DynamicViT 0.8"
     assert not at.table[0].value["label"].str.contains("yours").any()
+
+
+def test_tradeoffs_published_layer_is_remembered_per_model_set(trade_page):
+    at = trade_page
+    at.toggle(key="trade_published_bundled").set_value(True).run()
+    at.radio(key="trade_set").set_value("imagenet").run()
+    at.toggle(key="trade_published_imagenet").set_value(False).run()
+    at.radio(key="trade_set").set_value("bundled").run()
+    assert_clean(at)
+    assert at.toggle(key="trade_published_bundled").value and "published" in _figure(at)[0][1]
+    at.radio(key="trade_set").set_value("imagenet").run()
+    assert not at.toggle(key="trade_published_imagenet").value

@@ -41,28 +41,46 @@ def test_device_info_names_torch():
     assert info.device == "cpu" and info.torch_version == torch.__version__ and info.threads >= 1
 
 
-def test_small_passes_run_on_one_thread_and_the_count_comes_back():
+def test_small_passes_run_on_one_thread_and_the_count_comes_back(monkeypatch):
+    import threading
+
     import torch
 
-    from vizcore.device import SINGLE_THREAD_MACS, threads_for
+    from vizcore import device as dev
+    monkeypatch.setattr(dev, "DEFAULT_THREADS", 2)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        with threads_for(0.05e9, "cpu") as n:
+        with dev.threads_for(0.05e9, "cpu") as n:
             assert n == 1 and torch.get_num_threads() == 1
-            with threads_for(0.05e9, "cpu") as inner:  # nested / concurrent: finds one, changes nothing
+            with dev.threads_for(0.05e9, "cpu") as inner:  # nested: finds one, changes nothing
                 assert inner == 1
             assert torch.get_num_threads() == 1
+            # a thread started now inherits one thread; its large pass still runs on the default
+            seen = []
+
+            def large():
+                with dev.threads_for(dev.SINGLE_THREAD_MACS * 2, "cpu") as m:
+                    seen.append((m, torch.get_num_threads()))
+
+            worker = threading.Thread(target=large)
+            worker.start()
+            worker.join()
+            assert seen == [(2, 2)]
         assert torch.get_num_threads() == 2
-        with threads_for(SINGLE_THREAD_MACS * 2, "cpu") as n:  # large passes keep every thread
+        with dev.threads_for(dev.SINGLE_THREAD_MACS * 2, "cpu") as n:  # large passes keep every thread
             assert n == 2 and torch.get_num_threads() == 2
-        with threads_for(0.05e9, "meta") as n:  # not the CPU: untouched
+        with dev.threads_for(0.05e9, "meta") as n:  # not the CPU: the default
             assert n == 2 and torch.get_num_threads() == 2
         try:
-            with threads_for(0.05e9, "cpu"):
+            with dev.threads_for(0.05e9, "cpu"):
                 raise RuntimeError("boom")
         except RuntimeError:
             pass
+        assert torch.get_num_threads() == 2
+        torch.set_num_threads(1)  # left at one by someone: a large pass restores the default, and leaves it
+        with dev.threads_for(dev.SINGLE_THREAD_MACS * 2, "cpu") as n:
+            assert n == 2
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)

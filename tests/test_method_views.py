@@ -276,3 +276,6 @@ def test_class_names_and_mixer_rows():
     assert spec["encoding"]["color"]["scale"]["domain"] == ["pool", "identity", "attention"]
     probs = {(r["mixer"], r["class"]): r["probability"] for r in spec["datasets"]["probs"]}
     assert len(probs) == 3 * 5 and probs[("identity", names[9])] < probs[("pool", names[9])]
+    twins = [f"c{i}" for i in range(8)] + ["crane", "crane"]  # a repeated name keeps its own band
+    spec = pv.mixer_spec({"pooling": np.arange(10.0)}, twins, {"x": "c", "y": "p"})
+    assert spec["encoding"]["x"]["sort"][:3] == ["crane (9)", "crane (8)", "c7"]

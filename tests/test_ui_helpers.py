@@ -97,6 +97,12 @@ def test_image_encoding_memo_never_hands_out_another_pictures_bytes():
         assert encode(a, "PNG") == expected(a)  # the identity hit
         del a
         gc.collect()
+    base = rng.integers(0, 256, (16, 24, 3), dtype=np.uint8)
+    view = base[:, :]
+    view.setflags(write=False)  # read-only, but its base is not
+    assert encode(view, "PNG") == expected(view)
+    base[:] = 0
+    assert encode(view, "PNG") == expected(view)
     w = rng.integers(0, 256, (16, 24, 3), dtype=np.uint8)
     first = encode(w, "PNG")
     w[:4] = 0  # writable: changed in place, so encoded again

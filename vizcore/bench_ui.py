@@ -1,12 +1,14 @@
 """Browser benchmark of the app's pages against a trivial Streamlit page, measured in one run.
 
 ``python -m vizcore bench-ui --json`` starts the app and a one-slider page on free ports, drives Debian's
-chromium with Playwright, and reports per page: the cold first render (a fresh browser context opening
-the page's URL until it has settled; the median of three) and the warm interaction p50 (one control change until the page has
-settled), beside the same figures for the trivial page: each of the page's moves comes right after one of
-the trivial page's, so both series see the same machine load. "Settled": Streamlit's run has finished and the
-time is that of the last DOM change, so plotly charts drawn after the run and late images count. Not a
-test: it prints numbers.
+chromium with Playwright, and reports per page:
+- cold: the first render of the page's first visit in the run (a fresh browser context opening its URL
+  until it has settled), and "reopen", the median of two more such opens (the server has its pictures);
+- warm: the p50 of one control moved back and forth until the page has settled, and for sliders "fresh",
+  the p50 of a slider dragged through values the app has not seen;
+each warm move comes right after one on the trivial page, so both series see the same machine load.
+"Settled": Streamlit's run has finished and the time is that of the last DOM change, so charts drawn after
+the run and late images count. Not a test: it prints numbers.
 """
 from __future__ import annotations
 
@@ -172,10 +174,19 @@ def _paired(browser, url: str, action, floor_url: str, floor_action, repeats: in
             fresh: bool = False) -> tuple[list[float], list[float]]:
     """``repeats`` interactions on ``url``, each right after one on the trivial page (same kind of control):
     the two series see the same machine load, so their ratio holds even when the load drifts during a run.
-    With ``fresh``, stops when the page's slider reaches its minimum."""
-    page, floor = _Control(browser, url, action), _Control(browser, floor_url, floor_action)
+    With ``fresh``, every value is new to the app (the first step, known from the back-and-forth moves, is
+    not timed), and it stops when the slider reaches its minimum."""
+    page = _Control(browser, url, action)
+    try:
+        floor = _Control(browser, floor_url, floor_action)
+    except Exception:
+        page.close()
+        raise
     times, floor_times = [], []
     try:
+        if fresh:  # the first step left was visited by the back-and-forth moves: start one further
+            floor.move(fresh)
+            page.move(fresh)
         for _ in range(repeats):
             if fresh and page.at_minimum():
                 break
@@ -219,7 +230,8 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                     action = PAGE_ACTIONS.get(name, ("slider", None))
                     floor_action = ("slider", None) if action[0] == "slider" else ("radio", 0)
                     try:
-                        cold = statistics.median(_cold(browser, url) for _ in range(3))
+                        cold = _cold(browser, url)  # the page's first visit: nothing of it cached yet
+                        reopen = statistics.median(_cold(browser, url) for _ in range(2))
                         warm, floor = _paired(browser, url, action, triv_url, floor_action, repeats)
                         fresh, floor_fresh = (_paired(browser, url, action, triv_url, floor_action, repeats, fresh=True)
                                               if action[0] == "slider" else ([], []))
@@ -231,7 +243,8 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
                     all_floor["fresh"] += floor_fresh
                     print(f"{name}: cold {cold:.2f} s, warm p50 {statistics.median(warm):.3f} s "
                           f"({_median_ratio(warm, floor)}x)", file=sys.stderr)
-                    rows[name] = {"cold_s": round(cold, 3), "warm_p50_s": round(statistics.median(warm), 3),
+                    rows[name] = {"cold_s": round(cold, 3), "reopen_s": round(reopen, 3),
+                                  "warm_p50_s": round(statistics.median(warm), 3),
                                   "warm_s": [round(t, 3) for t in warm],
                                   "floor_p50_s": round(statistics.median(floor), 3),
                                   "warm_over_floor": _median_ratio(warm, floor),

@@ -71,21 +71,25 @@ def device_info(device: torch.device | str | None = None) -> DeviceInfo:
 #: drawing beside the server). Measured on a 2-core CPU: the bundled DynamicViT (0.05 GMACs) 5.9 ms on one
 #: thread vs 8.7 ms on two, 5.3 vs 15.3 ms with the other core busy; DeiT-S (4.6 GMACs) keeps every thread.
 SINGLE_THREAD_MACS = 0.5e9
+#: torch's thread count when vizcore was imported: what every pass but a small CPU one runs with
+DEFAULT_THREADS = torch.get_num_threads()
 
 
 @contextmanager
 def threads_for(macs: float, device: torch.device | str = "cpu") -> Iterator[int]:
-    """Run the block on one CPU thread when a pass costs fewer than :data:`SINGLE_THREAD_MACS`; otherwise
-    (or off the CPU) leave torch's thread count alone. Yields the thread count in effect.
+    """Run the block on one CPU thread when a CPU pass costs fewer than :data:`SINGLE_THREAD_MACS`, else on
+    :data:`DEFAULT_THREADS`. Yields the thread count in effect.
 
-    torch's count is process-wide: a block that finds it already at one (another one running) changes
-    nothing, so no block can leave it lowered."""
-    before = torch.get_num_threads()
-    if torch.device(device).type != "cpu" or macs >= SINGLE_THREAD_MACS or before == 1:
-        yield before
+    With OpenMP the count belongs to each thread, and a new thread starts from the count last set anywhere:
+    so a large pass sets the default back explicitly (a thread started while a small pass ran elsewhere
+    would otherwise stay on one), and every block that changed the count leaves the default behind."""
+    small = torch.device(device).type == "cpu" and macs < SINGLE_THREAD_MACS
+    want = 1 if small else DEFAULT_THREADS
+    if torch.get_num_threads() == want:
+        yield want
         return
-    torch.set_num_threads(1)
+    torch.set_num_threads(want)
     try:
-        yield 1
+        yield want
     finally:
-        torch.set_num_threads(before)
+        torch.set_num_threads(DEFAULT_THREADS)

@@ -79,7 +79,7 @@ def _memoise_image_encoding(capacity: int = 128) -> None:
     by_identity = SharedLRU(capacity)
 
     def encode(array, output_format="JPEG"):
-        frozen = isinstance(array, np.ndarray) and not array.flags.writeable
+        frozen = _immutable(array)
         if frozen:
             hit = by_identity.get((id(array), output_format))
             if hit is not None and hit[0]() is array:
@@ -93,6 +93,16 @@ def _memoise_image_encoding(capacity: int = 128) -> None:
 
     encode.memoised = True
     image_utils._np_array_to_bytes = encode
+
+
+def _immutable(array) -> bool:
+    """Whether ``array``'s pixels can no longer change: read-only, and so is every array it views."""
+    node = array
+    while isinstance(node, np.ndarray):
+        if node.flags.writeable:
+            return False
+        node = node.base
+    return isinstance(array, np.ndarray) and not isinstance(node, (bytearray, memoryview))
 
 
 _memoise_image_encoding()

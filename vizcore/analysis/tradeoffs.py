@@ -159,7 +159,9 @@ def cost_rows(configs: list[Config]) -> list[dict]:
 
 def latency_ms(model, reducer, device: torch.device | str = "cpu", batch: int = 1, repeats: int = 7,
                warmup: int = 2) -> float:
-    """Median wall time of one forward pass (ms) on ``device`` at ``batch``, under inference_mode."""
+    """Median wall time of one forward pass (ms) on ``device`` at ``batch``, under inference_mode, on
+    torch's default thread count (whatever another pass in this process set)."""
+    from vizcore.device import threads_for
     device = torch.device(device)
     cfg = getattr(model, "pretrained_cfg", {}) or {}
     _, h, w = cfg.get("input_size", (3, 224, 224))
@@ -172,7 +174,7 @@ def latency_ms(model, reducer, device: torch.device | str = "cpu", batch: int = 
         return model.forward_trace(x, reducer=reducer).logits
 
     times = []
-    with torch.inference_mode():
+    with torch.inference_mode(), threads_for(float("inf"), device):
         for i in range(warmup + repeats):
             if device.type == "cuda":
                 torch.cuda.synchronize(device)

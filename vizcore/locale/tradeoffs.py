@@ -30,6 +30,9 @@ STRINGS = {
                          "zh": "标为（{yours}）的配置是你在 DynamicViT 和对比页面上尝试过的设置；其计算量已算出。"},
     "trade.yours_unmeasured": {"en": "Their accuracy is not measured yet (cost-only squares): use the button above.",
                                "zh": "它们的准确率尚未测量（只有计算量的方块）：请用上方的按钮。"},
+    "trade.yours_imagenet": {"en": "Their ImageNet accuracy is not measured here (that needs the ImageNet "
+                                   "validation set: `python -m vizcore evaluate --data …`).",
+                             "zh": "此处不测量它们的 ImageNet 准确率（需要 ImageNet 验证集：`python -m vizcore evaluate --data …`）。"},
     "trade.yours_measured": {"en": "Accuracy of {k} of them measured on the first {n} test scenes (the grid's on its "
                                    "own split, see above).",
                              "zh": "其中 {k} 个的准确率在前 {n} 个测试场景上测量（网格配置的见上文）。"},

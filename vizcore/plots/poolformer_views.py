@@ -351,10 +351,12 @@ def mixer_figure(logits: dict, names: Sequence[str], labels: dict, k: int = 5, r
 def mixer_spec(logits: dict, names: Sequence[str], labels: dict, k: int = 5, reference: str = "pooling") -> dict:
     """:func:`mixer_figure` as a Vega-Lite spec for the page: grouped bars, one colour per mixer."""
     classes = top_classes(logits[reference], k)
-    order = [names[c] for c in classes]
+    plain = [names[c] for c in classes]
+    # ImageNet repeats a few names ("crane", "maillot"): those get their index, or their bars would share a band
+    order = [f"{n} ({c})" if plain.count(n) > 1 else n for n, c in zip(plain, classes)]
     mixers = list(logits)
-    rows = [{"class": names[c], "probability": round(float(softmax(lg)[c]), 6), "mixer": labels.get(m, m)}
-            for m, lg in logits.items() for c in classes]
+    rows = [{"class": name, "probability": round(float(softmax(lg)[c]), 6), "mixer": labels.get(m, m)}
+            for m, lg in logits.items() for name, c in zip(order, classes)]
     mixer_labels = [labels.get(m, m) for m in mixers]
     body = {"data": vega.data("probs"), "mark": {"type": "bar"},
             "encoding": {"x": {"field": "class", "type": "nominal", "sort": order, "title": labels["x"],
