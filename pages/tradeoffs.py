@@ -29,7 +29,8 @@ def rows_of(configs: tuple[tro.Config, ...]) -> list[dict]:
 
 
 def measure_latency(rows: list[dict], key: str) -> None:
-    """Time every configuration on the current device (random weights: latency does not depend on them)."""
+    """Time every configuration on the current device (random weights: latency does not depend on them);
+    stored by :attr:`tro.Config.key`, whatever the language of the labels."""
     bar = st.progress(0.0)
     latencies, models = {}, {}
     for i, r in enumerate(rows):
@@ -38,7 +39,7 @@ def measure_latency(rows: list[dict], key: str) -> None:
         if config.model not in models:
             models[config.model] = create_model(config.model, "random", device=sel.device)
         model = models[config.model]
-        latencies[r["label"]] = round(tro.latency_ms(model, tro.reducer_for(config, model), sel.device), 3)
+        latencies[config.key] = round(tro.latency_ms(model, tro.reducer_for(config, model), sel.device), 3)
     bar.empty()
     st.session_state[key] = latencies
 
@@ -79,7 +80,8 @@ if model_set == "bundled" and to_measure and c2.button(tr("trade.measure_yours",
     st.rerun()  # the page again, with the numbers and without the button
 results = tro.load_results()
 latencies = st.session_state.get(lat_key, {})
-rows = tro.with_measurements(all_rows, model_set, results, latencies,
+rows = tro.with_measurements(all_rows, model_set, results,
+                             {r["label"]: latencies[tro.row_key(r)] for r in all_rows if tro.row_key(r) in latencies},
                              {c.label: measured_yours[c.key] for c in new_yours if c.key in measured_yours})
 notes = [] if latencies else [tr("trade.no_latency", s=5 if model_set == "bundled" else 60)]
 if model_set == "bundled":

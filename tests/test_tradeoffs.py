@@ -122,3 +122,10 @@ def test_with_measurements_fills_accuracy_and_latency_where_measured():
     assert "top1" not in rows[0] and out[0]["gmacs"] == 0.07  # new dicts, cost kept
     # the cached accuracy is of the bundled models: not carried over to another set of the same labels
     assert T.with_measurements(rows[:1], "imagenet", results)[0]["top1"] is None
+
+
+def test_row_key_leaves_out_the_label():
+    config = T.Config("DynamicViT 0.65 (yours)", "bundled_dynamicvit", "dynamicvit", 0.6500000000000001, (2, 3, 4))
+    row = {**config.as_dict(), "label": "DynamicViT 0.65 (你的)", "locs": [2, 3, 4]}
+    assert T.row_key(row) == config.key == ("bundled_dynamicvit", "dynamicvit", 0.65, (2, 3, 4))
+    assert T.Config("ViT", "bundled_vit", "plain").key == ("bundled_vit", "plain", None, ())

@@ -36,7 +36,14 @@ class Config:
     @property
     def key(self) -> tuple:
         """What the configuration computes, without its (translated) label."""
-        return self.model, self.method, None if self.setting is None else round(self.setting, 4), self.locs
+        return row_key(self.as_dict())
+
+
+def row_key(row: dict) -> tuple:
+    """:attr:`Config.key` of a configuration or of a table row made from one (its label left out)."""
+    setting = row.get("setting")
+    return (row["model"], row["method"], None if setting is None else round(float(setting), 4),
+            tuple(int(v) for v in row.get("locs") or ()))
 
 
 MODEL_SETS = {
