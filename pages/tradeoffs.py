@@ -35,7 +35,7 @@ def measure_latency(rows: list[dict], key: str) -> None:
     latencies, models = {}, {}
     for i, r in enumerate(rows):
         bar.progress(i / len(rows), text=tr("trade.measuring", label=r["label"], i=i + 1, n=len(rows)))
-        config = tro.Config(r["label"], r["model"], r["method"], r["setting"], tuple(r["locs"]))
+        config = tro.Config(r["label"], *tro.row_key(r))
         if config.model not in models:
             models[config.model] = create_model(config.model, "random", device=sel.device)
         model = models[config.model]
@@ -80,9 +80,7 @@ if model_set == "bundled" and to_measure and c2.button(tr("trade.measure_yours",
     st.rerun()  # the page again, with the numbers and without the button
 results = tro.load_results()
 latencies = st.session_state.get(lat_key, {})
-rows = tro.with_measurements(all_rows, model_set, results,
-                             {r["label"]: latencies[tro.row_key(r)] for r in all_rows if tro.row_key(r) in latencies},
-                             {c.label: measured_yours[c.key] for c in new_yours if c.key in measured_yours})
+rows = tro.with_measurements(all_rows, model_set, results, latencies, measured_yours)
 notes = [] if latencies else [tr("trade.no_latency", s=5 if model_set == "bundled" else 60)]
 if model_set == "bundled":
     notes.append(tr("trade.results_from", n=results.get("n") or "all") if results.get("rows") else tr("trade.no_results"))

@@ -115,8 +115,11 @@ def test_with_measurements_fills_accuracy_and_latency_where_measured():
             {"label": "DynamicViT 0.65 (yours)", "model": "bundled_dynamicvit", "gmacs": 0.05},
             {"label": "ToMe r=13 (yours)", "model": "bundled_vit", "gmacs": 0.04}]
     results = {"rows": [{"model": "bundled_vit", "label": "ViT", "top1": 0.99, "keep_precision": None}]}
-    out = T.with_measurements(rows, "bundled", results, {"ViT": 1.5},
-                              {"DynamicViT 0.65 (yours)": {"top1": 0.98, "keep_precision": 0.9}})
+    rows[1].update(method="dynamicvit", setting=0.65, locs=[2, 3, 4])
+    rows[0].update(method="plain", setting=None, locs=[])
+    rows[2].update(method="tome", setting=13.0, locs=[])
+    out = T.with_measurements(rows, "bundled", results, {T.row_key(rows[0]): 1.5},
+                              {("bundled_dynamicvit", "dynamicvit", 0.65, (2, 3, 4)): {"top1": 0.98, "keep_precision": 0.9}})
     assert [(r["top1"], r["keep_precision"], r["latency_ms"]) for r in out] == [
         (0.99, None, 1.5), (0.98, 0.9, None), (None, None, None)]
     assert "top1" not in rows[0] and out[0]["gmacs"] == 0.07  # new dicts, cost kept

@@ -559,8 +559,8 @@ def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=
     """The files offered for a figure and its numbers, in button order.
 
     png: RGB array (H, W, 3), or a function returning one; rows: list of dicts, 2-D numbers, or a function
-    returning either (CSV); data: JSON-able, or a function returning it; html: a plotly figure, or a function building one (interactive
-    HTML); svg: SVG text."""
+    returning either (CSV); data: JSON-able, or a function returning it; html: a plotly figure, or a function
+    building one (interactive HTML); svg: SVG text."""
     items = []
     if png is not None:
         items.append(Download("common.download_png", lambda img=png: to_png(img() if callable(img) else img),

@@ -105,27 +105,27 @@ def explored_configs(explored: list[dict], model_set: str, suffix: str = "yours"
             continue
         if (method == "dynamicvit") != (model == roles["dynamicvit"]):
             continue
-        setting = round(float(setting), 4)
-        locs = tuple(int(v) for v in e.get("locs") or ()) if method != "tome" else ()
-        config = grid.get((model, method, setting, locs), None) or Config(
-            f"{_LABELS[method].format(setting)} ({suffix})", model, method, setting, locs)
+        key = row_key({**e, "locs": () if method == "tome" else e.get("locs")})
+        config = grid.get(key) or Config(f"{_LABELS[method].format(key[2])} ({suffix})", *key)
         if config not in out:
             out.append(config)
     return out
 
 
-def with_measurements(rows: list[dict], model_set: str, results: dict, latencies: dict[str, float] | None = None,
-                      extra_accuracy: dict[str, dict] | None = None) -> list[dict]:
+def with_measurements(rows: list[dict], model_set: str, results: dict, latencies: dict[tuple, float] | None = None,
+                      extra_accuracy: dict[tuple, dict] | None = None) -> list[dict]:
     """``rows`` (cost rows) with top1, keep_precision and latency_ms filled in where measured: accuracy from the
-    cached ``results`` (the bundled set only) or, by label, from ``extra_accuracy`` (settings measured on
-    request); latency by label from ``latencies``. Missing values are None. Returns new dicts."""
+    cached ``results`` (the bundled set only) or from ``extra_accuracy`` (settings measured on request); latency
+    from ``latencies``. Both dicts are keyed by :func:`row_key`, so translated labels do not matter. Missing
+    values are None. Returns new dicts."""
     cached = {(r["model"], r["label"]): r for r in results.get("rows", [])} if model_set == "bundled" else {}
     extra, latencies = extra_accuracy or {}, latencies or {}
     out = []
     for r in rows:
-        hit = cached.get((r["model"], r["label"])) or extra.get(r["label"]) or {}
+        key = row_key(r)
+        hit = cached.get((r["model"], r["label"])) or extra.get(key) or {}
         out.append({**r, "top1": hit.get("top1"), "keep_precision": hit.get("keep_precision"),
-                    "latency_ms": latencies.get(r["label"])})
+                    "latency_ms": latencies.get(key)})
     return out
 
 
