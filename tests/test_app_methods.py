@@ -148,6 +148,18 @@ def test_t2t_sliders_drive_the_formula_and_windows(t2t):
     assert at.slider(key="t2t_s0").value == 4 and not at.info
 
 
+def test_t2t_sliders_survive_a_page_switch(t2t):
+    at = t2t
+    at.slider(key="t2t_s0").set_value(2).run()
+    at.slider(key="t2t_k1").set_value(5).run()
+    open_page(at, "home")  # a run that does not draw the sliders: Streamlit drops unpersisted widget state
+    open_page(at, "t2t")
+    assert at.slider(key="t2t_s0").value == 2 and at.slider(key="t2t_k1").value == 5
+    assert formulas(at)[0].endswith("= 47") and at.info  # still the reader's own splits
+    at.selectbox(key="t2t_model").set_value("t2t_vit_7").run()
+    assert at.slider(key="t2t_s0").value == 4 and at.slider(key="t2t_k1").value == 3  # a new model: its splits
+
+
 def test_t2t_invalid_combination_is_a_clear_message(t2t):
     at = t2t
     at.slider(key="t2t_k2").set_value(15).run()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from vizcore.analysis import t2t
 from vizcore.analysis.unfold import overlap_count, receptive_box
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots import t2t_views as tv
@@ -122,62 +123,62 @@ def test_wukong_specs_have_axis_titles_legends_and_their_data():
 
 # ---------------------------------------------------------------------------------------- T2T
 def test_check_stages_default_schedule_and_errors():
-    sched, errors, warnings = tv.check_stages(224, ((7, 4, 2), (3, 2, 1), (3, 2, 1)))
+    sched, errors, warnings = t2t.check_stages(224, ((7, 4, 2), (3, 2, 1), (3, 2, 1)))
     assert not errors and not warnings
     assert [(r["tokens"], r["token_dim"]) for r in sched] == [(3136, 147), (784, 576), (196, 576)]
-    small = tv.check_stages(96, ((7, 4, 2), (3, 2, 1), (3, 1, 1)), token_dim=32)[0]
+    small = t2t.check_stages(96, ((7, 4, 2), (3, 2, 1), (3, 1, 1)), token_dim=32)[0]
     assert [(r["tokens"], r["token_dim"]) for r in small] == [(576, 147), (144, 288), (144, 288)]
-    sched, errors, _ = tv.check_stages(224, ((7, 4, 2), (15, 8, 0), (15, 1, 0)))
+    sched, errors, _ = t2t.check_stages(224, ((7, 4, 2), (15, 8, 0), (15, 1, 0)))
     assert sched is None and errors[0][0] == "fit" and errors[0][1]["stage"] == 3 and errors[0][1]["h"] == 6
-    _, _, warnings = tv.check_stages(96, ((3, 5, 0), (3, 2, 4), (3, 2, 1)))
+    _, _, warnings = t2t.check_stages(96, ((3, 5, 0), (3, 2, 4), (3, 2, 1)))
     assert [w[0] for w in warnings] == ["gap", "pad"]
-    assert tv.check_stages(96, ((0, 1, 0), (3, 2, 1), (3, 2, 1)))[1][0][0] == "bad"
-    assert tv.check_stages(224, ((1, 1, 0), (3, 2, 1), (3, 2, 1)))[2][0][0] == "big"
+    assert t2t.check_stages(96, ((0, 1, 0), (3, 2, 1), (3, 2, 1)))[1][0][0] == "bad"
+    assert t2t.check_stages(224, ((1, 1, 0), (3, 2, 1), (3, 2, 1)))[2][0][0] == "big"
 
 
 def test_formula_and_hard_split():
-    assert tv.formula_text(224, 7, 4, 2) == "⌊(224 + 2·2 − 7) / 4⌋ + 1 = 56"
-    assert tv.formula_text((56, 56), 3, 2, 1) == "⌊(56 + 2·1 − 3) / 2⌋ + 1 = 28"
-    assert tv.formula_text((20, 30), 3, 2, 1).count("=") == 2  # one per axis when H != W
-    assert tv.hard_split(224, (14, 14)) == (16, 16, 0) and tv.hard_split(96, (12, 12)) == (8, 8, 0)
+    assert t2t.formula_text(224, 7, 4, 2) == "⌊(224 + 2·2 − 7) / 4⌋ + 1 = 56"
+    assert t2t.formula_text((56, 56), 3, 2, 1) == "⌊(56 + 2·1 − 3) / 2⌋ + 1 = 28"
+    assert t2t.formula_text((20, 30), 3, 2, 1).count("=") == 2  # one per axis when H != W
+    assert t2t.hard_split(224, (14, 14)) == (16, 16, 0) and t2t.hard_split(96, (12, 12)) == (8, 8, 0)
 
 
 def test_windows_panel_counts_and_zoom(view):
-    tiles, labels, info = tv.windows_panel(view, (96, 96), (7, 4, 2), side=200)
+    panel = t2t.window_panel((96, 96), (7, 4, 2))
+    assert np.array_equal(panel.counts, overlap_count((96, 96), 7, 4, 2).numpy())
+    assert set(panel.histogram) == {1, 2, 4} and sum(panel.histogram.values()) == 96 * 96
+    assert panel.out_hw == (24, 24) and panel.boxes.shape == (9, 4) and panel.block == (10, 10, 3)
+    corner = t2t.window_panel((96, 96), (7, 4, 2), "corner")
+    assert corner.region[0] < 0 <= panel.region[0]  # the corner zoom reaches into the padding
+    tiles = tv.windows_panel(view, panel, vmax=4, side=200)
     assert len(tiles) == 4 and all(t.shape == (200, 200, 3) for t in tiles)
-    assert np.array_equal(info["counts"], overlap_count((96, 96), 7, 4, 2).numpy())
-    assert set(info["histogram"]) == {1, 2, 4} and sum(info["histogram"].values()) == 96 * 96
-    assert info["out_hw"] == (24, 24) and "24x24" in labels[0]
-    _, _, corner = tv.windows_panel(view, (96, 96), (7, 4, 2), where="corner", side=200)
-    assert corner["region"][0] < 0 <= info["region"][0]  # the corner zoom reaches into the padding
+    assert not np.array_equal(tiles[1], tv.windows_panel(view, corner, vmax=4, side=200)[1])
 
 
 def test_windows_figure_soft_vs_hard(view):
-    stages = ((7, 4, 2), (3, 2, 1), (3, 1, 1))
-    img0, info0 = tv.windows_figure(view, 96, stages, 0, (8, 8, 0), side=160)
-    img1, info1 = tv.windows_figure(view, 96, stages, 1, (8, 8, 0), side=160)
+    hard = t2t.window_panel((96, 96), (8, 8, 0))
+    first, second = t2t.window_panel((96, 96), (7, 4, 2)), t2t.window_panel((24, 24), (3, 2, 1))
+    labels = [str(i) for i in range(8)]
+    img0 = tv.windows_figure(view, first, hard, 4, labels, side=160)
+    img1 = tv.windows_figure(view, second, hard, 4, labels, side=160)
     assert img0.shape == img1.shape and not np.array_equal(img0, img1)
-    assert info0["hard"]["histogram"] == {1: 96 * 96}  # a hard split covers every pixel once
-    assert info1["soft"]["counts"].shape == (24, 24)
-    assert info1["vmax"] == 4
+    assert hard.histogram == {1: 96 * 96}  # a hard split covers every pixel once
 
 
-def test_footprint_figure_matches_receptive_box(view):
+def test_footprint_figure_draws_the_chain(view):
     stages = ((7, 4, 2), (3, 2, 1), (3, 2, 1))
-    img, info = tv.footprint_figure(view, 96, stages, 2 * 6 + 3, (16, 16, 0), side=120)
-    assert info["token"] == (2, 3) and info["final_grid"] == (6, 6)
-    assert info["image_box"] == receptive_box(96, (2, 3), stages)
-    assert [s["split"] for s in info["stages"]] == [3, 2, 1]
-    assert info["stages"][0]["box_hw"] == (3, 3) and info["stages"][0]["max_paths"] == 1
-    assert info["hard_box"] == (32, 48, 48, 64)
-    other, _ = tv.footprint_figure(view, 96, stages, 0, (16, 16, 0), side=120)
-    assert img.shape == other.shape and not np.array_equal(img, other)
+    chain = t2t.footprint_chain((96, 96), stages, 2 * 6 + 3)
+    assert [s.split for s in chain] == [3, 2, 1] and chain[-1].box == receptive_box(96, (2, 3), stages)
+    img = tv.footprint_figure(view, chain, (6, 6), (2, 3), (32, 48, 48, 64), list("abcde"), side=120)
+    other = tv.footprint_figure(view, t2t.footprint_chain((96, 96), stages, 0), (6, 6), (0, 0), (0, 0, 16, 16),
+                                list("abcde"), side=120)
+    assert img.shape[1] >= 5 * 120 and img.shape == other.shape and not np.array_equal(img, other)
 
 
 def test_model_shapes_follow_the_schedule():
     from vizcore.analysis.unfold import soft_split_schedule
     info = soft_split_schedule(224)
-    rows = tv.model_shapes((1, 3, 224, 224), info, 64, 256, 1000, "performer")
+    rows = t2t.model_shapes((1, 3, 224, 224), info, 64, 256, 1000, "performer")
     shapes = [r["shape"] for r in rows]
     assert (1, 3136, 147) in shapes and (1, 64, 56, 56) in shapes and (1, 784, 576) in shapes
     assert (1, 196, 576) in shapes and (1, 197, 256) in shapes and shapes[-1] == (1, 1000)
@@ -197,7 +198,8 @@ def test_schedule_figure_axes(view):
     rows = spec["datasets"]["stages"]
     assert [(r["tokens"], r["dims"]) for r in rows] == [(3136, 147), (784, 576), (196, 576), (196, 768)]
     assert [r["kind"] for r in rows] == ["soft"] * 3 + ["hard"]
-    assert tv.norm_maps(view, [np.ones((24, 24)), np.arange(144.0).reshape(12, 12)], ["a", "b"]).ndim == 3
+    maps = tv.norm_maps(view, [np.ones((24, 24)), np.arange(144.0).reshape(12, 12)], ["x", "a", "b"], side=60)
+    assert maps.ndim == 3 and maps.shape[1] >= 3 * 60
     assert tv.token_picker(view, (12, 12), 5).shape[0] >= 420
 
 

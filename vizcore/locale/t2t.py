@@ -97,6 +97,7 @@ STRINGS = {
     "t2t.col.box": {"en": "receptive box", "zh": "感受框"},
     "t2t.col.positions": {"en": "positions reached", "zh": "覆盖的位置数"},
     "t2t.col.paths": {"en": "most paths to one position", "zh": "单个位置的最多路径数"},
+    "t2t.col.ksp": {"en": "k, s, p", "zh": "k, s, p"},
     "t2t.col.in": {"en": "input map", "zh": "输入特征图"},
     "t2t.col.out": {"en": "output grid", "zh": "输出网格"},
     "t2t.col.tokens": {"en": "tokens", "zh": "token 数"},

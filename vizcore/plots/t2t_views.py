@@ -1,7 +1,9 @@
-"""Pictures and numbers for T2T-ViT's soft split: the pure geometry of ``vizcore.analysis.unfold`` drawn on the
-image. Arrays in, RGB images / plotly figures / rows out; no Streamlit, no model run.
+"""Pictures of T2T-ViT's soft split: the geometry computed by ``vizcore.analysis.t2t`` (windows, coverage counts,
+a token's footprint) drawn on the image, and the schedule chart. Arrays and label strings in, RGB images /
+Vega-Lite specs / plotly figures out; no analysis, no Streamlit, no model run.
 
-Text drawn into images stays language-neutral (k/s/p, sizes, numbers); the page translates the rest.
+Text drawn into raster images comes in as labels and stays language-neutral (no CJK font is guaranteed on the
+server); the charts take translated labels because the browser draws their text.
 """
 from __future__ import annotations
 
@@ -13,12 +15,10 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 from plotly.subplots import make_subplots
 
-from vizcore.analysis.unfold import (footprint_weights, overlap_count, receptive_box, soft_split_schedule,
-                                     unfold_output_size, window_boxes)
+from vizcore.analysis.t2t import FootprintStage, WindowPanel
 from vizcore.plots import vega
 from vizcore.plots.overlay import colorize, compose, draw_grid
 
-Stage = tuple[int, int, int]
 #: outline colours of neighbouring windows (Okabe-Ito: orange, sky blue, bluish green, vermillion, blue...)
 WINDOW_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (213, 94, 0), (0, 114, 178), (204, 121, 167),
                   (240, 228, 66), (0, 0, 0), (120, 120, 120))
@@ -30,14 +30,6 @@ def _font(size: int = 12):
         return ImageFont.truetype("DejaVuSans.ttf", size)
     except OSError:
         return ImageFont.load_default(size=size)
-
-
-@lru_cache(maxsize=64)
-def _counts(hw: tuple[int, int], k: int, s: int, p: int) -> np.ndarray:
-    """Read-only cached ``overlap_count`` as numpy (the same few geometries are drawn again and again)."""
-    out = overlap_count(hw, k, s, p).numpy()
-    out.setflags(write=False)
-    return out
 
 
 @lru_cache(maxsize=64)
@@ -72,77 +64,6 @@ def _resize(img: np.ndarray, hw: tuple[int, int], nearest: bool = False) -> np.n
     return np.asarray(Image.fromarray(img).resize((hw[1], hw[0]), Image.NEAREST if nearest else Image.BILINEAR))
 
 
-# ---------------------------------------------------------------------------------------- checks and numbers
-def check_stages(img_size, stages: Sequence[Stage], in_chans: int = 3, token_dim: int = 64) -> tuple[
-        list[dict] | None, list[tuple[str, dict]], list[tuple[str, dict]]]:
-    """Validate soft-split settings on an image: (schedule or None, errors, warnings). The schedule's token
-    widths use ``in_chans`` for the first split and the token modules' ``token_dim`` after it.
-
-    Errors and warnings are ``(code, fields)`` so the caller can phrase them: ``fit`` (the window does not fit
-    the map, even with padding), ``bad`` (kernel or stride below 1, negative padding); warnings ``gap`` (stride
-    larger than the kernel: some positions are in no window), ``pad`` (padding >= kernel: some windows hold
-    only zeros), ``big`` (more than 20 000 tokens at a stage)."""
-    hw = _pair(img_size)
-    errors, warnings = [], []
-    for i, (k, s, p) in enumerate(stages):
-        fields = {"stage": i + 1, "k": k, "s": s, "p": p, "h": hw[0], "w": hw[1]}
-        if k < 1 or s < 1 or p < 0:
-            errors.append(("bad", fields))
-            return None, errors, warnings
-        if min(hw) + 2 * p < k:
-            errors.append(("fit", fields))
-            return None, errors, warnings
-        if s > k:
-            warnings.append(("gap", fields))
-        if p >= k:
-            warnings.append(("pad", fields))
-        hw = unfold_output_size(hw, k, s, p)
-        if hw[0] * hw[1] > 20000:
-            warnings.append(("big", {**fields, "tokens": hw[0] * hw[1]}))
-    return soft_split_schedule(_pair(img_size), stages, in_chans, token_dim), errors, warnings
-
-
-def formula_text(in_hw, k: int, s: int, p: int) -> str:
-    """The unfold output size with the numbers put in, ⌊(H + 2·p − k) / s⌋ + 1 = h (per axis when H != W).
-    Plain Unicode rather than LaTeX: the page shows three that change with every slider move, and KaTeX
-    re-typesetting them cost about 45 ms per move (measured in the browser)."""
-    H, W = _pair(in_hw)
-    parts = []
-    for size in ([H] if H == W else [H, W]):
-        out = (size + 2 * p - k) // s + 1
-        parts.append(f"⌊({size} + 2·{p} − {k}) / {s}⌋ + 1 = {out}")
-    return ",  ".join(parts)
-
-
-def hard_split(img_size, grid) -> Stage:
-    """ViT's patchify as an unfold with kernel = stride (no padding) that gives the same final grid."""
-    H, _ = _pair(img_size)
-    patch = max(1, H // _pair(grid)[0])
-    return (patch, patch, 0)
-
-
-def model_shapes(pixels_shape, info: Sequence[dict], token_dim: int, embed_dim: int, num_classes: int,
-                 token_module: str) -> list[dict]:
-    """The real tensor shapes through T2T-ViT's tokens-to-token module and backbone for one input, from the
-    model's own schedule (``trace.extras["soft_split"]``)."""
-    B = int(pixels_shape[0])
-    rows = [{"step": "image", "shape": tuple(int(v) for v in pixels_shape)}]
-    for i, st in enumerate(info):
-        L, d = st["tokens"], st["token_dim"]
-        rows.append({"step": f"soft_split{i} (Unfold k={st['kernel']} s={st['stride']} p={st['padding']})",
-                     "shape": (B, d, L)})
-        rows.append({"step": "transpose", "shape": (B, L, d)})
-        if i < 2:
-            rows.append({"step": f"attention{i + 1} (token {token_module}, 1 head)", "shape": (B, L, token_dim)})
-            rows.append({"step": "reshape (re-structurize)", "shape": (B, token_dim, *st["out_hw"])})
-        else:
-            rows.append({"step": "project (Linear)", "shape": (B, L, embed_dim)})
-            rows.append({"step": "cat CLS + pos_embed", "shape": (B, L + 1, embed_dim)})
-            rows.append({"step": "blocks", "shape": (B, L + 1, embed_dim)})
-            rows.append({"step": "head (CLS)", "shape": (B, num_classes)})
-    return rows
-
-
 # ---------------------------------------------------------------------------------------- pictures
 def _cells_image(view: np.ndarray, in_hw: tuple[int, int], region: tuple[int, int, int, int], cell: int) -> np.ndarray:
     """The map of ``in_hw`` cells (the image resampled to that grid) inside ``region`` (y0, x0, y1, x1, may reach
@@ -158,39 +79,19 @@ def _cells_image(view: np.ndarray, in_hw: tuple[int, int], region: tuple[int, in
     return np.kron(out, np.ones((cell, cell, 1), dtype=np.uint8))
 
 
-def _block(out_hw: tuple[int, int], where: str, block: int) -> tuple[int, int, int]:
-    """Top-left output token (row, col) of a ``block`` x ``block`` group at the centre or the top-left corner."""
-    oh, ow = out_hw
-    b = max(1, min(block, oh, ow))
-    if where == "corner":
-        return 0, 0, b
-    return max(0, (oh - b) // 2), max(0, (ow - b) // 2), b
-
-
-def windows_panel(view: np.ndarray, in_hw, stage: Stage, where: str = "centre", block: int = 3, side: int = 300,
-                  cmap: str = "viridis", vmax: int | None = None,
-                  label: str = "") -> tuple[list[np.ndarray], list[str], dict]:
-    """Four tiles (side x side) for one unfold stage on a map of ``in_hw`` (the image for the first split; later
-    splits' maps are drawn as the image resampled to their grid):
+def windows_panel(view: np.ndarray, panel: WindowPanel, vmax: int, side: int = 300,
+                  cmap: str = "viridis") -> list[np.ndarray]:
+    """Four tiles (side x side) for one unfold stage (``vizcore.analysis.t2t.window_panel``) on its map (the
+    image for the first split; later splits' maps are drawn as the image resampled to their grid):
 
     1. the whole map with the zoomed region marked;
-    2. the zoom: ``block`` x ``block`` neighbouring windows outlined in different colours, padding grey;
+    2. the zoom: the panel's group of neighbouring windows outlined in different colours, padding grey;
     3. the same zoom: how many windows cover each position (numbers in the cells when they fit);
-    4. the whole map's coverage counts as a heatmap.
-    Returns (tiles, labels, info) — info holds the counts (H, W), the zoom region and the count histogram."""
-    H, W = _pair(in_hw)
-    k, s, p = stage
-    out_hw = unfold_output_size((H, W), k, s, p)
-    counts = _counts((H, W), k, s, p)
-    vmax = vmax or int(counts.max())
-    r0, c0, b = _block(out_hw, where, block)
-    boxes = window_boxes((H, W), k, s, p, clip=False).numpy()
-    picked = [(r, c) for r in range(r0, r0 + b) for c in range(c0, c0 + b)]
-    sel = np.array([boxes[r * out_hw[1] + c] for r, c in picked])
-    y0, x0 = int(sel[:, 0].min()) - 1, int(sel[:, 1].min()) - 1
-    y1, x1 = int(sel[:, 2].max()) + 1, int(sel[:, 3].max()) + 1
-    span = max(y1 - y0, x1 - x0)
-    y1, x1 = y0 + span, x0 + span  # square zoom
+    4. the whole map's coverage counts as a heatmap, colours from 0 to ``vmax``."""
+    H, W = panel.in_hw
+    counts, sel = panel.counts, panel.boxes
+    y0, x0, y1, x1 = panel.region
+    span = y1 - y0
     cell = max(1, side // span)
     zside = cell * span
 
@@ -241,14 +142,7 @@ def windows_panel(view: np.ndarray, in_hw, stage: Stage, where: str = "centre", 
 
     # 4. whole-map counts
     t4 = _resize(colorize(counts, cmap, 0, vmax), (side, side), nearest=True)
-
-    values, freq = np.unique(counts, return_counts=True)
-    info = {"counts": counts, "region": (y0, x0, y1, x1), "out_hw": out_hw, "block": (r0, c0, b),
-            "histogram": {int(v): int(f) for v, f in zip(values, freq)}, "vmax": vmax}
-    name = label or f"k{k} s{s} p{p}"
-    labels = [f"{name}: {H}x{W} -> {out_hw[0]}x{out_hw[1]}", f"zoom: {b}x{b} windows", "windows per position",
-              f"windows per position ({H}x{W})"]
-    return [t1, t2, t3, t4], labels, info
+    return [t1, t2, t3, t4]
 
 
 def _pad_to(img: np.ndarray, side: int) -> np.ndarray:
@@ -258,65 +152,38 @@ def _pad_to(img: np.ndarray, side: int) -> np.ndarray:
     return out
 
 
-def windows_figure(view: np.ndarray, img_size, stages: Sequence[Stage], stage: int, hard: Stage,
-                   where: str = "centre", cmap: str = "viridis", side: int = 300) -> tuple[np.ndarray, dict]:
-    """Soft split ``stage`` (row 1) beside ViT's hard split (row 2) as ONE image; one colour scale for both.
-    Returns (image, info with ``soft`` and ``hard`` panels' numbers and ``vmax``)."""
-    sched = soft_split_schedule(_pair(img_size), stages)
-    in_hw = sched[stage]["in_hw"]
-    k, s, p = stages[stage]
-    vmax = max(int(_counts(tuple(in_hw), k, s, p).max()), 1)
-    soft_tiles, soft_labels, soft_info = windows_panel(view, in_hw, (k, s, p), where, side=side, cmap=cmap,
-                                                       vmax=vmax, label=f"split {stage + 1} k{k} s{s} p{p}")
-    hard_tiles, hard_labels, hard_info = windows_panel(view, _pair(img_size), hard, where, side=side, cmap=cmap,
-                                                       vmax=vmax, label=f"ViT k{hard[0]} s{hard[1]} p0")
-    img = compose(soft_tiles + hard_tiles, ncols=4, labels=soft_labels + hard_labels)
-    return img, {"soft": soft_info, "hard": hard_info, "vmax": vmax}
+def windows_figure(view: np.ndarray, soft: WindowPanel, hard: WindowPanel, vmax: int, labels: Sequence[str],
+                   cmap: str = "viridis", side: int = 300) -> np.ndarray:
+    """A soft split's panel (row 1) beside ViT's hard split's (row 2) as ONE image on one colour scale
+    (0..``vmax``); ``labels``: the eight tiles' captions, row by row."""
+    tiles = windows_panel(view, soft, vmax, side, cmap) + windows_panel(view, hard, vmax, side, cmap)
+    return compose(tiles, ncols=4, labels=list(labels))
 
 
-def footprint_figure(view: np.ndarray, img_size, stages: Sequence[Stage], token: int, hard: Stage,
-                     cmap: str = "viridis", side: int = 260) -> tuple[np.ndarray, dict]:
-    """A final token's footprint through every soft split, from the last grid back to the image, beside the
-    one patch a ViT token comes from. Tile j shows, on the input map of split j, how many unfold paths lead
-    from the token to each position (scaled to the tile's max), with the receptive box outlined.
-    Returns (image, info with per-stage boxes, path-count maxima and the image-level box)."""
-    img_hw = _pair(img_size)
-    sched = soft_split_schedule(img_hw, stages)
-    grids = [st["in_hw"] for st in sched] + [sched[-1]["out_hw"]]
-    fh, fw = grids[-1]
-    r, c = divmod(int(token), fw)
+def footprint_figure(view: np.ndarray, stages: Sequence[FootprintStage], final_grid, token_rc, hard_box,
+                     labels: Sequence[str], cmap: str = "viridis", side: int = 260) -> np.ndarray:
+    """A final token's footprint (``vizcore.analysis.t2t.footprint_chain``: last split first) as one row of
+    tiles: the final grid with the token ``token_rc`` (row, col); on the input map of each split, the token's
+    path counts (scaled to max 1) with its receptive box outlined; last, the one patch ``hard_box`` of ViT's
+    hard split on the image. ``labels``: one caption per tile."""
+    fh, fw = _pair(final_grid)
+    img_hw = stages[-1].map_hw
     base = _resize(view, (side, side))
-    tiles, labels, stages_info = [], [], []
-    # final grid with the token
-    t0 = draw_grid(base, (fh, fw), color=(235, 235, 235), highlight=r * fw + c) if side / max(fh, fw) >= 4 else base
-    if side / max(fh, fw) < 4:
-        t0 = _box(t0, (r, c, r + 1, c + 1), (fh, fw), (255, 40, 40))
-    tiles.append(t0)
-    labels.append(f"token ({r},{c}) of {fh}x{fw}")
-    for j in range(len(stages) - 1, -1, -1):
-        hw = grids[j]
-        weights = footprint_weights(hw, (r, c), stages[j:]).numpy()
-        box = receptive_box(hw, (r, c), stages[j:])
-        peak = float(weights.max()) or 1.0
-        tile = _heat_on(base, weights / peak, cmap)
-        if side / max(hw) >= 6:
-            tile = draw_grid(tile, hw, color=(235, 235, 235))
-        tiles.append(_box(tile, box, hw, (255, 40, 40)))
-        name = "image" if j == 0 else f"grid {j}"
-        labels.append(f"{name} {hw[0]}x{hw[1]}: box {box[2] - box[0]}x{box[3] - box[1]}")
-        stages_info.append({"split": j + 1, "map_hw": hw, "box": box, "box_hw": (box[2] - box[0], box[3] - box[1]),
-                            "max_paths": peak, "positions": int((weights > 0).sum())})
-    # ViT hard split: exactly one patch
-    hk = hard[0]
-    hb = (r * hk, c * hk, min(img_hw[0], (r + 1) * hk), min(img_hw[1], (c + 1) * hk))
+    r, c = token_rc
+    if side / max(fh, fw) >= 4:
+        t0 = draw_grid(base, (fh, fw), color=(235, 235, 235), highlight=r * fw + c)
+    else:
+        t0 = _box(base, (r, c, r + 1, c + 1), (fh, fw), (255, 40, 40))
+    tiles = [t0]
+    for st in stages:
+        tile = _heat_on(base, st.weights, cmap)
+        if side / max(st.map_hw) >= 6:
+            tile = draw_grid(tile, st.map_hw, color=(235, 235, 235))
+        tiles.append(_box(tile, st.box, st.map_hw, (255, 40, 40)))
     hmap = np.zeros(img_hw)
-    hmap[hb[0]:hb[2], hb[1]:hb[3]] = 1.0
-    tile = _heat_on(base, hmap, cmap)
-    tiles.append(_box(tile, hb, img_hw, (255, 40, 40)))
-    labels.append(f"ViT: one {hk}x{hk} patch")
-    info = {"token": (r, c), "final_grid": (fh, fw), "stages": stages_info, "image_box": stages_info[-1]["box"],
-            "hard_box": hb}
-    return compose(tiles, ncols=len(tiles), labels=labels), info
+    hmap[hard_box[0]:hard_box[2], hard_box[1]:hard_box[3]] = 1.0
+    tiles.append(_box(_heat_on(base, hmap, cmap), hard_box, img_hw, (255, 40, 40)))
+    return compose(tiles, ncols=len(tiles), labels=list(labels))
 
 
 def _heat_on(base: np.ndarray, values: np.ndarray, cmap: str) -> np.ndarray:
@@ -346,16 +213,13 @@ def token_picker(view: np.ndarray, grid, token: int, min_side: int = 420) -> np.
     return draw_grid(big, _pair(grid), color=(240, 240, 240), highlight=int(token), width=1)
 
 
-def norm_maps(view: np.ndarray, norms: Sequence[np.ndarray], names: Sequence[str], cmap: str = "viridis",
+def norm_maps(view: np.ndarray, norms: Sequence[np.ndarray], labels: Sequence[str], cmap: str = "viridis",
               side: int = 260) -> np.ndarray:
-    """The token modules' outputs (channel L2 norm per token, reshaped to their grids) beside the image."""
+    """The token modules' outputs (channel L2 norm per token, (h, w) each, coloured min-max per map) beside
+    the image; ``labels``: the image's caption, then one per map."""
     tiles = [_resize(view, (side, side))]
-    labels = ["input"]
-    for n, name in zip(norms, names):
-        n = np.asarray(n, dtype=np.float64)
-        tiles.append(_resize(colorize(n, cmap), (side, side), nearest=True))
-        labels.append(f"{name} {n.shape[0]}x{n.shape[1]}")
-    return compose(tiles, ncols=len(tiles), labels=labels)
+    tiles += [_resize(colorize(np.asarray(n, dtype=np.float64), cmap), (side, side), nearest=True) for n in norms]
+    return compose(tiles, ncols=len(tiles), labels=list(labels))
 
 
 # ---------------------------------------------------------------------------------------- plotly
@@ -382,7 +246,6 @@ def schedule_figure(soft: Sequence[dict], hard: dict, labels: dict) -> go.Figure
     fig.update_layout(title=labels.get("title"), height=380, legend=dict(orientation="h", y=1.12, x=0),
                       margin=dict(l=60, r=10, t=80, b=50))
     return fig
-
 
 
 def schedule_spec(soft: Sequence[dict], hard: dict, labels: dict) -> dict:
@@ -415,5 +278,6 @@ def schedule_spec(soft: Sequence[dict], hard: dict, labels: dict) -> dict:
     body = {"hconcat": [panel("tokens", labels["tokens"], True), panel("dims", labels["dims"], False)]}
     return vega.chart(body, {"stages": rows}, title=labels.get("title"))
 
-__all__ = ["check_stages", "formula_text", "hard_split", "model_shapes", "windows_panel", "windows_figure",
-           "footprint_figure", "stamp_numbers", "token_picker", "norm_maps", "schedule_figure", "schedule_spec"]
+
+__all__ = ["windows_panel", "windows_figure", "footprint_figure", "stamp_numbers", "token_picker", "norm_maps",
+           "schedule_figure", "schedule_spec"]
