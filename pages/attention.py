@@ -5,11 +5,12 @@ import json
 import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
 
-from vizcore.analysis.attention import attention_shapes, pos_embed_similarity
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
-from vizcore.plots.overlay import COLORMAPS, colorbar, draw_grid, enlarge, overlay
-from vizcore.ui import downloads, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
+from vizcore.plots.overlay import COLORMAPS, colorbar
+from vizcore.ui import (downloads, drawn, labeller, load_model, number_table, prepare_image, run_cached, run_trace,
+                        selection, tr)
+from vizcore.views import attention as views
 
 sel = selection()
 st.title(tr("attn.title"))
@@ -23,65 +24,60 @@ if model is None:
     st.stop()
 pixels, view, cfg = prepare_image(model)
 logits, trace = run_trace(name, model, pixels, attn=True)
-n_layers = len(trace.attn)
-heads = trace.attn[0].shape[1]
-h, w = trace.grid
+n_layers, heads, (h, w) = len(trace.attn), trace.attn[0].shape[1], trace.grid
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
 layer = c1.slider(tr("attn.layer"), 0, n_layers - 1, n_layers - 1, key="attn_layer")
-head_options = ["mean", "max", *range(heads)]
 head_word, head_fused = tr("attn.head"), labeller("attn.head_")
-head = c2.selectbox(head_word, head_options, key="attn_head",
+head = c2.selectbox(head_word, ["mean", "max", *range(heads)], key="attn_head",
                     format_func=lambda x: head_fused(x) if isinstance(x, str) else f"{head_word} {x}")
 scale = c3.radio(tr("attn.scale"), ["map", "layer", "global"], key="attn_scale", horizontal=True,
                  format_func=labeller("attn.scale."))
 cmap = c4.selectbox(tr("attn.cmap"), COLORMAPS, key="attn_cmap")
-views = ["cls", "grid", "patch", "rollout", "shapes"]
-view_choice = st.segmented_control(tr("attn.view"), views, key="attn_view", default="cls",
-                                   format_func=labeller("attn.view.")) or "cls"
-head_label = tr(f"attn.head_{head}") if isinstance(head, str) else f"{tr('attn.head')} {head}"
+view_choice = st.segmented_control(tr("attn.view"), ["cls", "grid", "patch", "rollout", "shapes"], key="attn_view",
+                                   default="cls", format_func=labeller("attn.view.")) or "cls"
+head_label = head_fused(head) if isinstance(head, str) else f"{head_word} {head}"
 st.caption(tr("common.input_view", h=view.shape[0], w=view.shape[1], gh=h, gw=w))
-
 
 if view_choice == "cls":
     alpha = st.slider(tr("attn.alpha"), 0.0, 1.0, 0.6, 0.05, key="attn_alpha")
-    mv = av.single_map(view, trace, layer, head, query=0, scale=scale, cmap=cmap, alpha=alpha)
-    share = float(av.prefix_shares(trace)[layer].mean() if isinstance(head, str) else av.prefix_shares(trace)[layer, head])
+    v = run_cached(views.map_view, name, trace, layer=layer, head=head, scale=scale)
+    img = drawn(av.map_overlay, name, ["cls", layer, head, scale, cmap, alpha], view, v.values, v.vmin, v.vmax,
+                cmap=cmap, alpha=alpha)
     left, right = st.columns(2)
     left.image(view, caption=name, width="stretch")
-    right.image(mv.image, caption=tr("attn.cls_caption", layer=layer, head=head_label, share=share), width="stretch")
-    right.image(colorbar(cmap, mv.vmin, mv.vmax, "attention"), width="stretch")
-    downloads(f"cls_attention_L{layer}_{head}", png=mv.image, rows=mv.values)
+    right.image(img, tr("attn.cls_caption", layer=layer, head=head_label, share=v.prefix_share), width="stretch")
+    right.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("attn.bar.attention"), width="stretch")
+    downloads(f"cls_attention_L{layer}_{head}", png=img, rows=v.values)
 
 elif view_choice == "grid":
-    img = av.layer_head_grid(view, trace, query=0, scale=scale, cmap=cmap)
+    v = run_cached(views.grid_view, name, trace, scale=scale)
+    rows = [tr("attn.grid_row", layer=i) for i in range(n_layers)]
+    cols = [tr("attn.grid_col", head=i) for i in range(heads)]
+    img = drawn(av.layer_head_grid, name, [scale, cmap], view, v.maps, rows, cols, cmap=cmap)
     st.image(img, caption=tr("attn.grid_caption", last=n_layers - 1, scale=tr(f"attn.scale.{scale}")))
     downloads("cls_attention_grid", png=img)
 
 elif view_choice == "patch":
     st.caption(tr("attn.patch_help", layer=layer))
-    display = max(1, 448 // view.shape[1])  # enlarge small views so a patch is easy to hit
+    zoom = views.click_zoom(view.shape[1])  # small views are enlarged so a patch is easy to hit
 
-    def on_patch_click():
-        click = st.session_state.get("attn_click")
-        if click:
-            col = min(w - 1, int(click["x"] * w / click.get("width", view.shape[1] * display)))
-            row = min(h - 1, int(click["y"] * h / click.get("height", view.shape[0] * display)))
-            st.session_state["attn_patch"] = row * w + col
+    def on_patch_click(size=(view.shape[0] * zoom, view.shape[1] * zoom)):
+        if click := st.session_state.get("attn_click"):
+            st.session_state["attn_patch"] = views.patch_at(click, (h, w), size)
 
-    patch = st.number_input(tr("attn.patch_index"), 0, h * w - 1, (h // 2) * w + w // 2, key="attn_patch")
+    patch = int(st.number_input(tr("attn.patch_index"), 0, h * w - 1, (h // 2) * w + w // 2, key="attn_patch"))
+    v = run_cached(views.map_view, name, trace, layer=layer, head=head, scale=scale, patch=patch)
     left, right = st.columns(2)
     with left:
-        big = enlarge(view, display)
-        shown = draw_grid(big, trace.grid, color=(230, 230, 230), highlight=int(patch))
+        shown = drawn(av.click_picture, name, [zoom, patch], view, (h, w), zoom, patch)
         streamlit_image_coordinates(shown, key="attn_click", width=shown.shape[1], on_click=on_patch_click)
-    mv = av.single_map(big, trace, layer, head, query=trace.prefix + int(patch), scale=scale, cmap=cmap,
-                       highlight=int(patch))
-    r, c = divmod(int(patch), w)
-    right.image(mv.image, caption=tr("attn.patch_caption", index=int(patch), row=r, col=c, layer=layer,
-                                     head=head_label), width="stretch")
-    right.image(colorbar(cmap, mv.vmin, mv.vmax, "attention"), width="stretch")
-    downloads(f"patch{int(patch)}_L{layer}_{head}", png=mv.image, rows=mv.values)
+    img = drawn(av.map_overlay, name, ["patch", patch, layer, head, scale, cmap, zoom], view, v.values, v.vmin,
+                v.vmax, cmap=cmap, zoom=zoom, highlight=patch)
+    right.image(img, caption=tr("attn.patch_caption", index=patch, row=v.row, col=v.col, layer=layer,
+                                head=head_label), width="stretch")
+    right.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("attn.bar.attention"), width="stretch")
+    downloads(f"patch{patch}_L{layer}_{head}", png=img, rows=v.values)
 
 elif view_choice == "rollout":
     st.markdown(tr("attn.rollout_explain"))
@@ -89,35 +85,36 @@ elif view_choice == "rollout":
     fusion = r1.selectbox(tr("attn.rollout_fusion"), ["mean", "max", "min"], key="roll_fusion")
     discard = r2.slider(tr("attn.rollout_discard"), 0.0, 0.95, 0.0, 0.05, key="roll_discard")
     upto = r3.slider(tr("attn.rollout_upto"), 0, n_layers - 1, n_layers - 1, key="roll_upto")
-    if len(set(trace.tokens_per_layer)) > 1:
+    v = run_cached(views.rollout_view, name, trace, fusion=fusion, discard=discard, upto=upto)
+    if not v.available:
         st.info(tr("attn.rollout_na"))
     else:
-        values = av.rollout_map(trace, fusion, discard, upto=upto)
-        img = overlay(view, values, alpha=0.6, cmap=cmap, vmin=float(values.min()), vmax=float(values.max()))
+        img = drawn(av.map_overlay, name, ["rollout", fusion, discard, upto, cmap], view, v.values, v.vmin, v.vmax,
+                    cmap=cmap)
         left, right = st.columns(2)
         left.image(view, width="stretch")
-        right.image(img, caption=f"rollout 0–{upto}, {fusion}, discard {discard:.2f}", width="stretch")
-        right.image(colorbar(cmap, float(values.min()), float(values.max()), "rollout"), width="stretch")
-        downloads(f"rollout_{fusion}_{discard:.2f}_L{upto}", png=img, rows=values)
+        right.image(img, caption=tr("attn.rollout_caption", upto=upto, fusion=fusion, discard=discard), width="stretch")
+        right.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("attn.bar.rollout"), width="stretch")
+        downloads(f"rollout_{fusion}_{discard:.2f}_L{upto}", png=img, rows=v.values)
 
 else:
     st.subheader(tr("attn.shapes_title", model=name))
-    rows = attention_shapes(model, trace.tokens_per_layer)
-    table = [{"layer": r["layer"], "x": str(r["x"]), "Q": str(r["q"]), "K": str(r["k"]), "V": str(r["v"]),
-              "softmax(QKᵀ/√d)": str(r["attn"]), "out": str(r["out"])} for r in rows]
-    number_table(table)
-    st.download_button(tr("common.download_json"), json.dumps(rows, indent=1), "attention_shapes.json",
-                       "application/json", key="dl_shapes")
-    pos = getattr(model, "pos_embed", None)
-    if pos is not None:
+    shapes_box = st.container()  # filled below, once the reference patch is read
+    ref = None
+    if getattr(model, "pos_embed", None) is not None:
         st.subheader(tr("attn.pos_title"))
         st.markdown(tr("attn.pos_explain"))
-        sim = pos_embed_similarity(pos.detach().cpu(), trace.prefix, trace.grid).numpy()
-        ref = st.number_input(tr("attn.pos_patch"), 0, h * w - 1, (h // 2) * w + w // 2, key="pos_patch")
+        ref = int(st.number_input(tr("attn.pos_patch"), 0, h * w - 1, (h // 2) * w + w // 2, key="pos_patch"))
+    v = run_cached(views.shapes_view, name, model, trace, ref=ref)
+    with shapes_box:
+        number_table(v.table)
+        st.download_button(tr("common.download_json"), json.dumps(v.rows, indent=1), "attention_shapes.json",
+                           "application/json", key="dl_shapes")
+    if v.similarity is not None:
         left, right = st.columns(2)
-        left.image(av.similarity_image(sim, divmod(int(ref), w), view, cmap), width="stretch",
-                   caption=f"cos(pos[{int(ref)}], pos[·])")
-        atlas = av.similarity_atlas(sim, cmap)
-        right.image(atlas, width="stretch", caption=f"{h}×{w}")
-        right.image(colorbar(cmap, -1.0, 1.0, "cosine"), width="stretch")
+        left.image(drawn(av.similarity_image, name, [v.ref, cmap], view, v.ref_values, v.ref, cmap), width="stretch",
+                   caption=tr("attn.pos_caption", index=v.ref))
+        atlas = drawn(av.similarity_atlas, name, [cmap], v.similarity, cmap)
+        right.image(atlas, width="stretch", caption=tr("attn.atlas_caption", h=h, w=w))
+        right.image(colorbar(cmap, -1.0, 1.0), caption=tr("attn.bar.cosine"), width="stretch")
         downloads("pos_embed_similarity", png=atlas)

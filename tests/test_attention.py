@@ -116,8 +116,28 @@ def test_token_row_and_prefix_share():
     rows = A.token_row(a, 0, trace.prefix, trace.grid)
     assert rows.shape == (1, 4, 3, 5)
     torch.testing.assert_close(rows.sum((-1, -2)) + A.prefix_share(a, 0, trace.prefix), torch.ones(1, 4))
-    maps = av.query_maps(trace, trace.prefix + 4)
+    maps = A.query_maps(trace, trace.prefix + 4)
     assert maps.shape == (3, 4, 3, 5)
+    torch.testing.assert_close(maps[1], A.token_row(a, trace.prefix + 4, trace.prefix, trace.grid)[0])
+    shares = A.prefix_shares(trace, 0)
+    assert shares.shape == (3, 4)
+    torch.testing.assert_close(shares[1], A.prefix_share(a, 0, trace.prefix)[0])
+
+
+def test_pick_head_and_colour_range():
+    maps = torch.rand(3, 4, 2, 5)
+    assert torch.equal(A.pick_head(maps, 2), maps[:, 2:3])
+    torch.testing.assert_close(A.pick_head(maps, "mean"), maps.mean(1, keepdim=True))
+    assert torch.equal(A.pick_head(maps, "max"), maps.amax(1, keepdim=True))
+    assert torch.equal(A.pick_head(maps, "min"), maps.amin(1, keepdim=True))
+    with pytest.raises(ValueError):
+        A.pick_head(maps, 4)
+    assert A.colour_range(maps, 1, 2, "map") == (float(maps[1, 2].min()), float(maps[1, 2].max()))
+    assert A.colour_range(maps, 1, 2, "layer") == (float(maps[1].min()), float(maps[1].max()))
+    assert A.colour_range(maps, 1, 2, "global") == (float(maps.min()), float(maps.max()))
+    with pytest.raises(ValueError):
+        A.colour_range(maps, 1, 2, "bogus")
+
 
 
 def test_pos_embed_similarity_and_shapes():
@@ -129,17 +149,30 @@ def test_pos_embed_similarity_and_shapes():
     assert rows[0]["q"] == (1, 4, 16, 12) and rows[0]["attn"] == (1, 4, 16, 16)
 
 
-def test_views_compose():
-    import numpy as np
-    model, _ = tiny_vit()
+def test_rollout_grid_is_the_cls_row_of_rollout():
+    model, _ = tiny_vit(reg_tokens=2)
     with torch.inference_mode():
         trace = model.forward_trace(torch.randn(1, 3, 48, 80), attn=True).trace
-    view = np.zeros((48, 80, 3), np.uint8)
-    mv = av.single_map(view, trace, 2, "mean", scale="global")
-    assert mv.image.shape == (48, 80, 3) and mv.values.shape == (3, 5)
-    other = av.single_map(view, trace, 0, 1)
-    assert not np.array_equal(mv.image, other.image)
-    grid = av.layer_head_grid(view, trace, tile=20)
-    assert grid.ndim == 3 and grid.shape[1] > 4 * 20
-    r = av.rollout_map(trace, "max", 0.3)
+    r = A.rollout_grid(trace, "max", 0.3, upto=1)
+    full = A.rollout(trace.attn, "max", 0.3, prefix=trace.prefix, upto=1)
     assert r.shape == (3, 5) and (r >= 0).all()
+    torch.testing.assert_close(r.reshape(-1), full[0, 0, trace.prefix:])
+
+
+def test_pictures_draw_what_they_are_given():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    view = rng.integers(0, 255, (48, 80, 3), dtype=np.uint8)
+    values = rng.random((3, 5))
+    img = av.map_overlay(view, values, 0.0, 1.0)
+    assert img.shape == (48, 80, 3) and img.dtype == np.uint8
+    assert not np.array_equal(img, av.map_overlay(view, values, 0.0, 2.0))  # the colour range is the caller's
+    big = av.map_overlay(view, values, 0.0, 1.0, zoom=3, highlight=7)
+    assert big.shape == (144, 240, 3) and not np.array_equal(big[::3, ::3], img)  # grid and outline drawn
+    click = av.click_picture(view, (3, 5), zoom=2, highlight=0)
+    assert click.shape == (96, 160, 3) and tuple(click[1, 1]) == (255, 60, 60)  # patch 0 outlined
+    grid = av.layer_head_grid(view, rng.random((2, 3, 3, 5)), ["layer 0", "layer 1"], ["h0", "h1", "h2"], tile=20)
+    assert grid.ndim == 3 and grid.shape[1] > 3 * 20
+    sim = rng.uniform(-1, 1, (3, 5, 3, 5))
+    assert av.similarity_image(view, sim[1, 2], highlight=7).shape == (48, 80, 3)
+    assert av.similarity_atlas(sim, cell=4).shape[:2] == (3 * (3 * 4 + 1) + 1, 5 * (5 * 4 + 1) + 1)  # h x w tiles

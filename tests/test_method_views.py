@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from vizcore.analysis import t2t
+from vizcore.analysis import wukong as wa
 from vizcore.analysis.unfold import overlap_count, receptive_box
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots import t2t_views as tv
@@ -32,7 +33,7 @@ def test_map_stats_extremes():
     uniform = np.full((1, 3, 3), 1 / n)
     one_hot = np.zeros((1, 3, 3))
     one_hot[0, 1, 2] = 1.0
-    u, o = wv.map_stats(np.concatenate([uniform, one_hot]))
+    u, o = wa.map_stats(np.concatenate([uniform, one_hot]))
     assert u["entropy"] == pytest.approx(math.log(n))
     assert u["entropy_norm"] == pytest.approx(1.0)
     assert u["effective_patches"] == pytest.approx(n)
@@ -45,7 +46,7 @@ def test_assignment_picks_the_token_each_patch_feeds_most():
     maps = np.zeros((2, 2, 2))
     maps[0] = [[0.7, 0.1], [0.1, 0.1]]
     maps[1] = [[0.1, 0.3], [0.3, 0.3]]
-    best, share = wv.assignment(maps)
+    best, share = wa.assignment(maps)
     assert best.tolist() == [[0, 1], [1, 1]]
     assert share[0, 0] == pytest.approx(0.7 / 0.8) and share[0, 1] == pytest.approx(0.75)
 
@@ -53,7 +54,7 @@ def test_assignment_picks_the_token_each_patch_feeds_most():
 def test_reduction_steps_match_the_real_module():
     from vizcore.models.wukong import TokenReduction
     B, h, w, C, T, g = 1, 3, 4, 16, 5, 8
-    rows = wv.reduction_steps(B, h, w, C, T, g)
+    rows = wa.reduction_steps(B, h, w, C, T, g)
     mod = TokenReduction(C, T, g)
     out, maps = mod(torch.randn(B, h, w, C))
     by = {r["step"]: r for r in rows}
@@ -65,46 +66,55 @@ def test_reduction_steps_match_the_real_module():
     assert sum(r["macs"] for r in rows) == pytest.approx(mod.macs(h * w))
 
 
-def test_interaction_cost_matches_the_model_helper():
-    from vizcore.models.wukong import late_interaction_cost
-    ours = wv.interaction_cost(49, 12, 32, 256, pairs=4)
-    ref = late_interaction_cost(49, 32, 12, 256, num_pairs=4)
-    for key in ("full_similarities", "reduced_similarities", "full_macs", "reduced_macs", "ratio"):
-        assert ours[key] == ref[key]
-    assert ours["full_similarities"] == 49 * 32 * 4
+def test_colour_ranges_per_map_and_shared():
+    maps = _maps(T=3)
+    lo, hi = wa.colour_ranges(maps, "map")
+    assert lo.tolist() == [m.min() for m in maps] and hi.tolist() == [m.max() for m in maps]
+    lo, hi = wa.colour_ranges(maps, "shared")
+    assert set(lo) == {maps.min()} and set(hi) == {maps.max()} and lo.shape == (3,)
+    with pytest.raises(ValueError):
+        wa.colour_ranges(maps, "bogus")
 
 
 def test_wukong_pictures(view):
     maps = _maps(T=5, h=4, w=4)
-    img, lo, hi = wv.maps_grid(view, maps, scale="shared")
-    assert img.ndim == 3 and img.dtype == np.uint8 and (lo, hi) == (maps.min(), maps.max())
-    img2, lo2, hi2 = wv.maps_grid(view, maps, scale="map", cmap="cividis")
-    assert (lo2, hi2) == (0.0, 1.0) and not np.array_equal(img, img2)
+    labels = [f"T{t}" for t in range(5)]
+    img = wv.maps_grid(view, maps, *wa.colour_ranges(maps, "shared"), labels)
+    assert img.ndim == 3 and img.dtype == np.uint8
+    img2 = wv.maps_grid(view, maps, *wa.colour_ranges(maps, "map"), labels, cmap="cividis")
+    assert img2.shape == img.shape and not np.array_equal(img, img2)
     single = wv.single_map(view, maps[0])
     assert min(single.shape[:2]) >= 336  # enlarged for readable numbers
     assert not np.array_equal(single, wv.single_map(view, maps[1]))
-    best, share = wv.assignment(maps)
+    best, share = wa.assignment(maps)
     assert wv.assignment_image(view, best, share).shape == single.shape
     assert wv.legend_image(5, [1, 2, 3, 4, 6]).shape[1] == 420
-    a, b = wv.similarity_shapes(144, 8, 32), wv.similarity_shapes(49, 12, 32)
+    a, b = wv.similarity_shapes(144, 8, 32, ("A", "B")), wv.similarity_shapes(49, 12, 32, ("A", "B"))
     assert a.shape == b.shape == (320, 640, 3) and not np.array_equal(a, b)
+    assert not np.array_equal(a, wv.similarity_shapes(144, 8, 32, ("other", "B")))  # the titles are drawn
+
+
+def _cost(n, t, m, m_max=77):
+    """(curve, chosen) as the cost view hands them over: similarities per pair along M."""
+    return ({"M": [1, m_max], "full": [n, n * m_max], "reduced": [t, t * m_max]},
+            {"M": m, "full": n * m, "reduced": t * m})
 
 
 def test_wukong_figures_have_axis_titles_and_legends():
-    rows = wv.map_stats(_maps())
+    rows = wa.map_stats(_maps())
     fig = wv.stats_figure(rows, {"x": "X", "y": "Y", "entropy": "E", "coverage": "C", "title": "T"})
     assert fig.layout.xaxis.title.text == "X" and fig.layout.yaxis.title.text == "Y"
     assert [t.name for t in fig.data] == ["E", "C"]
-    cost = wv.cost_figure(49, 12, 32, {"x": "M", "y": "S", "full": "NxM", "reduced": "TxM"})
+    cost = wv.cost_figure(*_cost(49, 12, 32, m_max=64), {"x": "M", "y": "S", "full": "NxM", "reduced": "TxM"})
     assert cost.layout.xaxis.title.text == "M"
     assert {t.name for t in cost.data if t.showlegend is not False} == {"NxM", "TxM"}
-    assert max(cost.data[0].y) == 49 * 64
+    assert max(cost.data[0].y) == 49 * 64 and list(cost.data[2].y) == [49 * 32, 12 * 32]
     json.loads(cost.to_json())
 
 
 def test_wukong_specs_have_axis_titles_legends_and_their_data():
     from vizcore.plots.vega import datasets_used
-    rows = wv.map_stats(_maps())
+    rows = wa.map_stats(_maps())
     spec = wv.stats_spec(rows, {"x": "X", "y": "Y", "entropy": "E", "coverage": "C", "title": "T"})
     enc = spec["encoding"]
     assert enc["x"]["title"] == "X" and enc["y"]["title"] == "Y" and enc["color"]["scale"]["domain"] == ["E", "C"]
@@ -113,7 +123,7 @@ def test_wukong_specs_have_axis_titles_legends_and_their_data():
     assert values[("T0", "C")] == pytest.approx(rows[0]["coverage"], abs=1e-6)
     assert datasets_used(spec) == set(spec["datasets"])
     labels = {"x": "M", "y": "S", "full": "NxM", "reduced": "TxM"}
-    a, b = wv.cost_spec(49, 12, 32, labels, m_max=77), wv.cost_spec(49, 12, 10, labels, m_max=77)
+    a, b = wv.cost_spec(*_cost(49, 12, 32), labels), wv.cost_spec(*_cost(49, 12, 10), labels)
     assert {k: v for k, v in a.items() if k != "datasets"} == {k: v for k, v in b.items() if k != "datasets"}
     assert a["datasets"]["lines"] == b["datasets"]["lines"]  # only the chosen M moves
     assert {d["series"]: d["similarities"] for d in b["datasets"]["chosen"]} == {"NxM": 490, "TxM": 120}

@@ -2,6 +2,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
 
 from vizcore.models.checkpoint import load_strict
 from vizcore.models.wukong import (TokenReduction, WuKongViT, late_interaction_cost, token_wise_similarity,
@@ -82,10 +83,22 @@ def test_official_key_names_load(prefix):
         torch.testing.assert_close(dst(x), src(x), atol=1e-6, rtol=1e-6)
 
 
-def test_late_interaction_cost_and_similarity():
-    cost = late_interaction_cost(49, 32, 12, dim=256, num_pairs=4)
-    assert cost["full_similarities"] == 49 * 32 * 4 and cost["reduced_similarities"] == 12 * 32 * 4
-    assert cost["full_macs"] == 49 * 32 * 4 * 256 and abs(cost["ratio"] - 12 / 49) < 1e-12
+def test_late_interaction_cost_counts_what_the_score_computes():
+    """The cost formula against an independent count: the similarity tensor token_wise_similarity's einsum
+    builds for a batch of B images x B texts, and the FLOPs torch counts for it (2 per multiply-add)."""
+    B, N, T, M, d = 3, 49, 12, 7, 16
+    txt = F.normalize(torch.randn(B, M, d), dim=-1)
+    cost = late_interaction_cost(N, M, T, dim=d, num_pairs=B * B)
+    for tokens, kind in ((N, "full"), (T, "reduced")):
+        img = F.normalize(torch.randn(B, tokens, d), dim=-1)
+        with FlopCounterMode(display=False) as counter:
+            sim = torch.einsum("ind,jmd->ijnm", img, txt)  # the score's similarity tensor
+        assert sim.numel() == cost[f"{kind}_similarities"]
+        assert counter.get_total_flops() == 2 * cost[f"{kind}_macs"]
+    assert cost["ratio"] == pytest.approx(T / N) and (cost["dim"], cost["pairs"]) == (d, B * B)
+
+
+def test_token_wise_similarity():
     img, txt = torch.randn(3, 5, 8), torch.randn(2, 4, 8)
     mask = torch.tensor([[True, True, True, False], [True, True, False, False]])
     i2t, t2i = token_wise_similarity(img, txt, mask)

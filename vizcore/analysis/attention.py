@@ -7,8 +7,11 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
+from vizcore.trace import Trace
+
 HEAD_FUSIONS = ("mean", "max", "min")
 SCALE_MODES = ("map", "layer", "global")
+Head = int | str  # a head index, or a fusion of all heads (one of HEAD_FUSIONS)
 
 
 def token_row(attn: torch.Tensor, query: int, prefix: int, grid: tuple[int, int]) -> torch.Tensor:
@@ -25,6 +28,41 @@ def token_row(attn: torch.Tensor, query: int, prefix: int, grid: tuple[int, int]
 def prefix_share(attn: torch.Tensor, query: int, prefix: int) -> torch.Tensor:
     """(B, H) share of token ``query``'s attention spent on prefix tokens (cls/registers)."""
     return attn[:, :, query, :prefix].sum(-1)
+
+
+def query_maps(trace: Trace, query: int) -> torch.Tensor:
+    """(L, H, h, w) where token ``query`` (full-sequence index) looks in every layer and head, image 0."""
+    if not trace.has_attention():
+        raise ValueError("the trace holds no attention maps; run forward_trace(x, attn=True)")
+    return torch.stack([token_row(a[:1].float(), query, trace.prefix, trace.grid)[0] for a in trace.attn])
+
+
+def prefix_shares(trace: Trace, query: int = 0) -> torch.Tensor:
+    """(L, H) share of token ``query``'s attention spent on prefix tokens in every layer and head, image 0."""
+    return torch.stack([prefix_share(a[:1].float(), query, trace.prefix)[0] for a in trace.attn])
+
+
+def pick_head(maps: torch.Tensor, head: Head) -> torch.Tensor:
+    """(L, H, ...) -> (L, 1, ...): one head, or all heads fused by mean, max or min."""
+    if isinstance(head, str):
+        return fuse_heads(maps, head).unsqueeze(1)
+    if not 0 <= head < maps.shape[1]:
+        raise ValueError(f"head must be in 0..{maps.shape[1] - 1}, not {head}")
+    return maps[:, head:head + 1]
+
+
+def colour_range(maps: torch.Tensor, layer: int, head: Head, scale: str = "map") -> tuple[float, float]:
+    """The ends of the colour scale for the map of ``layer``/``head`` among maps (L, H, h, w): that map
+    alone, its layer (every head), or every layer and head (``scale`` in SCALE_MODES)."""
+    if scale == "map":
+        ref = pick_head(maps, head)[layer]
+    elif scale == "layer":
+        ref = maps[layer]
+    elif scale == "global":
+        ref = maps
+    else:
+        raise ValueError(f"scale mode must be one of {SCALE_MODES}, not {scale!r}")
+    return float(ref.min()), float(ref.max())
 
 
 def fuse_heads(attn: torch.Tensor, fusion: str = "mean") -> torch.Tensor:
@@ -70,6 +108,14 @@ def rollout(attns: Sequence[torch.Tensor], head_fusion: str = "mean", discard_ra
         a = a / a.sum(dim=-1, keepdim=True)
         result = a @ result
     return result.float()
+
+
+def rollout_grid(trace: Trace, head_fusion: str = "mean", discard_ratio: float = 0.0, upto: int | None = None,
+                 query: int = 0) -> torch.Tensor:
+    """(h, w) rollout (see :func:`rollout`) of token ``query`` (CLS by default) over the patches, image 0."""
+    r = rollout([a[:1] for a in trace.attn], head_fusion, discard_ratio, prefix=trace.prefix, upto=upto)
+    h, w = trace.grid
+    return r[0, query, trace.prefix:trace.prefix + h * w].reshape(h, w)
 
 
 def normalise(maps: torch.Tensor, mode: str = "map", eps: float = 1e-12) -> torch.Tensor:

@@ -163,6 +163,14 @@ STRINGS = {
                           "zh": "按比例绘制的两个相似度矩阵：每格是一次图像 token × 文本 token 的比较。"},
     "wk.published": {"en": "The published WuKong encoders (224 px) at the chosen M:",
                      "zh": "已发布的 WuKong 编码器（224 像素）在所选 M 下："},
+    # words Pillow draws into the pictures: its font has Latin letters only, so both languages stay Latin
+    "wk.tile": {"en": "T{t}  max {peak:.0%}", "zh": "T{t}  max {peak:.0%}"},
+    "wk.shapes_full": {"en": "N x M = {N} x {M} = {NM}", "zh": "N x M = {N} x {M} = {NM}"},
+    "wk.shapes_reduced": {"en": "T x M = {T} x {M} = {TM}", "zh": "T x M = {T} x {M} = {TM}"},
+    # colour bars: the browser writes these under the bar
+    "wk.bar.map": {"en": "weight (0–1 of each map's own range)", "zh": "权重（各图自身范围的 0–1）"},
+    "wk.bar.shared": {"en": "weight (shared by all maps)", "zh": "权重（所有图共用）"},
+    "wk.bar.single": {"en": "weight", "zh": "权重"},
     "wk.dl_png": {"en": "PNG", "zh": "PNG"},
     "wk.dl_csv": {"en": "CSV", "zh": "CSV"},
     "wk.dl_json": {"en": "JSON", "zh": "JSON"},

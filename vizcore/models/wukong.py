@@ -186,7 +186,8 @@ def late_interaction_cost(num_image_tokens: int = 49, num_text_tokens: int = 32,
     return {"full_similarities": full, "reduced_similarities": reduced,
             "full_macs": full * dim, "reduced_macs": reduced * dim,
             "ratio": reduced / full if full else float("nan"),
-            "image_tokens": num_image_tokens, "reduced_tokens": num_reduced, "text_tokens": num_text_tokens}
+            "image_tokens": num_image_tokens, "reduced_tokens": num_reduced, "text_tokens": num_text_tokens,
+            "dim": dim, "pairs": num_pairs}
 
 
 def token_wise_similarity(image_tokens: torch.Tensor, text_tokens: torch.Tensor,

@@ -1,9 +1,9 @@
-"""Pictures and numbers for WuKong's TokenReduction: arrays in, RGB images / plotly figures / rows out.
+"""Pictures and charts of WuKong's TokenReduction: arrays and label strings in, RGB images / Vega-Lite specs /
+plotly figures out. No analysis here (that is ``vizcore.analysis.wukong`` and ``vizcore.views.wukong``) and no
+Streamlit.
 
-The T learned maps (B, T, h, w) come from ``trace.extras["token_maps"]``; each map is a softmax over the
-h·w patch positions (sums to 1), so map t is "how much of output token t comes from each patch".
-No Streamlit here. Text drawn *into* images stays language-neutral (numbers, T0.., shapes); captions and
-explanations are translated by the page.
+Words drawn *into* pictures come from the page (translated); Pillow's font draws Latin text only, so those
+catalogue entries stay in Latin letters. Chart text (Vega-Lite, plotly) is drawn by the browser.
 """
 from __future__ import annotations
 
@@ -45,91 +45,19 @@ def tile(view: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(view).resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR))
 
 
-# ---------------------------------------------------------------------------------------- numbers
-def map_stats(maps: np.ndarray, mass: float = 0.9) -> list[dict]:
-    """Per map (T, h, w) -> entropy (nats), entropy / log N, effective patches exp(H), coverage (the share of
-    the N patches needed to hold ``mass`` of the map), peak weight and its (row, col)."""
-    maps = np.asarray(maps, dtype=np.float64)
-    T, h, w = maps.shape
-    n = h * w
-    flat = maps.reshape(T, n)
-    flat = flat / np.clip(flat.sum(1, keepdims=True), 1e-12, None)
-    rows = []
-    for t in range(T):
-        p = flat[t]
-        ent = float(-(p[p > 0] * np.log(p[p > 0])).sum())
-        srt = np.sort(p)[::-1]
-        k = int(np.searchsorted(np.cumsum(srt), mass - 1e-9) + 1)
-        peak = int(p.argmax())
-        rows.append({"token": t, "entropy": ent, "entropy_norm": ent / math.log(n) if n > 1 else 0.0,
-                     "effective_patches": math.exp(ent), "coverage": min(k, n) / n,
-                     "patches_for_mass": min(k, n), "peak": float(p[peak]), "peak_row": peak // w,
-                     "peak_col": peak % w})
-    return rows
-
-
-def assignment(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which output token each patch feeds most: (h, w) argmax over T of the maps, and that token's share of
-    the patch's total weight (weight / sum over tokens)."""
-    maps = np.asarray(maps, dtype=np.float64)
-    best = maps.argmax(0)
-    total = np.clip(maps.sum(0), 1e-12, None)
-    share = np.take_along_axis(maps, best[None], 0)[0] / total
-    return best, share
-
-
-def reduction_steps(B: int, h: int, w: int, C: int, T: int, groups: int) -> list[dict]:
-    """The TokenReduction forward step by step with shapes, parameters and MACs (official module order)."""
-    n = h * w
-    return [
-        {"step": "input", "op": "patch grid after ln_post + proj", "shape": (B, h, w, C), "params": 0, "macs": 0},
-        {"step": "norm", "op": "LayerNorm(C)", "shape": (B, h, w, C), "params": 2 * C, "macs": 0},
-        {"step": "permute", "op": "to channels-first", "shape": (B, C, h, w), "params": 0, "macs": 0},
-        {"step": "attention_maps.0", "op": f"grouped 1x1 conv C->C, {groups} groups, no bias", "shape": (B, C, h, w),
-         "params": C * C // groups, "macs": n * C * C // groups},
-        {"step": "attention_maps.1", "op": "1x1 conv C->T, no bias", "shape": (B, T, h, w), "params": C * T,
-         "macs": n * C * T},
-        {"step": "reshape", "op": "(B, h*w, T) -> (B, T, h*w)", "shape": (B, T, n), "params": 0, "macs": 0},
-        {"step": "softmax", "op": "softmax over the h*w positions: T maps, each sums to 1", "shape": (B, T, n),
-         "params": 0, "macs": 0},
-        {"step": "feat_conv", "op": f"grouped 1x1 conv of the un-normalised input, {groups} groups",
-         "shape": (B, n, C), "params": C * C // groups, "macs": n * C * C // groups},
-        {"step": "einsum", "op": "einsum('...si,...id->...sd'): weighted sums of the features", "shape": (B, T, C),
-         "params": 0, "macs": T * n * C},
-    ]
-
-
-def interaction_cost(n: int, t: int, m: int, dim: int, pairs: int = 1) -> dict:
-    """Token-wise late interaction: N x M similarities per image-text pair vs T x M after the reduction."""
-    full, reduced = n * m * pairs, t * m * pairs
-    return {"image_tokens": n, "reduced_tokens": t, "text_tokens": m, "dim": dim, "pairs": pairs,
-            "full_similarities": full, "reduced_similarities": reduced, "full_macs": full * dim,
-            "reduced_macs": reduced * dim, "ratio": reduced / full if full else float("nan")}
-
-
 # ---------------------------------------------------------------------------------------- pictures
-def maps_grid(view: np.ndarray, maps: np.ndarray, cmap: str = "viridis", scale: str = "map",
-              alpha: float = 0.65, side: int | None = None,
-              ncols: int | None = None) -> tuple[np.ndarray, float, float]:
-    """All T maps over the image as ONE composed image, labelled ``T<t> <peak%>``.
-
-    scale "map": each map min-max on its own (the bar shows 0..1 of its range); "shared": one scale for all.
-    Returns (image, vmin, vmax) — vmin/vmax of the shared scale (0, 1 for per-map scaling)."""
-    maps = np.asarray(maps, dtype=np.float64)
-    T = maps.shape[0]
+def maps_grid(view: np.ndarray, maps: np.ndarray, vmin: np.ndarray, vmax: np.ndarray, labels: list[str],
+              cmap: str = "viridis", alpha: float = 0.65, side: int | None = None,
+              ncols: int | None = None) -> np.ndarray:
+    """All T maps (T, h, w) over the image as ONE composed image, map t coloured from ``vmin[t]`` to
+    ``vmax[t]`` and captioned ``labels[t]``."""
+    T = len(maps)
     ncols = ncols or (T if T <= 4 else math.ceil(T / 2) if T <= 12 else 8)
     side = side or max(110, min(240, 960 // ncols - 8))
     base = tile(view, side)
-    lo, hi = float(maps.min()), float(maps.max())
-    tiles, labels = [], []
-    for t in range(T):
-        m = maps[t]
-        a, b = (float(m.min()), float(m.max())) if scale == "map" else (lo, hi)
-        tiles.append(overlay(base, m, alpha=alpha, cmap=cmap, vmin=a, vmax=b))
-        labels.append(f"T{t}  max {m.max():.0%}")
-    img = compose(tiles, ncols=ncols, labels=labels)
-    vmin, vmax = (0.0, 1.0) if scale == "map" else (lo, hi)
-    return img, vmin, vmax
+    tiles = [overlay(base, np.asarray(maps[t], dtype=np.float64), alpha=alpha, cmap=cmap, vmin=float(vmin[t]),
+                     vmax=float(vmax[t])) for t in range(T)]
+    return compose(tiles, ncols=ncols, labels=labels)
 
 
 def single_map(view: np.ndarray, values: np.ndarray, cmap: str = "viridis", alpha: float = 0.6,
@@ -200,17 +128,18 @@ def legend_image(num_tokens: int, counts: np.ndarray | None = None, width: int =
     return np.asarray(canvas)
 
 
-def similarity_shapes(n: int, t: int, m: int, width: int = 640, height: int = 320) -> np.ndarray:
-    """The two similarity matrices of token-wise late interaction drawn to scale: N x M before, T x M after
-    (one cell per image-token/text-token similarity; both matrices use the same cell size)."""
+def similarity_shapes(n: int, t: int, m: int, titles: tuple[str, str], width: int = 640,
+                      height: int = 320) -> np.ndarray:
+    """The two similarity matrices of token-wise late interaction drawn to scale: n x m before, t x m after
+    (one cell per image-token/text-token similarity; both matrices use the same cell size), each under its
+    title."""
     font = _font(13)
     gap, top, margin = 40, 30, 10
     cw = (width - gap - 2 * margin) / (2 * max(m, 1))
     ch = min(cw * 2, (height - top - margin) / max(n, t, 1))
     canvas = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
-    for k, (rows, colour, label) in enumerate(((n, (68, 1, 84), f"N x M = {n} x {m} = {n * m}"),
-                                               (t, (53, 183, 121), f"T x M = {t} x {m} = {t * m}"))):
+    for k, (rows, colour, label) in enumerate(((n, (68, 1, 84), titles[0]), (t, (53, 183, 121), titles[1]))):
         x0 = margin + k * (m * cw + gap)
         draw.text((x0, 8), label, fill=(20, 20, 20), font=font)
         draw.rectangle((x0, top, x0 + m * cw, top + rows * ch), fill=colour)
@@ -239,22 +168,23 @@ def stats_figure(rows: list[dict], labels: dict) -> go.Figure:
     return fig
 
 
-def cost_figure(n: int, t: int, m: int, labels: dict, m_max: int | None = None) -> go.Figure:
-    """Similarities per image-text pair against the text length M: N·M (every patch token) vs T·M (after
-    TokenReduction); the chosen M is marked. ``labels``: x, y, full, reduced, title."""
-    m_max = max(m_max or 2 * m, m, 8)
-    ms = np.arange(1, m_max + 1)
+def cost_figure(curve: dict, chosen: dict, labels: dict) -> go.Figure:
+    """Similarities per image-text pair against the text length M: ``curve`` {"M", "full", "reduced"} (lists
+    along M) drawn as two lines, the ``chosen`` M {"M", "full", "reduced"} marked. ``labels``: x, y, full,
+    reduced, title."""
+    m = chosen["M"]
     fig = go.Figure([
-        go.Scatter(x=ms, y=n * ms, mode="lines", name=labels["full"], line=dict(color="#440154", width=3)),
-        go.Scatter(x=ms, y=t * ms, mode="lines", name=labels["reduced"], line=dict(color="#35b779", width=3)),
-        go.Scatter(x=[m, m], y=[n * m, t * m], mode="markers+text", showlegend=False,
-                   text=[f"{n * m}", f"{t * m}"], textposition="middle right",
+        go.Scatter(x=curve["M"], y=curve["full"], mode="lines", name=labels["full"],
+                   line=dict(color="#440154", width=3)),
+        go.Scatter(x=curve["M"], y=curve["reduced"], mode="lines", name=labels["reduced"],
+                   line=dict(color="#35b779", width=3)),
+        go.Scatter(x=[m, m], y=[chosen["full"], chosen["reduced"]], mode="markers+text", showlegend=False,
+                   text=[f"{chosen['full']}", f"{chosen['reduced']}"], textposition="middle right",
                    marker=dict(size=10, color=["#440154", "#35b779"])),
     ])
     fig.update_layout(title=labels.get("title"), xaxis_title=labels["x"], yaxis_title=labels["y"], height=360,
                       legend=dict(orientation="h", y=1.12, x=0), margin=dict(l=60, r=10, t=60, b=40))
     return fig
-
 
 
 def stats_spec(rows: list[dict], labels: dict) -> dict:
@@ -277,18 +207,18 @@ def stats_spec(rows: list[dict], labels: dict) -> dict:
     return vega.chart(body, {"stats": data}, title=labels.get("title"), height=300)
 
 
-def cost_spec(n: int, t: int, m: int, labels: dict, m_max: int | None = None) -> dict:
+def cost_spec(curve: dict, chosen: dict, labels: dict) -> dict:
     """:func:`cost_figure` as a Vega-Lite spec for the page. The lines sit in one dataset and the chosen M
     in another, so moving M changes the data only (the browser keeps the chart)."""
-    m_max = max(m_max or 2 * m, m, 8)
     series = [labels["full"], labels["reduced"]]
-    lines = [{"M": k, "similarities": per * k, "series": name}
-             for name, per in zip(series, (n, t)) for k in (1, m_max)]  # straight lines: two points each
-    marks = [{"M": m, "similarities": per * m, "series": name, "text": f"{per * m:,}"}
-             for name, per in zip(series, (n, t))]
-    x = {"field": "M", "type": "quantitative", "title": labels["x"], "scale": {"domain": [1, m_max], "padding": 0}}
+    lines = [{"M": k, "similarities": v, "series": name}
+             for name, key in zip(series, ("full", "reduced")) for k, v in zip(curve["M"], curve[key])]
+    marks = [{"M": chosen["M"], "similarities": chosen[key], "series": name, "text": f"{chosen[key]:,}"}
+             for name, key in zip(series, ("full", "reduced"))]
+    m_lo, m_hi = min(curve["M"]), max(curve["M"])
+    x = {"field": "M", "type": "quantitative", "title": labels["x"], "scale": {"domain": [m_lo, m_hi], "padding": 0}}
     y = {"field": "similarities", "type": "quantitative", "title": labels["y"],
-         "scale": {"domain": [0, n * m_max], "padding": 0}}
+         "scale": {"domain": [0, max(curve["full"])], "padding": 0}}
     colour = {"field": "series", "type": "nominal", "legend": vega.legend(),
               "scale": vega.colour_scale(series, ["#440154", "#35b779"])}
     body = {"encoding": {"x": x, "y": y, "color": colour}, "layer": [
@@ -301,6 +231,6 @@ def cost_spec(n: int, t: int, m: int, labels: dict, m_max: int | None = None) ->
          "encoding": {"text": {"field": "text", "type": "nominal"}}}]}
     return vega.chart(body, {"lines": lines, "chosen": marks}, title=labels.get("title"), height=300)
 
-__all__ = ["PALETTE", "upscale", "tile", "map_stats", "assignment", "reduction_steps", "interaction_cost",
-           "maps_grid", "single_map", "assignment_image", "legend_image", "similarity_shapes", "stats_figure",
-           "cost_figure", "stats_spec", "cost_spec"]
+
+__all__ = ["PALETTE", "upscale", "tile", "maps_grid", "single_map", "assignment_image", "legend_image",
+           "similarity_shapes", "stats_figure", "cost_figure", "stats_spec", "cost_spec"]
