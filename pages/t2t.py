@@ -6,7 +6,7 @@ run once (cached) for its real tensor shapes."""
 import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
 
-from vizcore.analysis.unfold import soft_split_schedule
+from vizcore.geometry.unfold import soft_split_schedule
 from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
 from vizcore.plots.overlay import COLORMAPS, colorbar

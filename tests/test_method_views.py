@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from vizcore.analysis.unfold import overlap_count, receptive_box
+from vizcore.geometry.unfold import overlap_count, receptive_box
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots import t2t_views as tv
 from vizcore.plots import wukong_views as wv
@@ -175,7 +175,7 @@ def test_footprint_figure_matches_receptive_box(view):
 
 
 def test_model_shapes_follow_the_schedule():
-    from vizcore.analysis.unfold import soft_split_schedule
+    from vizcore.geometry.unfold import soft_split_schedule
     info = soft_split_schedule(224)
     rows = tv.model_shapes((1, 3, 224, 224), info, 64, 256, 1000, "performer")
     shapes = [r["shape"] for r in rows]
@@ -184,7 +184,7 @@ def test_model_shapes_follow_the_schedule():
 
 
 def test_schedule_figure_axes(view):
-    from vizcore.analysis.unfold import soft_split_schedule
+    from vizcore.geometry.unfold import soft_split_schedule
     soft = soft_split_schedule(224)
     hard = soft_split_schedule(224, [(16, 16, 0)])[0]
     fig = tv.schedule_figure(soft, hard, {"tokens": "N", "dims": "D", "stage": "S", "soft": "soft", "hard": "hard"})

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 from plotly.subplots import make_subplots
 
-from vizcore.analysis.unfold import (footprint_weights, overlap_count, receptive_box, soft_split_schedule,
+from vizcore.geometry.unfold import (footprint_weights, overlap_count, receptive_box, soft_split_schedule,
                                      unfold_output_size, window_boxes)
 from vizcore.plots import vega
 from vizcore.plots.overlay import colorize, compose, draw_grid
