@@ -27,7 +27,7 @@ def test_bundled_models_build_without_weights():
 @pytest.mark.skipif(not TRAINED, reason="no bundled weights trained yet")
 @pytest.mark.parametrize("name", TRAINED)
 def test_card_loads_and_reproduces_its_accuracy(name):
-    from vizcore.evaluate import evaluate_model
+    from vizcore.analysis.evaluation import evaluate_model
     spec = get_spec(name)
     card = spec.card()
     assert card["name"] == name

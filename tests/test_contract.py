@@ -10,7 +10,7 @@ import io
 import pytest
 import torch
 
-from vizcore.analysis.flops import counted_macs
+from vizcore.geometry.flops import counted_macs
 from vizcore.models import build, create_model, describe, get_spec, list_models
 
 MODELS = list_models()

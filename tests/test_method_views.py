@@ -9,7 +9,7 @@ import torch
 
 from vizcore.analysis import t2t
 from vizcore.analysis import wukong as wa
-from vizcore.analysis.unfold import overlap_count, receptive_box
+from vizcore.geometry.unfold import overlap_count, receptive_box
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots import t2t_views as tv
 from vizcore.plots import wukong_views as wv
@@ -186,7 +186,7 @@ def test_footprint_figure_draws_the_chain(view):
 
 
 def test_model_shapes_follow_the_schedule():
-    from vizcore.analysis.unfold import soft_split_schedule
+    from vizcore.geometry.unfold import soft_split_schedule
     info = soft_split_schedule(224)
     rows = t2t.model_shapes((1, 3, 224, 224), info, 64, 256, 1000, "performer")
     shapes = [r["shape"] for r in rows]
@@ -195,7 +195,7 @@ def test_model_shapes_follow_the_schedule():
 
 
 def test_schedule_figure_axes(view):
-    from vizcore.analysis.unfold import soft_split_schedule
+    from vizcore.geometry.unfold import soft_split_schedule
     soft = soft_split_schedule(224)
     hard = soft_split_schedule(224, [(16, 16, 0)])[0]
     fig = tv.schedule_figure(soft, hard, {"tokens": "N", "dims": "D", "stage": "S", "soft": "soft", "hard": "hard"})

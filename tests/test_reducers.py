@@ -4,7 +4,7 @@ import io
 import pytest
 import torch
 
-from vizcore.analysis.flops import counted_macs
+from vizcore.geometry.flops import counted_macs
 from vizcore.models.checkpoint import extract_state_dict, load_strict, read_checkpoint
 from vizcore.models.dynamicvit import DynamicViT
 from vizcore.models.evit import EViT

@@ -90,7 +90,7 @@ def test_coverage_of_a_scene_agrees_with_its_mask():
 def test_token_regions_partition_the_grid():
     import numpy as np
 
-    from vizcore.evaluate import token_regions
+    from vizcore.analysis.evaluation import token_regions
     cov = np.zeros((1, 4, 5))
     cov[0, 1, 1], cov[0, 1, 2], cov[0, 2, 1] = 1.0, 0.5, 0.25  # one full token, two partial ones
     r = {k: v.reshape(4, 5).numpy() for k, v in token_regions(cov.reshape(1, -1), (4, 5)).items()}

@@ -88,7 +88,7 @@ def test_export_writes_a_bundle_from_an_unfinished_run(tmp_path):
 
 def test_quick_eval_gives_keep_precision_from_the_same_pass():
     from vizcore.data.scenes import make_batch, to_tensor
-    from vizcore.evaluate import evaluate_model
+    from vizcore.analysis.evaluation import evaluate_model
     from vizcore.models.registry import build
     from vizcore.train import quick_eval
     model = build("bundled_dynamicvit", TINY["bundled_dynamicvit"], seed=0).eval()

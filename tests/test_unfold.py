@@ -1,9 +1,9 @@
-"""Soft-split geometry (vizcore.analysis.unfold)."""
+"""Soft-split geometry (vizcore.geometry.unfold)."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from vizcore.analysis.unfold import (T2T_STAGES, final_grid, footprint_weights, overlap_count, receptive_box,
+from vizcore.geometry.unfold import (T2T_STAGES, final_grid, footprint_weights, overlap_count, receptive_box,
                                      soft_split_schedule, token_footprint, unfold_output_size, window_boxes,
                                      window_origins)
 

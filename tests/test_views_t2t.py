@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from vizcore.analysis.t2t import token_at
-from vizcore.analysis.unfold import T2T_STAGES, receptive_box
+from vizcore.geometry.unfold import T2T_STAGES, receptive_box
 from vizcore.models.t2t import T2TViT
 from vizcore.views import t2t as views
 

@@ -11,6 +11,7 @@ the work done and hardly moves when other jobs share the cores (wall-clock ratio
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -19,6 +20,10 @@ import time
 from typing import Any, Callable
 
 import torch
+
+from vizcore.cli import json_object
+from vizcore.device import pick_device
+from vizcore.models.registry import build
 
 MIN_PAIRS = 5
 
@@ -150,24 +155,22 @@ def trace_cost(model, batch: int = 1, *, device: torch.device | str = "cpu", pai
 
 
 # ---------------------------------------------------------------------------------------------- CLI
-def cmd_bench(args) -> int:
-    from vizcore.device import pick_device
-    from vizcore.models.registry import build
+def _pairs(text: str) -> int:
+    """argparse type of --pairs: a whole number of at least MIN_PAIRS."""
+    if not text.strip().isdigit() or int(text) < MIN_PAIRS:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least {MIN_PAIRS}, got {text}")
+    return int(text)
 
+
+def cmd_bench(args) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.pairs < MIN_PAIRS:
-        raise SystemExit(f"--pairs must be at least {MIN_PAIRS}")
     device = pick_device(args.device)
-    opts_a = json.loads(args.options) if args.options else None
     if args.trace_cost:
-        result = trace_cost(build(args.model, opts_a), args.batch, device=device, pairs=args.pairs,
+        result = trace_cost(build(args.model, args.options), args.batch, device=device, pairs=args.pairs,
                             warmup=args.warmup, repeat=args.repeat, name=args.model, clock=args.clock)
     else:
-        if not args.vs:
-            raise SystemExit("bench needs --vs MODEL (or --trace-cost)")
-        opts_b = json.loads(args.vs_options) if args.vs_options else None
-        result = compare(build(args.model, opts_a), build(args.vs, opts_b), args.batch, device=device,
+        result = compare(build(args.model, args.options), build(args.vs, args.vs_options), args.batch, device=device,
                          pairs=args.pairs, warmup=args.warmup, repeat=args.repeat, names=(args.model, args.vs),
                          clock=args.clock)
     if args.json:
@@ -185,17 +188,19 @@ def cmd_bench(args) -> int:
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("bench", help="throughput of a model vs another, or the cost of tracing")
     p.add_argument("--model", required=True, help="registered model name (A)")
-    p.add_argument("--vs", default=None, help="registered model to compare with (B)")
-    p.add_argument("--trace-cost", action="store_true", help="time forward_trace(attn=True) over forward")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--vs", default=None, help="registered model to compare with (B)")
+    what.add_argument("--trace-cost", action="store_true", help="time forward_trace(attn=True) over forward")
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--pairs", type=int, default=7, help=f"interleaved timing pairs (>= {MIN_PAIRS})")
+    p.add_argument("--pairs", type=_pairs, default=7, help=f"interleaved timing pairs (>= {MIN_PAIRS})")
     p.add_argument("--warmup", type=int, default=2, help="untimed rounds of each model first")
     p.add_argument("--repeat", type=int, default=1, help="calls per timing")
     p.add_argument("--device", default=None, help="cpu, cuda, mps or auto (default: $VIZCORE_DEVICE or best)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                    help="wall time, or this process's CPU time (steadier on a shared CPU with --threads 1)")
-    p.add_argument("--options", default=None, help="JSON build options for --model, e.g. '{\"r\": 8}'")
-    p.add_argument("--vs-options", default=None, help="JSON build options for --vs")
+    p.add_argument("--options", type=json_object, default=None,
+                   help="JSON build options for --model, e.g. '{\"r\": 8}'")
+    p.add_argument("--vs-options", type=json_object, default=None, help="JSON build options for --vs")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_bench)

@@ -208,7 +208,7 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium")
     """Per page: cold open, warm interaction p50 and, for sliders, dragging to new values, each warm series
     paired move by move with the trivial page's (its ``floor_*`` figures); plus the trivial page's own
     cold open."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # deferred: a test-only dependency, needed by this command only
     with tempfile.TemporaryDirectory() as tmp:
         trivial = Path(tmp) / "trivial.py"
         trivial.write_text(TRIVIAL_APP)

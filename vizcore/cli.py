@@ -1,14 +1,59 @@
-"""The ``python -m vizcore`` command line."""
+"""The ``python -m vizcore`` command line.
+
+Errors speak in one line: a user error (an exception in :data:`USER_ERRORS`: an unknown model, a checkpoint
+that does not fit, a missing file or folder, a bad ``--data``, an unreachable hub, ...) prints
+``error: <message>`` on stderr and exits 1; a usage error is argparse's own (usage + message, exit 2); Ctrl-C
+prints ``error: interrupted`` and exits 130. ``--debug`` (before or after the command) adds the traceback.
+Any other exception is a bug and keeps Python's traceback.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import traceback
+
+from vizcore.images import ImageError
+from vizcore.models.registry import CheckpointError, HubUnavailable, describe, get_spec, list_models
+
+#: exceptions whose message is written for the user: printed as one line, no traceback. CheckpointError (a
+#: file that is no checkpoint or does not fit the model) and ImageError are ValueErrors, HubUnavailable a
+#: RuntimeError; ValueError: a bad value (unknown source, bad --data); KeyError: an unknown name (model,
+#: recipe); the OSErrors: a file or folder that is missing or cannot be read.
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    CheckpointError, ImageError, HubUnavailable, ValueError, KeyError,
+    FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
+EXIT_USER_ERROR = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+#: modules that each add one subcommand (``add_parser(subparsers)``); a missing one is skipped
+COMMAND_MODULES = ("vizcore.bench", "vizcore.bench_ui", "vizcore.evaluate", "vizcore.train",
+                   "vizcore.analysis.tradeoffs")
+
+
+def one_line(err: BaseException) -> str:
+    """The message of ``err`` on one line (a KeyError's without the quotes ``str`` adds)."""
+    text = err.args[0] if isinstance(err, KeyError) and len(err.args) == 1 else str(err)
+    text = " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+    return text or type(err).__name__
+
+
+def json_object(text: str) -> dict:
+    """argparse type of a JSON-object option (``'{"r": 8}'``): anything else is a usage error."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not JSON ({err.msg}, column {err.colno}): {text}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"r\": 8}}', got {text}")
+    return value
 
 
 def cmd_models(args) -> int:
-    from vizcore.models.registry import describe, list_models
-    rows = [describe(name) for name in list_models(args.family)]
+    names = list_models(args.family)
+    if args.family and not names:
+        families = sorted({get_spec(n).family for n in list_models()})
+        raise ValueError(f"no family {args.family!r}; families: {', '.join(families)}")
+    rows = [describe(name) for name in names]
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
@@ -20,12 +65,13 @@ def cmd_models(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m vizcore", description="Token Lab's library and tools.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("models", help="list registered models with params, GMACs and token schedule")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.add_argument("--family", default=None, help="only this family")
     p.set_defaults(func=cmd_models)
-    for extra in ("vizcore.bench", "vizcore.bench_ui", "vizcore.evaluate", "vizcore.train", "vizcore.analysis.tradeoffs"):
+    for extra in COMMAND_MODULES:
         try:
             module = __import__(extra, fromlist=["add_parser"])
         except ModuleNotFoundError as err:
@@ -33,12 +79,35 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parser(sub)
+    for command in sub.choices.values():  # --debug after the command too; SUPPRESS keeps the one given before
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show the traceback of an error")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    """Run one command; returns its exit status (argparse exits 2 itself on a usage error)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the command modules load
+        return _interrupted("--debug" in argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return _interrupted(args.debug)
+    except USER_ERRORS as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {one_line(err)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def _interrupted(debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    print("error: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -4,6 +4,11 @@ No translation happens at run time; a missing Chinese string falls back to Engli
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+import vizcore.locale as locale
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -167,11 +172,6 @@ STRINGS: dict[str, dict[str, str]] = {
 
 def _merge_page_catalogues() -> None:
     """Fold every ``vizcore.locale.<page>.STRINGS`` into STRINGS (keys must not collide)."""
-    import importlib
-    import pkgutil
-
-    import vizcore.locale as locale
-
     for info in pkgutil.iter_modules(locale.__path__):
         module = importlib.import_module(f"vizcore.locale.{info.name}")
         clash = set(module.STRINGS) & set(STRINGS)

@@ -321,7 +321,7 @@ def image_from_array(array: np.ndarray, name: str = "array", format: str = "arra
 
 def _skimage_loader(fn_name: str) -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:
-        import skimage.data  # lazy: only when a sample is first opened
+        import skimage.data  # deferred: this module loads with the app; the samples only when one is opened
 
         return getattr(skimage.data, fn_name)()
 
@@ -548,7 +548,7 @@ def model_view(array: np.ndarray, data_config: Mapping[str, Any]) -> np.ndarray:
 
 def data_config_for(model: Any) -> dict:
     """timm data config of a model: input_size (C, H, W), interpolation, mean, std, crop_pct, crop_mode."""
-    from timm.data import resolve_data_config
+    from timm.data import resolve_data_config  # deferred: timm takes about 2 s to import, image loading needs none
 
     return dict(resolve_data_config({}, model=model))
 
@@ -556,8 +556,8 @@ def data_config_for(model: Any) -> dict:
 def preprocess(array: np.ndarray, data_config: Mapping[str, Any]) -> "torch.Tensor":
     """(H, W, 3) uint8 RGB (or LoadedImage) -> (1, 3, h, w) float32 tensor via timm's eval transform
     (``create_transform(**data_config, is_training=False)``, geometry keys and mean/std only)."""
-    import torch
-    from timm.data import create_transform
+    import torch  # deferred (about 1.5 s): loading and checking images needs no torch
+    from timm.data import create_transform  # deferred (about 2 s): as data_config_for's
 
     rgb = _as_rgb_uint8(array)
     kwargs = {k: data_config[k] for k in _TRANSFORM_KEYS if data_config.get(k) is not None}

@@ -28,8 +28,13 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
 
-from vizcore.models.registry import ASSETS
+from vizcore.analysis.evaluation import evaluate_model, reducer_stats
+from vizcore.data import scenes
+from vizcore.data.scenes import make_batch, to_tensor
+from vizcore.models.registry import ASSETS, build, count_params, create_model, get_spec
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "train"
 LOGS = ASSETS / "logs"
@@ -126,7 +131,6 @@ class SceneBatches(torch.utils.data.Dataset):
         return 1 << 30
 
     def __getitem__(self, step: int):
-        from vizcore.data.scenes import make_batch, to_tensor
         start = self.offset + (0 if self.fixed else step) * self.batch
         images, labels, _ = make_batch(range(start, start + self.batch), self.split, self.size)
         return to_tensor(images, self.mean, self.std), torch.from_numpy(labels)
@@ -144,14 +148,11 @@ class _Steps(torch.utils.data.Sampler):
 
 
 def build_for_training(name: str, options: dict | None = None, seed: int = 0):
-    from vizcore.models.registry import build
     return build(name, options, seed=seed)
 
 
 def _load_init(model, name: str, options: dict | None) -> set[str]:
     """Copy matching weights of the bundled ``name`` into ``model``; returns the copied keys."""
-    from safetensors.torch import load_file
-    from vizcore.models.registry import get_spec
     path = get_spec(name).bundled_path
     if options:
         return set()  # tiny test configs do not match the bundled weights
@@ -167,8 +168,8 @@ def _load_init(model, name: str, options: dict | None) -> set[str]:
 def _teacher(name: str, options: dict | None):
     """The bundled ``name`` in eval mode; with tiny test ``options``, a random tiny ViT of the same input
     size stands in (any model with the scenes' classes serves as a teacher)."""
-    from vizcore.models.registry import build, create_model
     if options:
+        # deferred: the model modules import timm (about 2 s), and the command line imports this module
         from vizcore.models.bundled import VIT_CONFIG
         keep = {k: v for k, v in options.items() if k in VIT_CONFIG}
         return build("bundled_vit", keep, seed=1).eval()
@@ -198,7 +199,6 @@ def _param_groups(model, recipe: Recipe, init_keys: set[str]):
 def quick_eval(model, images_x: torch.Tensor, labels: torch.Tensor, masks=None, batch: int = 100):
     """Top-1 on a fixed slice -> (top1, keep precision or None). With ``masks`` (B, H, W) one traced pass
     also gives the share of the patch tokens kept after the last stage that touch the object."""
-    from vizcore.evaluate import _reducer_stats
     was = model.training
     model.eval()
     correct = hit = kept = 0
@@ -207,7 +207,7 @@ def quick_eval(model, images_x: torch.Tensor, labels: torch.Tensor, masks=None, 
             logits = model(images_x[i:i + batch])
         else:
             out = model.forward_trace(images_x[i:i + batch])
-            logits, st = out.logits, _reducer_stats(out.trace, masks[i:i + batch])
+            logits, st = out.logits, reducer_stats(out.trace, masks[i:i + batch])
             hit, kept = hit + st["hit"], kept + st["kept"]
         correct += (logits.argmax(-1) == labels[i:i + batch]).sum().item()
     model.train(was)
@@ -245,7 +245,6 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     ``options`` overrides the architecture (tests use tiny configs; then nothing is written to assets).
     ``stop_after`` ends the session after that many steps (checkpointed) without finishing the recipe.
     """
-    from vizcore.models.registry import count_params
     if threads:
         torch.set_num_threads(threads)
     recipe = RECIPES[name]
@@ -270,6 +269,7 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     teacher = None
     criterion = None
     if recipe.kind == "dynamicvit":
+        # deferred: the model modules import timm (about 2 s), and the command line imports this module
         from vizcore.models.dynamicvit import DynamicViTLoss, TeacherWrapper
         teacher = TeacherWrapper(_teacher(recipe.teacher, options))
         for p in teacher.parameters():
@@ -295,7 +295,6 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     log(f"{name}: start at step {start}/{recipe.steps} batch {recipe.batch} lr {recipe.lr} params "
         f"{count_params(model)} threads {torch.get_num_threads()} options {options or {}}")
     # a fixed slice of the test split for progress checks
-    from vizcore.data.scenes import make_batch, to_tensor
     ev_n = min(recipe.eval_n, 2000)
     ev_img, ev_lab, ev_masks = make_batch(range(ev_n), "test", size)
     ev_x, ev_y = to_tensor(ev_img, dc["mean"], dc["std"]), torch.from_numpy(ev_lab)
@@ -307,7 +306,6 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     model.train()
     bar = None
     if progress:
-        from tqdm import tqdm
         bar = tqdm(total=recipe.steps, initial=start, desc=name, file=sys.stderr, mininterval=2.0,
                    dynamic_ncols=True)
     t_last = time.time()
@@ -371,7 +369,6 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
         log(f"{name}: paused at step {summary['steps_done']} (resume with the same command)")
         return summary
     model.eval()
-    from vizcore.evaluate import evaluate_model
     res = evaluate_model(model, n=recipe.final_eval_n)
     summary["eval"] = res
     log(f"{name}: final eval {json.dumps(res)}")
@@ -388,12 +385,13 @@ def export(name: str, *, cache_dir: Path = CACHE, out_dir: Path = ASSETS, final_
     if threads:
         torch.set_num_threads(threads)
     ckpt_path = Path(cache_dir) / name / "ckpt.pt"
+    if not ckpt_path.is_file():
+        raise FileNotFoundError(f"no checkpoint of {name} to export ({ckpt_path}): train it first")
     ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     recipe = Recipe(**{**ck["recipe"], **({"final_eval_n": final_eval_n} if final_eval_n else {})})
     model = build_for_training(name, ck.get("options") or None, seed=recipe.seed)
     model.load_state_dict(ck["model"])
     model.eval()
-    from vizcore.evaluate import evaluate_model
     res = evaluate_model(model, n=recipe.final_eval_n)
     path = write_bundle(name, model, recipe, res, ck["elapsed"], ck["step"], out_dir,
                         f"python -m vizcore train {name} --export", complete=ck["step"] >= recipe.steps)
@@ -403,16 +401,13 @@ def export(name: str, *, cache_dir: Path = CACHE, out_dir: Path = ASSETS, final_
 
 def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, steps: int, out_dir: Path,
                  command: str | None, complete: bool = True) -> Path:
-    from safetensors.torch import save_file
-    from vizcore.data import scenes
+    # deferred: the model modules import timm (about 2 s), and the command line imports this module
     from vizcore.models.bundled import CONFIGS, data_config
-    from vizcore.models.registry import count_params
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
     save_file(state, str(out_dir / f"{name}.safetensors"))
     tokens, macs, other = model.analytic_macs()
-    from vizcore.evaluate import evaluate_model
     check = evaluate_model(model, n=CHECK_N)
     card = {
         "name": name,
@@ -441,10 +436,6 @@ def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, st
 # ------------------------------------------------------------------------------------------------ CLI
 def cmd_train(args) -> int:
     names = list(ORDER) if args.name == "all" else [args.name]
-    for n in names:
-        if n not in RECIPES:
-            print(f"unknown recipe {n!r}; known: {', '.join(RECIPES)}", file=sys.stderr)
-            return 2
     command = "python -m vizcore " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else None
     for n in names:
         log_path = Path(args.log) if args.log else LOGS / f"{n}.log"
@@ -462,7 +453,7 @@ def cmd_train(args) -> int:
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("train", help="train a bundled model on the synthetic scenes (resumable)")
-    p.add_argument("name", help=f"one of {', '.join(ORDER)} or 'all'")
+    p.add_argument("name", choices=[*RECIPES, "all"], help=f"one of {', '.join(ORDER)} or 'all'")
     p.add_argument("--steps", type=int, default=None, help="total steps (default: the recipe's)")
     p.add_argument("--fresh", action="store_true", help="ignore the checkpoint in .cache/train and start over")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (one is fastest on a shared 2-core CPU)")

@@ -2,7 +2,7 @@
 the numbers put in, the hard split (ViT) that reaches the same grid, the windows around one place of a map and
 how many windows cover each position, a final token's footprint through every split, the model's real tensor
 shapes, and which final token lies under a click. Pure functions over the unfold geometry of
-``vizcore.analysis.unfold``: no drawing, no Streamlit.
+``vizcore.geometry.unfold``: no drawing, no Streamlit.
 
 Conventions as in ``unfold``: ``hw`` is ``(H, W)`` (an int means a square map), a stage is ``(kernel, stride,
 padding)``, boxes are half-open ``(y0, x0, y1, x1)`` in positions of the map they lie on. Results that are
@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from vizcore.analysis.unfold import (footprint_weights, overlap_count, receptive_box, soft_split_schedule,
+from vizcore.geometry.unfold import (footprint_weights, overlap_count, receptive_box, soft_split_schedule,
                                      unfold_output_size, window_boxes)
 
 Stage = tuple[int, int, int]

@@ -198,7 +198,7 @@ def measure_accuracy(configs: list[Config], n: int | None = None, progress=None)
     """Top-1 (and keep precision for pruners) of each configuration on the scenes test split.
 
     Needs the bundled weights; ``progress(i, total, label)`` is called before each configuration."""
-    from vizcore.evaluate import evaluate_model
+    from vizcore.analysis.evaluation import evaluate_model
     from vizcore.models.registry import create_model
     rows, models = [], {}
     for i, config in enumerate(configs):

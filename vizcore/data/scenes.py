@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import skimage.data
 from PIL import Image, ImageDraw
 
 __all__ = ["CLASSES", "PATTERNS", "SCENE_SIZE", "TEST_SIZE", "SEED", "BACKGROUNDS", "Scene", "render", "scene",
@@ -70,7 +71,6 @@ def class_names() -> list[str]:
 @functools.lru_cache(maxsize=None)
 def _source(name: str) -> tuple[np.ndarray, bool]:
     """A scikit-image sample as uint8 (H, W, 3) (grey images repeated on 3 channels) and whether it is grey."""
-    import skimage.data
     a = np.asarray(getattr(skimage.data, name)())
     if a.dtype != np.uint8:
         a = a.astype(np.float64)
@@ -392,7 +392,7 @@ def batch_coverage(masks: np.ndarray, grid: tuple[int, int] | int) -> np.ndarray
 
 def to_tensor(images: np.ndarray, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
     """(B, H, W, 3) uint8 -> normalised float tensor (B, 3, H, W)."""
-    import torch
+    import torch  # deferred (about 1.5 s): scenes render and load without torch; only this helper needs it
     x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
     m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
     s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)

@@ -14,12 +14,13 @@ Without the weight files (a fresh clone before training) every model still build
 """
 from __future__ import annotations
 
+import importlib.util
 from functools import partial
 
 import torch
 from torch import nn
 
-from vizcore.analysis.flops import conv2d_macs
+from vizcore.geometry.flops import conv2d_macs
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import ViT
 
@@ -140,7 +141,7 @@ def build_bundled_vit(reducer=None, **options) -> BundledViT:
 
 
 def build_bundled_dynamicvit(**options):
-    from vizcore.models.dynamicvit import DynamicViT
+    from vizcore.models.dynamicvit import DynamicViT  # deferred: an optional family module, see REQUIRES
 
     class BundledDynamicViT(ConvStemMacs, DynamicViT):
         pass
@@ -151,7 +152,7 @@ def build_bundled_dynamicvit(**options):
 
 
 def build_bundled_wukong(**options):
-    from vizcore.models.wukong import WuKongViT
+    from vizcore.models.wukong import WuKongViT  # deferred: an optional family module, see REQUIRES
 
     class BundledWuKong(ConvStemMacs, WuKongViT):
         pass
@@ -166,13 +167,13 @@ def build_bundled_wukong(**options):
 
 
 def build_bundled_t2t(**options):
-    from vizcore.models.t2t import T2TViT
+    from vizcore.models.t2t import T2TViT  # deferred: an optional family module, see REQUIRES
     cfg = {**T2T_CONFIG, **options}
     return _with_data_config(T2TViT(**cfg), cfg["img_size"])
 
 
 def build_bundled_poolformer(**options):
-    from vizcore.models.poolformer import PoolFormer
+    from vizcore.models.poolformer import PoolFormer  # deferred: an optional family module, see REQUIRES
     cfg = {**POOLFORMER_CONFIG, **options}
     stem = tuple(cfg.pop("stem_channels", ()))
     model = PoolFormer("s12", **cfg)
@@ -211,7 +212,6 @@ DESCRIPTIONS = {
 def _available(module: str | None) -> bool:
     if module is None:
         return True
-    import importlib.util
     return importlib.util.find_spec(module) is not None
 
 

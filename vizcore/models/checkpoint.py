@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+from safetensors.torch import load as st_load, load_file
 
 #: keys under which official repos nest the weights, most preferred first
 NESTED_KEYS = ("model", "state_dict_ema", "state_dict", "model_ema", "module")
@@ -31,7 +32,6 @@ def read_checkpoint(source: str | os.PathLike | bytes) -> dict:
     if not head:
         raise CheckpointError("The checkpoint file is empty.")
     if name.endswith(".safetensors") or _looks_like_safetensors(head):
-        from safetensors.torch import load as st_load, load_file
         try:
             return st_load(data) if data is not None else load_file(name)
         except Exception as err:  # noqa: BLE001 - any parse failure is a bad file for the user

@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from timm.layers import GroupNorm1
 from timm.models.metaformer import MetaFormer, checkpoint_filter_fn
 
-from vizcore.analysis.flops import conv2d_macs, linear_macs, mlp_macs
+from vizcore.geometry.flops import conv2d_macs, linear_macs, mlp_macs
 from vizcore.models.registry import ModelSpec, register
 from vizcore.trace import Trace, TraceOutput
 

@@ -137,7 +137,7 @@ def _attach_data_config(model: nn.Module, spec: ModelSpec) -> None:
     """Give the model a timm ``pretrained_cfg`` so resolve_data_config knows its preprocessing."""
     cfg = dict(getattr(model, "pretrained_cfg", None) or {})
     if spec.hub_name:
-        import timm
+        import timm  # deferred: about 2 s, and the app imports the registry at start-up (the hub models need it)
         hub_cfg = timm.models.get_pretrained_cfg(spec.hub_name)
         if hub_cfg is not None:
             cfg = {**hub_cfg.to_dict(), **cfg}
@@ -224,7 +224,7 @@ def _build_from_state(name: str, options: dict[str, Any] | None, seed: int, stat
 
 def hub_state_dict(hub_name: str) -> dict[str, torch.Tensor]:
     """Weights of a timm pretrained model from the hub; fails fast and clearly when offline."""
-    import timm
+    import timm  # deferred: about 2 s, see _attach_data_config
     if not hub_reachable():
         raise HubUnavailable(f"The model hub (huggingface.co) cannot be reached, so '{hub_name}' cannot be "
                              "downloaded. Use the bundled models, or load a checkpoint file you have.")

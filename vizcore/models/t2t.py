@@ -30,8 +30,8 @@ import torch.nn.functional as F
 from timm.layers import Mlp, trunc_normal_
 from timm.models.vision_transformer import Block
 
-from vizcore.analysis.flops import linear_macs, mlp_macs, vit_block_macs
-from vizcore.analysis.unfold import (T2T_STAGES, overlap_count, soft_split_schedule, unfold_output_size,
+from vizcore.geometry.flops import linear_macs, mlp_macs, vit_block_macs
+from vizcore.geometry.unfold import (T2T_STAGES, overlap_count, soft_split_schedule, unfold_output_size,
                                      window_boxes)
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import plain_blocks_forward

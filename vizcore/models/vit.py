@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from timm.models.vision_transformer import VisionTransformer
 
-from vizcore.analysis.flops import vit_block_macs
+from vizcore.geometry.flops import vit_block_macs
 from vizcore.trace import Stage, Trace, TraceOutput
 
 

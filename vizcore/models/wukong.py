@@ -33,7 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from timm.layers import QuickGELU
 
-from vizcore.analysis.flops import conv2d_macs, linear_macs
+from vizcore.geometry.flops import conv2d_macs, linear_macs
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import ViT, plain_blocks_forward
 from vizcore.trace import Stage, Trace, TraceOutput

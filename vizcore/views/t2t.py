@@ -17,7 +17,7 @@ import numpy as np
 from vizcore.analysis.t2t import (FootprintStage, Stage, WindowPanel, centre_token, check_stages, coverage_spread,
                                   footprint_chain, formula_text, hard_patch_box, hard_split, model_shapes,
                                   window_panel)
-from vizcore.analysis.unfold import soft_split_schedule
+from vizcore.geometry.unfold import soft_split_schedule
 
 
 def _hw(hw) -> str:
