@@ -3,7 +3,7 @@ default (small, bundled) models, react to their main controls, switch language a
 import json
 
 import pytest
-from conftest import assert_clean, image_urls
+from conftest import assert_clean, image_captions, image_urls
 
 PAGES = {"wukong": "wk", "t2t": "t2t", "poolformer": "pf"}
 TITLES = {"wukong": ("WuKong TokenReduction", "WuKong TokenReduction："),
@@ -236,3 +236,12 @@ def test_poolformer_stages_mixers_and_cam(poolformer):
     assert len(options) == 5 and image_urls(at) != cam
     at.radio(key="pf_cam_mixer").set_value("identity").run()
     assert_clean(at)
+    grad_cam = image_urls(at)
+    assert any(c.startswith("Grad-CAM for") for c in image_captions(at))
+    at.radio(key="pf_cam_method").set_value("layercam").run()  # the grad-cam library's other methods
+    assert_clean(at)
+    assert image_urls(at) != grad_cam and any(c.startswith("LayerCAM for") for c in image_captions(at))
+    at.radio(key="pf_cam_method").set_value("eigencam").run()
+    assert_clean(at)
+    assert at.selectbox(key="pf_cam_target_identity").disabled  # the same map for every class
+    assert any(c.startswith("EigenCAM on the last") for c in image_captions(at))

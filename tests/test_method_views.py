@@ -1,4 +1,4 @@
-"""Unit tests of the method pages' pure view helpers (WuKong, T2T, PoolFormer): numbers against hand-computed
+"""Unit tests of the method pages' pure view helpers (WuKong, T2T): numbers against hand-computed
 values, pictures' shapes and that they react to their inputs."""
 import json
 import math
@@ -10,7 +10,6 @@ import torch
 from vizcore.analysis import t2t
 from vizcore.analysis import wukong as wa
 from vizcore.geometry.unfold import overlap_count, receptive_box
-from vizcore.plots import poolformer_views as pv
 from vizcore.plots import t2t_views as tv
 from vizcore.plots import wukong_views as wv
 
@@ -211,83 +210,3 @@ def test_schedule_figure_axes(view):
     maps = tv.norm_maps(view, [np.ones((24, 24)), np.arange(144.0).reshape(12, 12)], ["x", "a", "b"], side=60)
     assert maps.ndim == 3 and maps.shape[1] >= 3 * 60
     assert tv.token_picker(view, (12, 12), 5).shape[0] >= 420
-
-
-# ---------------------------------------------------------------------------------------- PoolFormer
-def test_pool_minus_identity_is_the_model_mixer():
-    from timm.models.metaformer import Pooling
-    x = torch.randn(4, 9, 11)
-    pooled, diff = pv.pool_minus_identity(x.numpy())
-    ref = Pooling(3)(x.unsqueeze(0))[0]
-    assert np.allclose(diff, ref.numpy(), atol=1e-6)
-    assert np.allclose(pooled - x.numpy(), diff, atol=1e-6)
-    flat, d = pv.pool_minus_identity(np.full((5, 5), 3.0))
-    assert np.allclose(flat, 3.0) and np.allclose(d, 0.0)  # count_include_pad=False: borders stay flat
-
-
-def test_pool_kernel_is_a_laplacian_over_nine():
-    k = pv.pool_kernel()
-    lap = np.ones((3, 3))
-    lap[1, 1] = -8
-    assert np.allclose(k, lap / 9) and k.sum() == pytest.approx(0.0)
-
-
-def test_block_diagram_svg_and_png():
-    svg = pv.block_svg("pooling", {"mixer": "Token 混合器 <x>"})
-    assert svg.startswith("<svg") and "Token 混合器 &lt;x&gt;" in svg and "AvgPool3x3" in svg
-    assert pv.block_svg("identity") != pv.block_svg("attention")
-    png = pv.block_png("attention", scale=1)
-    assert png.shape == (270, 880, 3) and not np.array_equal(png, pv.block_png("pooling", scale=1))
-
-
-def test_triptych_scales_and_frequency_figure():
-    x = np.zeros((8, 8), dtype=np.float32)
-    x[:, 4:] = 1.0
-    pooled, diff = pv.pool_minus_identity(x)
-    img, scales = pv.triptych(x, pooled, diff, side=64)
-    assert img.ndim == 3 and scales["x"] == (0.0, 1.0) and scales["diff"][0] == -scales["diff"][1]
-    fig = pv.frequency_figure({"x": "w", "y": "g", "pool": "p", "diff": "d", "row": "r", "diag": "q"})
-    gains = {t.name: np.asarray(t.y) for t in fig.data}
-    assert gains["p — r"][0] == pytest.approx(1.0) and gains["d — r"][0] == pytest.approx(0.0)  # DC passes/blocked
-    assert gains["d — r"][-1] == pytest.approx(-4 / 3)
-    assert fig.layout.xaxis.title.text == "w"
-    spec = pv.frequency_spec({"x": "w", "y": "g", "pool": "p", "diff": "d", "row": "r", "diag": "q"})
-    rows = spec["datasets"]["gain"]
-    by = {(r["filter"], r["direction"]): [x["gain"] for x in rows if (x["filter"], x["direction"]) == (r["filter"], r["direction"])]
-          for r in rows}
-    assert by[("p", "r")][0] == pytest.approx(1.0) and by[("d", "r")][-1] == pytest.approx(-4 / 3, abs=1e-4)
-    assert by[("d", "q")][-1] == pytest.approx(1 / 9 - 1, abs=1e-4)  # along the diagonal: the row gain squared
-    line = spec["layer"][1]["encoding"]
-    assert line["x"]["title"] == "w" and line["y"]["title"] == "g" and line["color"]["legend"]
-
-
-def test_stage_maps_and_overlays(view):
-    feats = [np.random.default_rng(i).random((c, s, s)).astype(np.float32)
-             for i, (c, s) in enumerate([(8, 12), (16, 6)])]
-    img, rows = pv.stage_maps(feats, per_stage=4, side=40)
-    assert [r["shape"] for r in rows] == [(1, 8, 12, 12), (1, 16, 6, 6)] and len(rows[0]["channels"]) == 3
-    assert rows[0]["channels"][0] == int(pv.channel_order(feats[0])[0])
-    ov = pv.norm_overlays(view, {"pooling": np.ones((3, 3)), "identity": np.eye(3)}, side=64)
-    assert ov.ndim == 3
-
-
-def test_class_names_and_mixer_rows():
-    assert pv.class_names(1000)[0] == "tench"
-    assert pv.class_names(10)[0] == "circle"
-    assert pv.class_names(7)[6] == "class 6"
-    names = pv.class_names(10)
-    logits = {"pooling": np.arange(10.0), "identity": np.arange(10.0)[::-1].copy(), "attention": np.arange(10.0)}
-    rows = pv.mixer_rows(logits, {"pooling": 1e9, "identity": 1e9, "attention": 2e9}, names)
-    by = {r["mixer"]: r for r in rows}
-    assert by["pooling"]["top1"] == names[9] and by["identity"]["top1"] == names[0]
-    assert by["attention"]["mean_abs_logit_change"] == 0.0 and by["attention"]["gmacs"] == 2.0
-    fig = pv.mixer_figure(logits, names, {"x": "c", "y": "p"})
-    assert len(fig.data) == 3 and list(fig.data[0].x)[0] == names[9] and fig.layout.yaxis.title.text == "p"
-    spec = pv.mixer_spec(logits, names, {"x": "c", "y": "p", "pooling": "pool"})
-    assert spec["encoding"]["x"]["sort"][0] == names[9] and spec["encoding"]["y"]["title"] == "p"
-    assert spec["encoding"]["color"]["scale"]["domain"] == ["pool", "identity", "attention"]
-    probs = {(r["mixer"], r["class"]): r["probability"] for r in spec["datasets"]["probs"]}
-    assert len(probs) == 3 * 5 and probs[("identity", names[9])] < probs[("pool", names[9])]
-    twins = [f"c{i}" for i in range(8)] + ["crane", "crane"]  # a repeated name keeps its own band
-    spec = pv.mixer_spec({"pooling": np.arange(10.0)}, twins, {"x": "c", "y": "p"})
-    assert spec["encoding"]["x"]["sort"][:3] == ["crane (9)", "crane (8)", "c7"]

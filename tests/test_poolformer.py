@@ -1,13 +1,16 @@
-"""PoolFormer: the block by hand, per-call mixer swap, Grad-CAM class maps, official keys, GMACs."""
+"""PoolFormer: the block by hand, per-call mixer swap, class maps (grad-cam against the hand-written
+Grad-CAM, the shared model untouched), official keys, GMACs."""
 import io
 
+import numpy as np
 import pytest
 import timm
 import torch
 import torch.nn.functional as F
 
+from vizcore.analysis.class_map import CAM_METHODS, CLASS_SPECIFIC, class_map
 from vizcore.models import build, create_model
-from vizcore.models.poolformer import (POOLFORMER_CONFIGS, PUBLISHED, PoolFormer, class_map, poolformer_key_map,
+from vizcore.models.poolformer import (MIXERS, POOLFORMER_CONFIGS, PUBLISHED, PoolFormer, poolformer_key_map,
                                        poolformer_to_official)
 
 
@@ -73,15 +76,109 @@ def test_mixer_swap_changes_output_and_not_the_model(s12):
         s12.forward_trace(x, mixer="conv")
 
 
-def test_class_map(s12):
-    x = torch.randn(2, 3, 96, 64)
-    cam = class_map(s12, x)
-    assert cam.shape == (2, 96, 64) and float(cam.min()) >= 0 and float(cam.max()) <= 1
-    assert torch.allclose(cam.flatten(1).max(1).values, torch.ones(2))
-    assert not s12.training and all(p.grad is None for p in s12.parameters())
+# ---------------------------------------------------------------------------------------- class maps
+@pytest.fixture(scope="module")
+def tiny():
+    """A PoolFormer with one block per stage and narrow stages (seeded; layer scales that make the mixers
+    matter, as in ``s12``)."""
+    torch.manual_seed(0)
+    model = PoolFormer("s12", depths=(1, 1, 1, 1), dims=(16, 24, 32, 48), num_classes=10).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "layer_scale" in name:
+                p.fill_(0.5)
+    return model
+
+
+def hand_written_grad_cam(model, x, target, mixer="pooling"):
+    """The Grad-CAM this project computed by hand before it used grad-cam (kept only as the regression
+    reference): on the last stage's output, channels weighted by the spatial mean of the class score's
+    gradient, summed, ReLU, min-max per image. Returns (B, h, w) and the raw maps' ranges (B,)."""
+    with torch.inference_mode(False), torch.enable_grad():
+        xi = x.detach().clone().requires_grad_(True)
+        feats, _ = model._stages(xi, mixer)
+        logits = model.forward_head(feats)
+        target = torch.as_tensor(target).long().reshape(-1).expand(logits.shape[0])
+        score = logits.gather(1, target.view(-1, 1)).sum()
+        (grad,) = torch.autograd.grad(score, feats)
+    weights = grad.detach().mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * feats.detach()).sum(dim=1))  # (B, h, w)
+    flat = cam.flatten(1)
+    lo, hi = flat.min(dim=1, keepdim=True).values, flat.max(dim=1, keepdim=True).values
+    return ((flat - lo) / (hi - lo).clamp_min(1e-12)).reshape(cam.shape), (hi - lo).flatten()
+
+
+@pytest.mark.parametrize("mixer", MIXERS)
+def test_grad_cam_matches_the_hand_written_formula(tiny, mixer):
+    x = torch.randn(2, 3, 160, 128, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        top = tiny(x).argmax(-1)
+    for target in (top, torch.tensor([3, 7])):
+        ref, ranges = hand_written_grad_cam(tiny, x, target, mixer)
+        cam = class_map(*tiny.class_map_network(mixer), x, target=target.tolist(), method="gradcam")
+        assert cam.shape == (2, 5, 4) and cam.dtype == np.float32
+        # Same gradients, same formula: the two differ by float32 rounding (numpy's and torch's sums in other
+        # orders, ~1e-7 of the values summed; 1e-5 leaves room for cancellation) and by the 1e-7 the library
+        # adds to the denominator of each of its two min-max scalings: at most 2e-7 / (range of the raw map)
+        assert float(ranges.min()) > 1e-3  # a map that is not flat: the comparison means something
+        tolerance = 1e-5 + 2e-7 / ranges.numpy()[:, None, None]
+        assert (np.abs(cam - ref.numpy()) <= tolerance).all(), np.abs(cam - ref.numpy()).max()
+
+
+def test_class_map_methods(tiny):
+    x = torch.randn(1, 3, 96, 96, generator=torch.Generator().manual_seed(2))
+    network, layer = tiny.class_map_network()
+    assert isinstance(layer, torch.nn.Identity) and network.model is tiny
+    for method in CAM_METHODS:
+        maps = [class_map(network, layer, x, target=t, method=method)[0] for t in (0, 1)]
+        for m in maps:
+            assert m.shape == (3, 3) and m.min() >= 0 and m.max() == pytest.approx(1.0, abs=1e-6)
+        # EigenCAM is the features' first principal component: the same for every class
+        assert np.allclose(maps[0], maps[1]) != CLASS_SPECIFIC[method], method
+    with pytest.raises(ValueError):
+        class_map(network, layer, x, method="scorecam")
+
+
+def hooks(model) -> int:
+    return sum(len(getattr(m, name)) for m in model.modules() for name in
+               ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"))
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_class_map_leaves_the_shared_model_as_it_was(training):
+    """The app's models are cached and shared by every session (eval mode, requires_grad False); a test
+    model here also holds a gradient and train-mode flags, and the bundled stem has BatchNorm (whose running
+    statistics a train-mode forward would change). Nothing changes, with or without an error."""
+    model = build("bundled_poolformer", seed=0)
+    model.train(training)
+    model.stem.train(not training)  # mixed flags must come back as they were, not as model.train(...)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    model.head.fc.weight.requires_grad_(True)
+    held = torch.ones_like(model.head.fc.weight)
+    model.head.fc.weight.grad = held
+    modes = [m.training for m in model.modules()]
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.randn(1, 3, 96, 96)
+    network, layer = model.class_map_network("attention")
+
+    def untouched():
+        assert [m.training for m in model.modules()] == modes
+        assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
+        assert [p.requires_grad for p in model.parameters()] == [n == "head.fc.weight" for n, _ in
+                                                                  model.named_parameters()]
+        assert model.head.fc.weight.grad is held and torch.equal(held, torch.ones_like(held))
+        assert all(p.grad is None for n, p in model.named_parameters() if n != "head.fc.weight")
+        assert hooks(model) == 0 and hooks(network) == 0
+
     with torch.inference_mode():  # the app may call it inside inference mode
-        small = class_map(s12, x, target=[1, 2], upsample=False)
-    assert small.shape == (2, 3, 2) and not small.requires_grad and not s12.training
+        for method in CAM_METHODS:
+            cam = class_map(network, layer, x, target=1, method=method)
+            assert cam.shape == (1, 3, 3)
+            untouched()
+    with pytest.raises(IndexError):  # a class the head does not have: the library fails after hooking
+        class_map(network, layer, x, target=10_000)
+    untouched()
 
 
 def test_official_keys_round_trip(s12):

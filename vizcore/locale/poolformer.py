@@ -22,8 +22,8 @@ STRINGS = {
                          "learned LayerScale and added back through the residual connection.\n"
                          "- PoolFormer is hierarchical like a CNN: four stages with grids 56, 28, 14, 7 at 224 px "
                          "(the bundled model: 24, 12, 6, 3 at 96 px) joined by strided convolutions.\n"
-                         "- Because pooling has no attention map, the pictures of *what the network looks at* come "
-                         "from Grad-CAM on the last stage, as in the PoolFormer repository.",
+                         "- Because pooling has no attention map, the pictures of *what the network looks at* are "
+                         "class maps (Grad-CAM and its kin) of the last stage, as in the PoolFormer repository.",
                    "zh": "- **Token 混合器**——在 token（位置）*之间*交换信息的部分。注意力用依赖输入的权重，MLP-Mixer 用"
                          "学到的固定权重，PoolFormer 用均匀的 3×3 平均。\n"
                          "- **通道 MLP**——两个带 GELU 的 1×1 卷积，只作用于各自的位置。\n"
@@ -31,8 +31,8 @@ STRINGS = {
                          "加回。\n"
                          "- PoolFormer 像 CNN 一样分层：224 像素时四个阶段的网格为 56、28、14、7（内置模型在 96 像素时为 "
                          "24、12、6、3），阶段之间用带步幅的卷积连接。\n"
-                         "- 由于池化没有注意力图，*网络看向哪里*的图像来自对最后阶段的 Grad-CAM，与 PoolFormer 仓库的做法"
-                         "相同。"},
+                         "- 由于池化没有注意力图，*网络看向哪里*的图像是最后阶段的类别图（Grad-CAM 及其同类方法），与 "
+                         "PoolFormer 仓库的做法相同。"},
     "pf.model": {"en": "Model", "zh": "模型"},
     "pf.cmap": {"en": "Colour map", "zh": "配色"},
     "pf.pipeline": {"en": "Real shapes on this image: pixels {image} → stage outputs {stages} → logits {logits} "
@@ -43,7 +43,7 @@ STRINGS = {
     "pf.view.pool": {"en": "pool(x) − x", "zh": "pool(x) − x"},
     "pf.view.stages": {"en": "Feature maps per stage", "zh": "各阶段特征图"},
     "pf.view.mixers": {"en": "Swap the mixer", "zh": "替换混合器"},
-    "pf.view.cam": {"en": "Class map (Grad-CAM)", "zh": "类别图（Grad-CAM）"},
+    "pf.view.cam": {"en": "Class map (CAM)", "zh": "类别图（CAM）"},
     "pf.mixer.pooling": {"en": "pooling", "zh": "池化"},
     "pf.mixer.identity": {"en": "identity", "zh": "恒等"},
     "pf.mixer.attention": {"en": "attention", "zh": "注意力"},
@@ -145,20 +145,34 @@ STRINGS = {
     "pf.col.dlogit": {"en": "mean |Δ logit| vs pooling", "zh": "相对池化的平均 |Δ logit|"},
     "pf.mix_maps_caption": {"en": "The last stage's feature length per position ({shape}) under each mixer.",
                             "zh": "各混合器下最后阶段每个位置的特征长度（{shape}）。"},
-    "pf.cam_explain": {"en": "A ViT page would show attention here, but pooling has no attention map. **Grad-CAM** asks "
-                             "instead: which positions of the last stage's feature map raise the score of a class? It "
-                             "weights each channel by the gradient of the class score, sums, and keeps the positive "
-                             "part — the method the PoolFormer repository uses for its pictures.",
-                       "zh": "ViT 页面在这里会展示注意力，但池化没有注意力图。**Grad-CAM** 换一个问题：最后阶段特征图的哪些"
-                             "位置提高了某个类别的分数？它用类别分数的梯度给每个通道加权、求和并保留正值部分——这也是 "
-                             "PoolFormer 仓库作图所用的方法。"},
+    "pf.cam_explain": {"en": "A ViT page would show attention here, but pooling has no attention map. A **class map** asks "
+                             "instead: which positions of the last stage's feature map raise the score of a class? "
+                             "**Grad-CAM** weights each channel by the mean gradient of the class score, sums and keeps "
+                             "the positive part; **Grad-CAM++** builds the weights from the positive gradients with "
+                             "second-order terms, so several objects of a class share the map; **LayerCAM** weights "
+                             "every position by its own positive gradient; **EigenCAM** takes the first principal "
+                             "component of the features, without gradients, and is the same for every class. Computed "
+                             "with the `grad-cam` library, as the PoolFormer repository draws its pictures.",
+                       "zh": "ViT 页面在这里会展示注意力，但池化没有注意力图。**类别图**换一个问题：最后阶段特征图的哪些位置"
+                             "提高了某个类别的分数？**Grad-CAM** 用类别分数梯度的均值给每个通道加权、求和并保留正值部分；"
+                             "**Grad-CAM++** 用带二阶项的正梯度构造权重，使同一类别的多个物体都能出现在图中；**LayerCAM** "
+                             "用每个位置自身的正梯度加权；**EigenCAM** 取特征的第一主成分，不用梯度，对所有类别都相同。"
+                             "这些图由 `grad-cam` 库计算，PoolFormer 仓库也用它作图。"},
+    "pf.cam_method": {"en": "Method", "zh": "方法"},
+    "pf.cam_method.gradcam": {"en": "Grad-CAM", "zh": "Grad-CAM"},
+    "pf.cam_method.gradcampp": {"en": "Grad-CAM++", "zh": "Grad-CAM++"},
+    "pf.cam_method.eigencam": {"en": "EigenCAM", "zh": "EigenCAM"},
+    "pf.cam_method.layercam": {"en": "LayerCAM", "zh": "LayerCAM"},
     "pf.cam_mixer": {"en": "Network with mixer", "zh": "网络使用的混合器"},
     "pf.cam_target": {"en": "Class (top 5)", "zh": "类别（前 5）"},
     "pf.alpha": {"en": "Overlay opacity", "zh": "叠加不透明度"},
-    "pf.cam_running": {"en": "Computing Grad-CAM …", "zh": "正在计算 Grad-CAM ……"},
     "pf.cam_input": {"en": "What the model sees ({h}×{w} px)", "zh": "模型看到的图像（{h}×{w} 像素）"},
-    "pf.cam_caption": {"en": "Grad-CAM for “{cls}” on the last {h}×{w} grid ({mixer}), smoothed to the image.",
-                       "zh": "“{cls}”的 Grad-CAM，位于最后的 {h}×{w} 网格（{mixer}），平滑插值到图像大小。"},
+    "pf.cam_caption": {"en": "{method} for “{cls}” on the last {h}×{w} grid ({mixer}), smoothed to the image.",
+                       "zh": "“{cls}”的 {method}，位于最后的 {h}×{w} 网格（{mixer}），平滑插值到图像大小。"},
+    "pf.cam_caption_any": {"en": "{method} on the last {h}×{w} grid ({mixer}), smoothed to the image; the same map for "
+                                 "every class (here the top one, “{cls}”, is only listed).",
+                           "zh": "{method}，位于最后的 {h}×{w} 网格（{mixer}），平滑插值到图像大小；对每个类别都是同一张图"
+                                 "（这里仅列出最高类别“{cls}”）。"},
     "pf.dl_png": {"en": "PNG", "zh": "PNG"},
     "pf.dl_svg": {"en": "SVG", "zh": "SVG"},
     "pf.dl_csv": {"en": "CSV", "zh": "CSV"},

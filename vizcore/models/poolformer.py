@@ -55,7 +55,7 @@ HEAD_NORMS = ("official", "timm")
 
 
 class PoolFormer(MetaFormer):
-    """timm MetaFormer (PoolFormer v1 settings) with a traced forward, per-call mixer swap and Grad-CAM."""
+    """timm MetaFormer (PoolFormer v1 settings) with a traced forward, per-call mixer swap and class maps."""
 
     family = "poolformer"
 
@@ -179,6 +179,12 @@ class PoolFormer(MetaFormer):
                       macs_per_layer=macs, macs_other=other, layer_names=self.layer_names(), extras=extras)
         return TraceOutput(logits, trace)
 
+    def class_map_network(self, mixer: str | None = None) -> tuple[nn.Module, nn.Module]:
+        """(network, target layer) for ``vizcore.analysis.class_map``: this model with the given mixer and
+        an identity on its last stage's output (the official repository's ``network[-1]``)."""
+        network = MixerSwapped(self, mixer)
+        return network, network.last_stage
+
     # ------------------------------------------------------------------ analytic cost
     def analytic_macs(self, img_size=None, mixer: str | None = None) -> tuple[list[int], list[float], float]:
         """(tokens per block, MACs per block, MACs of stem + downsampling + head) for one image."""
@@ -222,34 +228,26 @@ def _stem_macs(stem: nn.Module, h: int, w: int) -> float:
     return conv2d_macs(gh * gw, conv.in_channels, conv.out_channels, conv.kernel_size, conv.groups)
 
 
-def class_map(model: PoolFormer, x: torch.Tensor, target=None, mixer: str | None = None,
-              upsample: bool = True) -> torch.Tensor:
-    """Grad-CAM on the last stage (as the official repo's pictures: target layer ``network[-1]``).
+class MixerSwapped(nn.Module):
+    """The shared PoolFormer run with a given token mixer, for one class-map call: pixels (B, 3, H, W) ->
+    logits (B, classes). ``last_stage`` is an identity on the last stage's output (B, C, h, w), the CAM
+    target layer: the same tensor as the official repository's ``network[-1]``, but a module of this
+    call, so hooks on it never fire in another session's forward pass of the shared model.
 
-    x: (B, 3, H, W); target: None (each image's top class), an int, or (B,) classes.
-    Returns (B, H, W) in [0, 1] (or (B, h, w) on the last stage grid without ``upsample``), min-max
-    normalised per image. Safe on a shared model: no ``.train()``, no hooks, no parameter ``.grad``
-    (``autograd.grad`` on a detached copy of the input), works inside ``torch.inference_mode``.
-    """
-    with torch.inference_mode(False), torch.enable_grad():
-        xi = x.detach().clone().requires_grad_(True)
-        feats, _ = model._stages(xi, mixer or model.mixer)
-        logits = model.forward_head(feats)
-        if target is None:
-            target = logits.argmax(dim=-1)
-        target = torch.as_tensor(target, device=logits.device).long().reshape(-1).expand(logits.shape[0])
-        score = logits.gather(1, target.view(-1, 1)).sum()
-        (grad,) = torch.autograd.grad(score, feats)
-    weights = grad.detach().mean(dim=(2, 3), keepdim=True)
-    cam = F.relu((weights * feats.detach()).sum(dim=1))  # (B, h, w)
-    if upsample:
-        cam = F.interpolate(cam.unsqueeze(1), size=tuple(x.shape[-2:]), mode="bilinear",
-                            align_corners=False).squeeze(1)
-    flat = cam.flatten(1)
-    lo = flat.min(dim=1, keepdim=True).values
-    hi = flat.max(dim=1, keepdim=True).values
-    cam = ((flat - lo) / (hi - lo).clamp_min(1e-12)).reshape(cam.shape)
-    return cam.clamp(0, 1)
+    The class maps need the class score's gradient at the last stage only: the stages run without an
+    autograd graph and their output enters the head as a leaf, so the backward pass is the head's alone."""
+
+    def __init__(self, model: PoolFormer, mixer: str | None = None):
+        super().__init__()
+        self.model = model
+        self.mixer = mixer or model.mixer
+        self.last_stage = nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            feats, _ = self.model._stages(x, self.mixer)
+        feats.requires_grad_(torch.is_grad_enabled())  # (B, C, h, w), the leaf the backward pass stops at
+        return self.model.forward_head(self.last_stage(feats))
 
 
 # ---------------------------------------------------------------------------------------- checkpoints
@@ -311,8 +309,8 @@ for _v in REGISTERED:
         key_map=poolformer_key_map, to_official=poolformer_to_official,
         description=(f"PoolFormer-{_v.upper()}: MetaFormer with 3x3 average pooling as token mixer, stages "
                      f"{list(_depths)} x dims {list(_dims)}, grids 56/28/14/7 at 224 px; no attention "
-                     f"(Grad-CAM class maps; swap the mixer per call). Published {_g} GMACs, {_acc} % top-1."),
+                     f"(class maps through grad-cam; swap the mixer per call). Published {_g} GMACs, {_acc} % top-1."),
         paper="Yu et al., MetaFormer is Actually What You Need for Vision, CVPR 2022"))
 
-__all__ = ["PoolFormer", "class_map", "poolformer_key_map", "poolformer_to_official", "build_poolformer",
+__all__ = ["PoolFormer", "MixerSwapped", "poolformer_key_map", "poolformer_to_official", "build_poolformer",
            "POOLFORMER_CONFIGS", "PUBLISHED", "MIXERS"]

@@ -1,6 +1,7 @@
-"""Pictures and numbers for PoolFormer / MetaFormer: the block diagram with its token-mixer slot, what
-``pool(x) − x`` does to a map, feature maps per stage, the mixer swap and class names. Arrays in, RGB images /
-SVG / plotly figures out; no Streamlit, no model run.
+"""Pictures for PoolFormer / MetaFormer: the block diagram with its token-mixer slot, what ``pool(x) − x``
+does to a map, its frequency response, feature maps per stage and the mixer swap. Arrays and label strings
+in, RGB images / SVG / Vega-Lite specs / plotly figures out; the numbers come from
+``vizcore.analysis.poolformer`` through the page's view. No Streamlit, no model run, no analysis.
 
 Text drawn into raster images stays English or language-neutral (no CJK font is guaranteed on the server);
 the SVG diagram takes translated labels because the browser draws its text.
@@ -9,12 +10,10 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-import torch
-import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 
 from vizcore.plots import vega
@@ -150,33 +149,11 @@ def block_png(mixer: str = "pooling", width: int = 880, scale: int = 2) -> np.nd
 
 
 # ---------------------------------------------------------------------------------------- pool(x) − x
-def pool_minus_identity(x: np.ndarray, size: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W) or (C, H, W) -> (pool(x), pool(x) − x) with PoolFormer's AvgPool (stride 1, padding size//2,
-    ``count_include_pad=False``, so border positions average only the neighbours that exist)."""
-    t = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    t4 = t.reshape(1, -1, *t.shape[-2:])
-    pooled = F.avg_pool2d(t4, size, stride=1, padding=size // 2, count_include_pad=False).reshape(t.shape)
-    return pooled.numpy(), (pooled - t).numpy()
-
-
-def pool_kernel(size: int = 3) -> np.ndarray:
-    """The interior kernel of pool(x) − x: 1/size² everywhere, minus 1 in the centre (a Laplacian-like
-    high-pass; for 3x3 it is the 8-neighbour Laplacian divided by 9)."""
-    k = np.full((size, size), 1.0 / size ** 2)
-    k[size // 2, size // 2] -= 1.0
-    return k
-
-
-def to_gray(view: np.ndarray) -> np.ndarray:
-    """RGB uint8 -> luminance in [0, 1]."""
-    return (np.asarray(view, dtype=np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)) / 255.0
-
-
 def triptych(x: np.ndarray, pooled: np.ndarray, diff: np.ndarray, cmap: str = "viridis", diff_cmap: str = "cividis",
              side: int = 300, names: Sequence[str] = ("x", "pool(x)", "pool(x) - x")) -> tuple[np.ndarray, dict]:
-    """x, pool(x) and pool(x) − x side by side as ONE image. x and pool(x) share a scale; the difference has a
-    symmetric scale around 0 (99.5th percentile of |pool(x) − x|, so a few outliers do not wash it out).
-    Returns (image, scales)."""
+    """x, pool(x) and pool(x) − x (each (H, W)) side by side as ONE image. x and pool(x) share a scale; the
+    difference has a symmetric scale around 0 (99.5th percentile of |pool(x) − x|, so a few outliers do not
+    wash it out). Returns (image, scales)."""
     lo, hi = float(min(x.min(), pooled.min())), float(max(x.max(), pooled.max()))
     a = float(np.percentile(np.abs(diff), 99.5)) or float(np.abs(diff).max()) or 1.0  # a few outliers set no scale
 
@@ -187,18 +164,19 @@ def triptych(x: np.ndarray, pooled: np.ndarray, diff: np.ndarray, cmap: str = "v
     return compose(tiles, ncols=3, labels=list(names)), {"x": (lo, hi), "diff": (-a, a)}
 
 
-def frequency_figure(labels: dict) -> go.Figure:
-    """Gain of the 3x3 mean filter and of pool − identity against spatial frequency (along a row and along
-    the diagonal). ``labels``: x, y, pool, diff, row, diag, title."""
-    w, m1 = _frequency_gains(181)
-    fig = go.Figure([
-        go.Scatter(x=w, y=m1, name=f"{labels['pool']} — {labels['row']}", line=dict(color="#0072B2", width=3)),
-        go.Scatter(x=w, y=m1 - 1, name=f"{labels['diff']} — {labels['row']}", line=dict(color="#E69F00", width=3)),
-        go.Scatter(x=w, y=m1 ** 2, name=f"{labels['pool']} — {labels['diag']}",
-                   line=dict(color="#0072B2", width=2, dash="dot")),
-        go.Scatter(x=w, y=m1 ** 2 - 1, name=f"{labels['diff']} — {labels['diag']}",
-                   line=dict(color="#E69F00", width=2, dash="dot")),
-    ])
+#: the response curves: (key of the frequency response, filter label key, direction label key)
+_CURVES = (("pool_row", "pool", "row"), ("diff_row", "diff", "row"), ("pool_diag", "pool", "diag"),
+           ("diff_diag", "diff", "diag"))
+_FILTER_COLOURS = {"pool": "#0072B2", "diff": "#E69F00"}
+
+
+def frequency_figure(response: Mapping[str, np.ndarray], labels: dict) -> go.Figure:
+    """The gains of ``analysis.poolformer.frequency_response`` against the frequency as a plotly figure (the
+    HTML download). ``labels``: x, y, pool, diff, row, diag, title."""
+    fig = go.Figure([go.Scatter(x=response["w"], y=response[key], name=f"{labels[filt]} — {labels[direction]}",
+                                line=dict(color=_FILTER_COLOURS[filt], width=3 if direction == "row" else 2,
+                                          dash="solid" if direction == "row" else "dot"))
+                     for key, filt, direction in _CURVES])
     fig.add_hline(y=0, line=dict(color="#888", width=1))
     fig.update_layout(title=labels.get("title"), xaxis_title=labels["x"], yaxis_title=labels["y"], height=360,
                       legend=dict(orientation="h", y=-0.25, x=0), margin=dict(l=60, r=10, t=50, b=40),
@@ -207,23 +185,13 @@ def frequency_figure(labels: dict) -> go.Figure:
     return fig
 
 
-
-def _frequency_gains(points: int) -> tuple[np.ndarray, np.ndarray]:
-    """Spatial frequency w in [0, pi] and the 3x3 mean filter's gain along a row, (1 + 2 cos w) / 3
-    (along the diagonal the gain is its square)."""
-    w = np.linspace(0, np.pi, points)
-    return w, (1 + 2 * np.cos(w)) / 3
-
-
-def frequency_spec(labels: dict) -> dict:
+def frequency_spec(response: Mapping[str, np.ndarray], labels: dict) -> dict:
     """:func:`frequency_figure` as a Vega-Lite spec for the page (same labels): the filter by colour, the
     direction by dash, a rule at zero gain, the x axis ticked in fractions of pi."""
-    w, m1 = _frequency_gains(91)
     rows = []
-    for filt, gain in ((labels["pool"], (m1, m1 ** 2)), (labels["diff"], (m1 - 1, m1 ** 2 - 1))):
-        for direction, g in zip((labels["row"], labels["diag"]), gain):
-            rows += [{"w": round(float(a), 5), "gain": round(float(b), 5), "filter": filt, "direction": direction}
-                     for a, b in zip(w, g)]
+    for key, filt, direction in sorted(_CURVES, key=lambda c: (c[1] != "pool", c[2] != "row")):
+        rows += [{"w": round(float(a), 5), "gain": round(float(b), 5), "filter": labels[filt],
+                  "direction": labels[direction]} for a, b in zip(response["w"], response[key])]
     ticks = [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4, np.pi]
     x = {"field": "w", "type": "quantitative", "title": labels["x"], "scale": {"domain": [0, float(np.pi)]},
          "axis": {"values": [float(t) for t in ticks],
@@ -234,7 +202,8 @@ def frequency_spec(labels: dict) -> dict:
         {"data": vega.data("gain"), "mark": {"type": "line", "strokeWidth": 3},
          "encoding": {"x": x, "y": {"field": "gain", "type": "quantitative", "title": labels["y"]},
                       "color": {"field": "filter", "type": "nominal", "legend": vega.legend(),
-                                "scale": vega.colour_scale([labels["pool"], labels["diff"]], ["#0072B2", "#E69F00"])},
+                                "scale": vega.colour_scale([labels["pool"], labels["diff"]],
+                                                           [_FILTER_COLOURS["pool"], _FILTER_COLOURS["diff"]])},
                       "strokeDash": {"field": "direction", "type": "nominal", "legend": vega.legend(),
                                      "scale": {"domain": [labels["row"], labels["diag"]], "range": [[1, 0], [4, 3]]}},
                       "tooltip": [{"field": "filter", "type": "nominal", "title": " "},
@@ -243,39 +212,27 @@ def frequency_spec(labels: dict) -> dict:
                                   {"field": "gain", "type": "quantitative", "format": ".3f", "title": labels["y"]}]}}]}
     return vega.chart(body, {"gain": rows, "zero": [{"y": 0}]}, title=labels.get("title"), height=300)
 
+
 # ---------------------------------------------------------------------------------------- feature maps
-def channel_order(feature: np.ndarray) -> np.ndarray:
-    """Channels of (C, H, W) sorted by spatial variance, most varied first."""
-    f = np.asarray(feature, dtype=np.float64)
-    return np.argsort(-f.reshape(f.shape[0], -1).var(axis=1), kind="stable")
-
-
-def stage_maps(features: Sequence[np.ndarray], per_stage: int = 6, cmap: str = "viridis",
-               side: int = 120) -> tuple[np.ndarray, list[dict]]:
-    """Rows = stages; first tile the channel-L2 norm of the stage output, then its ``per_stage - 1`` most
-    varied channels (each min-max scaled). One composed image and per-stage rows (shape, channels shown)."""
-    tiles, labels, rows = [], [], []
-    for i, f in enumerate(features):
-        f = np.asarray(f, dtype=np.float32)
-        C, H, W = f.shape
-        order = channel_order(f)[:per_stage - 1]
-        maps = [np.sqrt((f ** 2).sum(0))] + [f[c] for c in order]
-        names = [f"s{i} |x|"] + [f"s{i} c{c}" for c in order]
-        for m, n in zip(maps, names):
+def stage_maps(maps: Sequence[Sequence[np.ndarray]], names: Sequence[Sequence[str]], row_labels: Sequence[str],
+               per_stage: int = 6, cmap: str = "viridis", side: int = 120) -> np.ndarray:
+    """Rows = stages, each a list of (H, W) maps (min-max scaled each) with its tile names, padded with
+    blank tiles to ``per_stage``; one composed image with ``row_labels`` on the left."""
+    tiles, labels = [], []
+    for row, row_names in zip(maps, names):
+        for m, n in zip(row, row_names):
             tiles.append(np.asarray(Image.fromarray(colorize(m, cmap)).resize((side, side), Image.NEAREST)))
             labels.append(n)
-        for _ in range(per_stage - len(maps)):
+        for _ in range(per_stage - len(row)):
             tiles.append(np.full((side, side, 3), 255, np.uint8))
             labels.append("")
-        rows.append({"stage": i, "shape": (1, C, H, W), "tokens": H * W, "channels": [int(c) for c in order]})
-    img = compose(tiles, ncols=per_stage, labels=labels,
-                  row_labels=[f"{r['shape'][1]}x{r['shape'][2]}x{r['shape'][3]}" for r in rows])
-    return img, rows
+    return compose(tiles, ncols=per_stage, labels=labels, row_labels=list(row_labels))
 
 
 def norm_overlays(view: np.ndarray, maps: dict, cmap: str = "viridis", side: int = 260,
                   alpha: float = 0.6) -> np.ndarray:
-    """One tile per mixer: a (h, w) map (e.g. the last stage's feature norm) over the image, min-max scaled."""
+    """One tile per entry of ``maps`` (label -> (h, w) map, e.g. the last stage's feature norm) over the
+    image, min-max scaled."""
     base = np.asarray(Image.fromarray(view).resize((side, side), Image.BILINEAR), dtype=np.float32)
     tiles, labels = [], []
     for name, m in maps.items():
@@ -287,76 +244,27 @@ def norm_overlays(view: np.ndarray, maps: dict, cmap: str = "viridis", side: int
 
 
 # ---------------------------------------------------------------------------------------- predictions
-@lru_cache(maxsize=4)
-def class_names(num_classes: int) -> tuple[str, ...]:
-    """Readable names: ImageNet-1k (timm's offline tables), the synthetic scenes' 10 shapes, else indices."""
-    if num_classes == 1000:
-        try:
-            from timm.data import ImageNetInfo
-            info = ImageNetInfo()
-            return tuple(info.index_to_description(i).split(",")[0] for i in range(1000))
-        except Exception:  # noqa: BLE001 - no tables: fall back to indices
-            pass
-    try:
-        from vizcore.data.scenes import CLASSES
-        if num_classes == len(CLASSES):
-            return tuple(CLASSES)
-    except ImportError:
-        pass
-    return tuple(f"class {i}" for i in range(num_classes))
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = np.asarray(logits, dtype=np.float64)
-    z = z - z.max()
-    e = np.exp(z)
-    return e / e.sum()
-
-
-def top_classes(logits: np.ndarray, k: int = 5) -> list[int]:
-    return [int(i) for i in np.argsort(-np.asarray(logits), kind="stable")[:k]]
-
-
-def mixer_rows(logits: dict, macs: dict, names: Sequence[str], reference: str = "pooling") -> list[dict]:
-    """Per mixer: top-1 class and probability, the reference's top-1 probability under this mixer, the mean
-    absolute logit change against the reference, and GMACs."""
-    ref = np.asarray(logits[reference], dtype=np.float64)
-    ref_top = int(ref.argmax())
-    rows = []
-    for m, lg in logits.items():
-        lg = np.asarray(lg, dtype=np.float64)
-        p = softmax(lg)
-        top = int(lg.argmax())
-        rows.append({"mixer": m, "top1": names[top], "top1_index": top, "top1_prob": float(p[top]),
-                     "ref_class_prob": float(p[ref_top]), "mean_abs_logit_change": float(np.abs(lg - ref).mean()),
-                     "gmacs": float(macs[m]) / 1e9})
-    return rows
-
-
-def mixer_figure(logits: dict, names: Sequence[str], labels: dict, k: int = 5, reference: str = "pooling") -> go.Figure:
-    """Grouped bars: the probabilities of the reference mixer's top-k classes under every mixer.
-    ``labels``: x, y, title and one label per mixer."""
-    classes = top_classes(logits[reference], k)
-    fig = go.Figure([go.Bar(name=labels.get(m, m), x=[names[c] for c in classes],
-                            y=[float(softmax(lg)[c]) for c in classes], marker_color=MIXER_COLOURS.get(m),
+def mixer_figure(rows: Sequence[dict], labels: dict) -> go.Figure:
+    """Grouped bars from ``analysis.poolformer.mixer_probabilities`` rows (class, probability, mixer), one
+    colour per mixer (the HTML download). ``labels``: x, y, title and one label per mixer id."""
+    mixers = list(dict.fromkeys(r["mixer"] for r in rows))
+    fig = go.Figure([go.Bar(name=labels.get(m, m), x=[r["class"] for r in rows if r["mixer"] == m],
+                            y=[r["probability"] for r in rows if r["mixer"] == m], marker_color=MIXER_COLOURS.get(m),
                             hovertemplate="%{x}: %{y:.1%}<extra>" + labels.get(m, m) + "</extra>")
-                     for m, lg in logits.items()])
+                     for m in mixers])
     fig.update_layout(barmode="group", title=labels.get("title"), xaxis_title=labels["x"], yaxis_title=labels["y"],
                       yaxis_tickformat=".0%", height=360, legend=dict(orientation="h", y=1.15, x=0),
                       margin=dict(l=60, r=10, t=70, b=40))
     return fig
 
 
-
-def mixer_spec(logits: dict, names: Sequence[str], labels: dict, k: int = 5, reference: str = "pooling") -> dict:
-    """:func:`mixer_figure` as a Vega-Lite spec for the page: grouped bars, one colour per mixer."""
-    classes = top_classes(logits[reference], k)
-    plain = [names[c] for c in classes]
-    # ImageNet repeats a few names ("crane", "maillot"): those get their index, or their bars would share a band
-    order = [f"{n} ({c})" if plain.count(n) > 1 else n for n, c in zip(plain, classes)]
-    mixers = list(logits)
-    rows = [{"class": name, "probability": round(float(softmax(lg)[c]), 6), "mixer": labels.get(m, m)}
-            for m, lg in logits.items() for name, c in zip(order, classes)]
+def mixer_spec(rows: Sequence[dict], labels: dict) -> dict:
+    """:func:`mixer_figure` as a Vega-Lite spec for the page: grouped bars, one colour per mixer, the classes
+    in the rows' order."""
+    mixers = list(dict.fromkeys(r["mixer"] for r in rows))
+    order = list(dict.fromkeys(r["class"] for r in rows))
+    data = [{"class": r["class"], "probability": round(float(r["probability"]), 6),
+             "mixer": labels.get(r["mixer"], r["mixer"])} for r in rows]
     mixer_labels = [labels.get(m, m) for m in mixers]
     body = {"data": vega.data("probs"), "mark": {"type": "bar"},
             "encoding": {"x": {"field": "class", "type": "nominal", "sort": order, "title": labels["x"],
@@ -371,8 +279,8 @@ def mixer_spec(logits: dict, names: Sequence[str], labels: dict, k: int = 5, ref
                                      {"field": "class", "type": "nominal", "title": labels["x"]},
                                      {"field": "probability", "type": "quantitative", "format": ".1%",
                                       "title": labels["y"]}]}}
-    return vega.chart(body, {"probs": rows}, title=labels.get("title"), height=300)
+    return vega.chart(body, {"probs": data}, title=labels.get("title"), height=300)
 
-__all__ = ["MIXERS", "MIXER_FORMULAS", "MIXER_COLOURS", "block_svg", "block_png", "pool_minus_identity",
-           "pool_kernel", "to_gray", "triptych", "frequency_figure", "channel_order", "stage_maps", "norm_overlays",
-           "class_names", "softmax", "top_classes", "mixer_rows", "mixer_figure", "frequency_spec", "mixer_spec"]
+
+__all__ = ["MIXERS", "MIXER_FORMULAS", "MIXER_COLOURS", "DEFAULT_LABELS", "block_svg", "block_png", "triptych",
+           "frequency_figure", "frequency_spec", "stage_maps", "norm_overlays", "mixer_figure", "mixer_spec"]
