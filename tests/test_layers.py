@@ -39,7 +39,6 @@ UNCOMMENTED_ALLOWED = {
     "vizcore/ui.py",                        # becomes the vizcore/ui/ package
     "vizcore/analysis/reduction.py",        # the reducer registry
     "vizcore/analysis/tradeoffs.py",        # the reducer registry
-    "vizcore/plots/poolformer_views.py",    # pages that only bind widgets / Grad-CAM through grad-cam
     "vizcore/plots/reduction_views.py",     # the reducer registry (colours)
     "vizcore/plots/tradeoff_plot.py",       # the reducer registry (colours, legends)
     "vizcore/evaluate.py::make_reducer",    # the reducer registry replaces it

@@ -67,7 +67,7 @@ def class_map(network: nn.Module, layer: nn.Module, pixels: torch.Tensor, target
     # deferred heavy import: pytorch_grad_cam pulls in OpenCV, scikit-learn and scipy (about 1 s), which
     # the page's first open does not need
     import pytorch_grad_cam
-    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # deferred with the import above
 
     # the library resizes the map to the input with OpenCV; no target size keeps it on the layer's grid
     # (the page smooths it onto the image itself)
