@@ -7,12 +7,12 @@ from conftest import assert_clean
 
 
 def test_model_pages_wait_for_the_warm_up_and_home_does_not(app, monkeypatch):
-    from vizcore import ui
+    from vizcore.ui import warmup
     app.switch_page("pages/dynamicvit.py")
     app.run()  # warm: the model and its trace are cached, a rerun takes a fraction of a second
     assert_clean(app)
     pending = threading.Event()  # now pretend a warm-up is still running
-    monkeypatch.setattr(ui, "_WARMED", pending)
+    monkeypatch.setattr(warmup, "_WARMED", pending)
     app.switch_page("pages/home.py")
     t0 = time.monotonic()
     app.run()

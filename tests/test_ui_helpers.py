@@ -75,8 +75,6 @@ def test_shared_lru_keeps_the_most_recent_and_makes_each_value_once():
 def test_image_encoding_memo_never_hands_out_another_pictures_bytes():
     """The memo finds read-only pictures by identity: a new picture at a recycled address, or a writable one
     changed in place, must still be encoded from its own pixels."""
-    import gc
-
     from PIL import Image
     from streamlit.elements.lib import image_utils
 
@@ -95,8 +93,7 @@ def test_image_encoding_memo_never_hands_out_another_pictures_bytes():
         seen.add(id(a))
         assert encode(a, "PNG") == expected(a)
         assert encode(a, "PNG") == expected(a)  # the identity hit
-        del a
-        gc.collect()
+        del a  # freed at once (no cycles): the next array may get its address
     base = rng.integers(0, 256, (16, 24, 3), dtype=np.uint8)
     view = base[:, :]
     view.setflags(write=False)  # read-only, but its base is not
@@ -110,8 +107,8 @@ def test_image_encoding_memo_never_hands_out_another_pictures_bytes():
 
 
 def test_drawn_pictures_are_read_only():
-    from vizcore.ui import _read_only
+    from vizcore.ui import read_only
     a, b = np.zeros((2, 2, 3), np.uint8), np.ones((2, 2, 3), np.uint8)
-    assert not _read_only(a).flags.writeable
-    out = _read_only((b, {"x": 1}))
+    assert not read_only(a).flags.writeable
+    out = read_only((b, {"x": 1}))
     assert not out[0].flags.writeable and out[1] == {"x": 1}

@@ -1,0 +1,86 @@
+"""The DynamicViT page's view: kept tokens per stage, the predictor's scores, the Gumbel explainer and
+the per-layer cost, for one model, image and control values."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from vizcore.analysis import reduction as red
+from vizcore.device import threads_for
+from vizcore.models.vit import TokenReducer
+from vizcore.trace import Trace
+
+#: tokens the Gumbel explainer shows, and the soft / hard samples it draws for each
+GUMBEL_TOKENS, GUMBEL_SAMPLES = 12, 6
+
+
+@dataclass(frozen=True)
+class DynamicViTView:
+    """What the DynamicViT page shows. Token counts exclude nothing unless said (the cls token counts)."""
+
+    num_patches: int                      # patch tokens before the first stage (n0)
+    pruning_loc: tuple[int, ...]          # layers where a stage prunes
+    counts: tuple[int, ...]               # patch tokens rho implies after each stage
+    trace: Trace                          # the forward pass (image 0 of a batch of 1)
+    predicted: int                        # top class
+    confidence: float                     # its softmax probability
+    final_tokens: int                     # tokens entering the last layer
+    keep_frequency: torch.Tensor | None   # (stages, h*w) survival frequency over Gumbel draws; training only
+    expected_keep: torch.Tensor | None    # (stages, h*w) survival probability from the predictor; training only
+    gumbel: tuple[np.ndarray, np.ndarray, np.ndarray]  # keep prob (n,), soft (samples, n), hard (samples, n)
+    cost_tokens: dict[str, list[int]]     # {"dynamicvit"|"plain": tokens entering each layer}
+    cost_gmacs: dict[str, list[float]]    # {"dynamicvit"|"plain": GMACs of each layer}
+    gmacs: float                          # whole model, one image
+    plain_gmacs: float                    # the same backbone without pruning
+
+
+def _forward(model, pixels: torch.Tensor, reducer, seed: int | None, macs: float):
+    """(logits (1, classes), Trace) on the CPU; ``seed`` seeds the Gumbel draws of the training view."""
+    device = next(model.parameters()).device
+    generator = None if seed is None else torch.Generator(device=device).manual_seed(seed)
+    with torch.inference_mode(), threads_for(macs * pixels.shape[0], device):
+        out = model.forward_trace(pixels.to(device), reducer=reducer, generator=generator)
+    return out.logits.float().cpu(), out.trace.to("cpu")
+
+
+def dynamicvit_view(model, pixels: torch.Tensor, rho: float, semantics: str = "inference", tau: float = 1.0,
+                    seed: int | None = None, samples: int = 32) -> DynamicViTView:
+    """model: a DynamicViT; pixels (1, 3, H, W); rho: keep ratio per stage; semantics "inference" (top-k)
+    or "training" (Gumbel-softmax at temperature ``tau``, drawn with ``seed``; ``samples`` draws for the
+    survival frequency)."""
+    reducer = red.dynamicvit_reducer(model, rho, semantics, tau)
+    plain_tokens, plain_macs, plain_other = model.analytic_macs(reducer=TokenReducer())
+    tokens, macs, other = model.analytic_macs(reducer=reducer)
+    logits, trace = _forward(model, pixels, reducer, seed, sum(macs) + other)
+    probs = logits.softmax(-1)[0]
+    training = semantics == "training"
+    frequency = red.keep_frequency(model, pixels, samples=samples, tau=tau, seed=seed, rho=rho) if training else None
+    # the first stage's keep probabilities do not depend on rho (its predictor sees every token)
+    gumbel = red.gumbel_demo(trace.stages[0].keep_prob[0][:GUMBEL_TOKENS], tau=tau, samples=GUMBEL_SAMPLES,
+                             seed=seed or 0)
+    locs = tuple(model.pruning_loc)
+    return DynamicViTView(
+        num_patches=model.patch_embed.num_patches, pruning_loc=locs,
+        counts=tuple(red.implied_counts(model.patch_embed.num_patches, rho, len(locs))), trace=trace,
+        predicted=int(probs.argmax()), confidence=float(probs.max()), final_tokens=trace.tokens_per_layer[-1],
+        keep_frequency=frequency, expected_keep=red.expected_keep(trace) if training else None, gumbel=gumbel,
+        cost_tokens={"dynamicvit": tokens, "plain": plain_tokens},
+        cost_gmacs={"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]},
+        gmacs=(sum(macs) + other) / 1e9, plain_gmacs=(sum(plain_macs) + plain_other) / 1e9)
+
+
+def token_fate_data(v: DynamicViTView, model_name: str, rho: float, semantics: str, tau: float,
+                    seed: int | None) -> dict:
+    """The token-fate numbers of the JSON download: kept patch ids and keep probabilities per stage."""
+    stages = [{"layer": s.layer, "kept": s.kept_mask(v.trace.num_patches)[0].nonzero().flatten().tolist(),
+               "keep_prob": [round(float(p), 5) for p in s.keep_prob[0]]} for s in v.trace.stages]
+    return {"model": model_name, "rho": rho, "semantics": semantics, "tau": tau, "seed": seed,
+            "grid": v.trace.grid, "stages": stages}
+
+
+def cost_rows(v: DynamicViTView) -> list[dict]:
+    """The cost chart's numbers (CSV download): tokens and GMACs per layer."""
+    return [{"layer": i, "tokens": t, "gmacs": g}
+            for i, (t, g) in enumerate(zip(v.cost_tokens["dynamicvit"], v.cost_gmacs["dynamicvit"]))]
