@@ -8,7 +8,7 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import (downloads, drawn, labeller, load_model, number_table, prepare_image, run_cached, run_trace,
+from vizcore.ui import (cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
                         selection, tr)
 from vizcore.views import attention as views
 
@@ -41,8 +41,8 @@ st.caption(tr("common.input_view", h=view.shape[0], w=view.shape[1], gh=h, gw=w)
 
 if view_choice == "cls":
     alpha = st.slider(tr("attn.alpha"), 0.0, 1.0, 0.6, 0.05, key="attn_alpha")
-    v = run_cached(views.map_view, name, trace, layer=layer, head=head, scale=scale)
-    img = drawn(av.map_overlay, name, ["cls", layer, head, scale, cmap, alpha], view, v.values, v.vmin, v.vmax,
+    v = cached(views.map_view, trace, layer=layer, head=head, scale=scale)
+    img = draw(av.map_overlay, view, v.values, v.vmin, v.vmax,
                 cmap=cmap, alpha=alpha)
     left, right = st.columns(2)
     left.image(view, caption=name, width="stretch")
@@ -51,10 +51,10 @@ if view_choice == "cls":
     downloads(f"cls_attention_L{layer}_{head}", png=img, rows=v.values)
 
 elif view_choice == "grid":
-    v = run_cached(views.grid_view, name, trace, scale=scale)
+    v = cached(views.grid_view, trace, scale=scale)
     rows = [tr("attn.grid_row", layer=i) for i in range(n_layers)]
     cols = [tr("attn.grid_col", head=i) for i in range(heads)]
-    img = drawn(av.layer_head_grid, name, [scale, cmap], view, v.maps, rows, cols, cmap=cmap)
+    img = draw(av.layer_head_grid, view, v.maps, rows, cols, cmap=cmap)
     st.image(img, caption=tr("attn.grid_caption", last=n_layers - 1, scale=tr(f"attn.scale.{scale}")))
     downloads("cls_attention_grid", png=img)
 
@@ -67,12 +67,12 @@ elif view_choice == "patch":
             st.session_state["attn_patch"] = views.patch_at(click, (h, w), size)
 
     patch = int(st.number_input(tr("attn.patch_index"), 0, h * w - 1, (h // 2) * w + w // 2, key="attn_patch"))
-    v = run_cached(views.map_view, name, trace, layer=layer, head=head, scale=scale, patch=patch)
+    v = cached(views.map_view, trace, layer=layer, head=head, scale=scale, patch=patch)
     left, right = st.columns(2)
     with left:
-        shown = drawn(av.click_picture, name, [zoom, patch], view, (h, w), zoom, patch)
+        shown = draw(av.click_picture, view, (h, w), zoom, patch)
         streamlit_image_coordinates(shown, key="attn_click", width=shown.shape[1], on_click=on_patch_click)
-    img = drawn(av.map_overlay, name, ["patch", patch, layer, head, scale, cmap, zoom], view, v.values, v.vmin,
+    img = draw(av.map_overlay, view, v.values, v.vmin,
                 v.vmax, cmap=cmap, zoom=zoom, highlight=patch)
     right.image(img, caption=tr("attn.patch_caption", index=patch, row=v.row, col=v.col, layer=layer,
                                 head=head_label), width="stretch")
@@ -85,11 +85,11 @@ elif view_choice == "rollout":
     fusion = r1.selectbox(tr("attn.rollout_fusion"), ["mean", "max", "min"], key="roll_fusion")
     discard = r2.slider(tr("attn.rollout_discard"), 0.0, 0.95, 0.0, 0.05, key="roll_discard")
     upto = r3.slider(tr("attn.rollout_upto"), 0, n_layers - 1, n_layers - 1, key="roll_upto")
-    v = run_cached(views.rollout_view, name, trace, fusion=fusion, discard=discard, upto=upto)
+    v = cached(views.rollout_view, trace, fusion=fusion, discard=discard, upto=upto)
     if not v.available:
         st.info(tr("attn.rollout_na"))
     else:
-        img = drawn(av.map_overlay, name, ["rollout", fusion, discard, upto, cmap], view, v.values, v.vmin, v.vmax,
+        img = draw(av.map_overlay, view, v.values, v.vmin, v.vmax,
                     cmap=cmap)
         left, right = st.columns(2)
         left.image(view, width="stretch")
@@ -105,16 +105,16 @@ else:
         st.subheader(tr("attn.pos_title"))
         st.markdown(tr("attn.pos_explain"))
         ref = int(st.number_input(tr("attn.pos_patch"), 0, h * w - 1, (h // 2) * w + w // 2, key="pos_patch"))
-    v = run_cached(views.shapes_view, name, model, trace, ref=ref)
+    v = cached(views.shapes_view, model, trace, ref=ref)
     with shapes_box:
         number_table(v.table)
         st.download_button(tr("common.download_json"), json.dumps(v.rows, indent=1), "attention_shapes.json",
                            "application/json", key="dl_shapes")
     if v.similarity is not None:
         left, right = st.columns(2)
-        left.image(drawn(av.similarity_image, name, [v.ref, cmap], view, v.ref_values, v.ref, cmap), width="stretch",
+        left.image(draw(av.similarity_image, view, v.ref_values, v.ref, cmap), width="stretch",
                    caption=tr("attn.pos_caption", index=v.ref))
-        atlas = drawn(av.similarity_atlas, name, [cmap], v.similarity, cmap)
+        atlas = draw(av.similarity_atlas, v.similarity, cmap)
         right.image(atlas, width="stretch", caption=tr("attn.atlas_caption", h=h, w=w))
         right.image(colorbar(cmap, -1.0, 1.0), caption=tr("attn.bar.cosine"), width="stretch")
         downloads("pos_embed_similarity", png=atlas)

@@ -6,7 +6,7 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots.overlay import COLORMAPS, colorbar, overlay
-from vizcore.ui import downloads, drawn, labeller, load_model, number_table, prepare_image, run_cached, selection, tr
+from vizcore.ui import cached, downloads, draw, labeller, load_model, number_table, prepare_image, selection, tr
 from vizcore.views.poolformer import CAM_METHODS, MIXERS, SHOWS, SOURCES, poolformer_view
 
 selection()
@@ -33,7 +33,7 @@ state = st.session_state  # widgets listing this image's options follow the view
 
 def view(**controls):
     """The page's one computation, cached per model, image and control values; fills the pipeline caption."""
-    v = run_cached(poolformer_view, name, model, pixels, image, show=choice, **controls)
+    v = cached(poolformer_view, model, pixels, image, show=choice, **controls)
     pipeline.caption(tr("pf.pipeline", image=v.image_shape, stages=" → ".join(str(s) for s in v.stage_shapes),
                         logits=v.logits_shape, top=v.top_class))
     return v
@@ -42,7 +42,7 @@ def view(**controls):
 if choice == "block":
     slot = st.radio(tr("pf.slot"), MIXERS, key="pf_slot", horizontal=True, format_func=mixer_label)
     rows = [{tr(f"pf.col.{k}"): value for k, value in r.items()} for r in view().block.rows]
-    svg = drawn(pv.block_svg, None, [slot], slot, {k: tr(f"pf.diagram.{k}") for k in pv.DEFAULT_LABELS})
+    svg = draw(pv.block_svg, slot, {k: tr(f"pf.diagram.{k}") for k in pv.DEFAULT_LABELS})
     st.image(svg, caption=tr("pf.block_caption"), width="stretch")
     st.markdown(tr(f"pf.slot_explain.{slot}"))
     number_table(rows)
@@ -63,7 +63,7 @@ elif choice == "pool":
         what = tr("pf.what_feature", stage=p.stage, channel=p.channel, shape=p.shape)
     else:
         what = tr("pf.what_image", h=p.x.shape[0], w=p.x.shape[1])
-    img, scales = drawn(pv.triptych, name, [source, what, cmap], p.x, p.pooled, p.diff, cmap=cmap)
+    img, scales = draw(pv.triptych, p.x, p.pooled, p.diff, cmap=cmap)
     st.image(img, caption=what, width="stretch")
     l, r = st.columns(2)
     l.image(colorbar(cmap, *scales["x"], "x, pool(x)"), width=380)
@@ -75,7 +75,7 @@ elif choice == "pool":
     left.caption(tr("pf.kernel_caption"))
     freq_labels = {"x": tr("pf.freq_x"), "y": tr("pf.freq_y"), "pool": "pool(x)", "diff": "pool(x) − x",
                    "row": tr("pf.freq_row"), "diag": tr("pf.freq_diag"), "title": tr("pf.freq_title")}
-    right.vega_lite_chart(drawn(pv.frequency_spec, None, [], p.response, freq_labels), key="pf_freq_fig")
+    right.vega_lite_chart(draw(pv.frequency_spec, p.response, freq_labels), key="pf_freq_fig")
     downloads(f"pool_minus_x_{source}", png=img, html=lambda: pv.frequency_figure(p.response, freq_labels),
               data={"source": what, "shape": list(p.x.shape), "kernel": p.kernel.tolist(),
                     "x_range": scales["x"], "diff_range": scales["diff"]})
@@ -83,7 +83,7 @@ elif choice == "pool":
 elif choice == "stages":
     per = st.slider(tr("pf.per_stage"), 2, 10, 6, key="pf_per_stage")
     s = view(per_stage=per).stages
-    img = drawn(pv.stage_maps, name, [per, cmap], s.maps, s.names, s.row_labels, per_stage=per, cmap=cmap)
+    img = draw(pv.stage_maps, s.maps, s.names, s.row_labels, per_stage=per, cmap=cmap)
     st.image(img, caption=tr("pf.stages_caption", n=per - 1), width="stretch")
     st.image(colorbar(cmap, 0, 1, "min-max per map"), width=380)
     st.markdown(tr("pf.stages_explain"))
@@ -94,12 +94,12 @@ elif choice == "mixers":
     m = (v := view()).mixers
     mix_labels = {"x": tr("pf.mix_x"), "y": tr("pf.mix_y"), "title": tr("pf.mix_title"),
                   **{k: mixer_label(k) for k in MIXERS}}
-    st.vega_lite_chart(drawn(pv.mixer_spec, name, [], m.probabilities, mix_labels), key="pf_mixer_fig")
+    st.vega_lite_chart(draw(pv.mixer_spec, m.probabilities, mix_labels), key="pf_mixer_fig")
     number_table([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): r["top1"],
                    tr("pf.col.prob"): f"{r['top1_prob']:.1%}", tr("pf.col.ref_prob"): f"{r['ref_class_prob']:.1%}",
                    tr("pf.col.dlogit"): round(r["mean_abs_logit_change"], 3), "GMACs": round(r["gmacs"], 3)}
                   for r in m.rows])
-    img = drawn(pv.norm_overlays, name, [cmap], image, m.norms, cmap=cmap)
+    img = draw(pv.norm_overlays, image, m.norms, cmap=cmap)
     st.image(img, caption=tr("pf.mix_maps_caption", shape=v.stage_shapes[-1]), width="stretch")
     st.image(colorbar(cmap, 0, 1, "||x|| (min-max per map)"), width=380)
     downloads("poolformer_mixer_swap", png=img, rows=m.rows,
@@ -117,7 +117,7 @@ else:  # cam
                 format_func={i: f"{n} ({p:.1%})"
                              for i, n, p in zip(cam.targets, cam.target_names, cam.target_probs)}.__getitem__)
     alpha = c.slider(tr("pf.alpha"), 0.0, 1.0, 0.6, 0.05, key="pf_alpha")
-    img = drawn(overlay, name, [mixer, method, cam.target, alpha, cmap], image, cam.cam, alpha=alpha, cmap=cmap,
+    img = draw(overlay, image, cam.cam, alpha=alpha, cmap=cmap,
                 vmin=0.0, vmax=1.0, smooth=True)
     left, right = st.columns(2)
     left.image(image, caption=tr("pf.cam_input", h=image.shape[0], w=image.shape[1]), width="stretch")

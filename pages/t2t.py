@@ -9,7 +9,7 @@ from vizcore.analysis.t2t import centre_token, token_at
 from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import downloads, drawn, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
+from vizcore.ui import downloads, draw, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
 from vizcore.views import t2t as views
 
 selection()  # the shared sidebar (drawn here when the page runs on its own)
@@ -84,7 +84,7 @@ def windows(v: views.SplitsView) -> None:
                     format_func=labeller("t2t.where."))
     w = views.windows_view(v, stage, where)
     with st.spinner(tr("t2t.drawing")):
-        img = drawn(tv.windows_figure, name, [v.stages, stage, where, cmap], view, w.soft, w.hard, w.vmax,
+        img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax,
                     w.tile_labels, cmap=cmap)
     st.image(img, caption=tr("t2t.windows_caption", **w.explain), width="stretch")
     st.image(colorbar(cmap, 0, w.vmax, "windows per position"), width=420)
@@ -98,7 +98,7 @@ def footprint(v: views.SplitsView) -> None:
     left, right = st.columns([2, 3])
     left.caption(tr("t2t.click_help", h=v.final_grid[0], w=v.final_grid[1]))
     f = views.footprint_view(v, left.number_input(tr("t2t.token_index"), 0, v.n_tokens - 1, key="t2t_token"))
-    picker = drawn(tv.token_picker, name, [v.final_grid, f.token], view, v.final_grid, f.token)
+    picker = draw(tv.token_picker, view, v.final_grid, f.token)
 
     def picked(grid=v.final_grid, shape=picker.shape[:2]) -> None:
         """A click on the picture picks the token under it (runs before the next script run)."""
@@ -108,7 +108,7 @@ def footprint(v: views.SplitsView) -> None:
     with left:
         streamlit_image_coordinates(picker, key="t2t_click", width=min(picker.shape[1], 448), on_click=picked)
     with st.spinner(tr("t2t.drawing")):
-        img = drawn(tv.footprint_figure, name, [v.stages, f.token, cmap], view, f.stages, f.final_grid,
+        img = draw(tv.footprint_figure, view, f.stages, f.final_grid,
                     (f.row, f.col), f.hard_box, f.tile_labels, cmap=cmap)
     with right:
         number_table(headed(f.table))
@@ -123,12 +123,12 @@ def schedule(v: views.SplitsView) -> None:
     s = views.schedule_view(v, model, pixels.shape, trace, logits.shape[-1])
     labels = {key: tr(f"t2t.fig_{key}") for key in ("tokens", "dims", "stage", "soft", "hard")}
     labels["title"] = tr("t2t.fig_title", h=img_hw[0], w=img_hw[1])
-    st.vega_lite_chart(drawn(tv.schedule_spec, name, [v.stages], s.soft, s.hard_row, labels), key="t2t_schedule_fig")
+    st.vega_lite_chart(draw(tv.schedule_spec, s.soft, s.hard_row, labels), key="t2t_schedule_fig")
     st.markdown(tr("t2t.schedule_explain", **s.explain))
     number_table(headed(s.table))
     st.subheader(tr("t2t.real_title", model=name))
     number_table(headed(s.shape_table))
-    img = drawn(tv.norm_maps, name, [cmap], view, s.norms, s.norm_labels, cmap=cmap)
+    img = draw(tv.norm_maps, view, s.norms, s.norm_labels, cmap=cmap)
     st.image(img, caption=tr("t2t.norms_caption", s1=s.norm_shapes[0], s2=s.norm_shapes[1]), width="stretch")
     st.image(colorbar(cmap, 0, 1, "||token|| (min-max per map)"), width=420)
     downloads("t2t_schedule", png=img, rows=s.csv_rows, data=s.data,

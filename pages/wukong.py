@@ -6,7 +6,7 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import wukong_views as wv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import (downloads, drawn, labeller, load_model, number_table, prepare_image, run_cached, run_trace,
+from vizcore.ui import (cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
                         selection, tr)
 from vizcore.views import wukong as views
 
@@ -35,9 +35,9 @@ col = labeller("wk.col.")
 if choice == "grid":
     scale = st.radio(tr("wk.scale"), ["map", "shared"], key="wk_scale", horizontal=True,
                      format_func=labeller("wk.scale."))
-    v = run_cached(views.maps_view, name, *traced, scale=scale)
+    v = cached(views.maps_view, *traced, scale=scale)
     labels = [tr("wk.tile", t=t, peak=peak) for t, peak in enumerate(v.peaks)]
-    img = drawn(wv.maps_grid, name, [cmap, scale], view, v.maps, v.vmin, v.vmax, labels, cmap=cmap)
+    img = draw(wv.maps_grid, view, v.maps, v.vmin, v.vmax, labels, cmap=cmap)
     st.image(img, caption=tr("wk.grid_caption", T=v.pipeline.T, h=v.pipeline.h, w=v.pipeline.w), width="stretch")
     st.image(colorbar(cmap, *v.bar), caption=tr(f"wk.bar.{scale}"), width=420)
     st.markdown(tr("wk.grid_explain"))
@@ -47,8 +47,8 @@ elif choice == "single":
     a, b = st.columns(2)
     token = a.slider(tr("wk.token"), 0, model.num_tokens - 1, 0, key="wk_token") if model.num_tokens > 1 else 0
     alpha = b.slider(tr("wk.alpha"), 0.0, 1.0, 0.6, 0.05, key="wk_alpha")
-    v = run_cached(views.token_view, name, *traced, token=token)
-    img = drawn(wv.single_map, name, [token, cmap, alpha], view, v.map, cmap=cmap, alpha=alpha, vmin=v.vmin,
+    v = cached(views.token_view, *traced, token=token)
+    img = draw(wv.single_map, view, v.map, cmap=cmap, alpha=alpha, vmin=v.vmin,
                 vmax=v.vmax)
     s, p = v.stats, v.pipeline
     left, right = st.columns([3, 2])
@@ -59,26 +59,26 @@ elif choice == "single":
     downloads(f"wukong_map_T{token}", png=img, rows=v.rows, data=v.data)
 
 elif choice == "assign":
-    v = run_cached(views.assignment_view, name, *traced)
-    img = drawn(wv.assignment_image, name, [], view, v.best, v.share)
+    v = cached(views.assignment_view, *traced)
+    img = draw(wv.assignment_image, view, v.best, v.share)
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.assign_caption", h=v.pipeline.h, w=v.pipeline.w), width="stretch")
-    left.image(drawn(wv.legend_image, name, [], v.pipeline.T, v.counts), width=420)
+    left.image(draw(wv.legend_image, v.pipeline.T, v.counts), width=420)
     right.markdown(tr("wk.assign_explain", unused=v.unused, T=v.pipeline.T))
     downloads("wukong_assignment", png=img, rows=v.rows, data=v.data)
 
 elif choice == "stats":
-    v = run_cached(views.stats_view, name, *traced)
+    v = cached(views.stats_view, *traced)
     stats_labels = {"x": tr("wk.stats_x"), "y": tr("wk.stats_y"), "entropy": tr("wk.entropy"),
                     "coverage": tr("wk.coverage"), "title": tr("wk.stats_title", N=v.pipeline.N)}
-    st.vega_lite_chart(drawn(wv.stats_spec, name, [], v.rows, stats_labels), key="wk_stats_fig")
+    st.vega_lite_chart(draw(wv.stats_spec, v.rows, stats_labels), key="wk_stats_fig")
     st.markdown(tr("wk.stats_explain", N=v.pipeline.N))
     number_table([{col(k): value for k, value in r.items()} for r in v.table])
     downloads("wukong_map_stats", rows=v.rows, html=lambda: wv.stats_figure(v.rows, stats_labels))
 
 elif choice == "steps":
     st.markdown(tr("wk.steps_explain"))
-    v = run_cached(views.steps_view, name, *traced)
+    v = cached(views.steps_view, *traced)
     p = v.pipeline
     number_table([{col("step"): r["step"], col("op"): tr(f"wk.op.{r['step']}", C=p.C, T=p.T, g=p.groups),
                    col("shape"): str(r["shape"]), col("params"): r["params"], col("macs"): r["macs"]} for r in v.rows])
@@ -91,7 +91,7 @@ else:  # cost
     a, b = st.columns(2)
     m = a.slider(tr("wk.text_tokens"), 1, views.MAX_TEXT_TOKENS, 32, key="wk_text_tokens")
     batch = b.select_slider(tr("wk.batch"), [1, 8, 32, 128, 256, 1024], 256, key="wk_batch")
-    v = run_cached(views.cost_view, name, *traced, text_tokens=m, batch=batch)
+    v = cached(views.cost_view, *traced, text_tokens=m, batch=batch)
     one, p = v.per_pair, v.pipeline
     k1, k2, k3 = st.columns(3)
     k1.metric(tr("wk.metric_full"), f"{one['full_similarities']:,}", help=tr("wk.metric_full_help", N=p.N, M=m))
@@ -103,10 +103,10 @@ else:  # cost
                    "reduced": tr("wk.cost_reduced", T=p.T), "title": tr("wk.cost_title")}
     left, right = st.columns(2)
     with left:
-        st.vega_lite_chart(drawn(wv.cost_spec, name, [m], v.curve, v.chosen, cost_labels), key="wk_cost_fig")
+        st.vega_lite_chart(draw(wv.cost_spec, v.curve, v.chosen, cost_labels), key="wk_cost_fig")
     titles = (tr("wk.shapes_full", N=p.N, M=m, NM=one["full_similarities"]),
               tr("wk.shapes_reduced", T=p.T, M=m, TM=one["reduced_similarities"]))
-    img = drawn(wv.similarity_shapes, name, [m], p.N, p.T, m, titles)
+    img = draw(wv.similarity_shapes, p.N, p.T, m, titles)
     right.image(img, caption=tr("wk.shapes_caption"), width="stretch")
     st.caption(tr("wk.published"))
     number_table([{col(k) if k in ("model", "grid") else k: value for k, value in r.items()} for r in v.published])

@@ -36,7 +36,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: function-level imports, and this list is emptied once they are merged ("path" or "path::function"). An
 #: entry that is no longer needed fails test_allow_list_is_still_needed.
 UNCOMMENTED_ALLOWED = {
-    "vizcore/ui.py",                        # becomes the vizcore/ui/ package
     "vizcore/analysis/reduction.py",        # the reducer registry
     "vizcore/analysis/tradeoffs.py",        # the reducer registry
     "vizcore/plots/reduction_views.py",     # the reducer registry (colours)
