@@ -5,7 +5,6 @@ import streamlit as st
 from vizcore.analysis import tradeoffs as tro
 from vizcore.models.registry import create_model
 from vizcore.plots.tradeoff_plot import log_cost_axis, pareto_figure, pareto_spec
-from vizcore.published import PUBLISHED
 from vizcore.ui import downloads, drawn, explored, labeller, number_table, selection, tr
 
 sel = selection()
@@ -61,7 +60,7 @@ def measure_yours(configs: list[tro.Config], store: dict) -> None:
 c1, c2 = st.columns([3, 4], vertical_alignment="bottom")
 model_set = c1.radio(tr("trade.set"), list(tro.MODEL_SETS), key="trade_set", format_func=labeller("trade.set."),
                      horizontal=True)
-# what the user explored on the DynamicViT and Compare pages: placed on the plot (cost only where the grid has
+# what the user explored on the method pages and Compare: placed on the plot (cost only where the grid has
 # no such configuration, until its accuracy is measured on request) and highlighted
 yours = tro.explored_configs(explored(), model_set, suffix=tr("trade.yours"))
 grid_rows = rows_for(model_set)
@@ -90,7 +89,7 @@ if new_yours:
                  + (tr("trade.yours_measured", k=done, n=YOURS_N) if done else tr("trade.yours_unmeasured")
                     if model_set == "bundled" else tr("trade.yours_imagenet")))
 st.caption("  \n".join(notes) or " ")
-published_rows = [p.as_dict() for p in PUBLISHED]
+published_rows = [p.as_dict() for p in tro.published()]
 
 
 @st.fragment
@@ -105,8 +104,8 @@ def chart(rows: list[dict], published_rows: list[dict], preferred: str | None, m
     show_published = c2.toggle(tr("trade.published"), value=model_set != "bundled", key=f"trade_published_{model_set}",
                                persist_state="session")
     labels = [r["label"] for r in rows]
-    default = next((label for label in (preferred, "DynamicViT 0.7") if label in labels), labels[0])
-    highlight = c3.selectbox(tr("trade.highlight"), labels, index=labels.index(default), key="trade_highlight")
+    highlight = c3.selectbox(tr("trade.highlight"), labels, index=labels.index(tro.default_highlight(labels, preferred)),
+                             key="trade_highlight")
     published = published_rows if show_published else []
     # every input of the chart is small: its own JSON is the key
     x_field = "latency_ms" if x_axis == "latency" else "gmacs"

@@ -82,12 +82,12 @@ def test_static_charts_are_images_that_follow_their_data():
 
 
 def test_cost_chart_draws_each_value_where_the_axes_put_it():
-    from vizcore.plots.reduction_views import METHOD_COLOURS, _cost_axes, per_layer_cost_image
+    from vizcore.plots.reduction_views import _cost_axes, method_colour, per_layer_cost_image
     tokens = {"plain": [10, 10, 10], "dynamicvit": [10, 7, 4]}
     gmacs = {"plain": [2.0, 2.0, 2.0], "dynamicvit": [2.0, 1.4, 0.8]}
     img = per_layer_cost_image(tokens, gmacs, size=(600, 260))
     _, maps = _cost_axes(("plain", "dynamicvit"), 3, (10.0, 2.0), ("tokens", "GMACs"), (600, 260))
-    blue = np.array([int(METHOD_COLOURS["dynamicvit"][i:i + 2], 16) for i in (1, 3, 5)])
+    blue = np.array([int(method_colour("dynamicvit")[i:i + 2], 16) for i in (1, 3, 5)])
     for (ax, bx, ay, by), values in zip(maps, (tokens["dynamicvit"], gmacs["dynamicvit"])):
         for x, v in enumerate(values[1:], start=1):  # layer 0 lies under the plain line's marker
             col, row = round(ax * x + bx), round(ay * v + by)

@@ -14,6 +14,7 @@ import sys
 import traceback
 
 from vizcore.images import ImageError
+from vizcore.models.reducer_registry import list_reducers
 from vizcore.models.registry import CheckpointError, HubUnavailable, describe, get_spec, list_models
 
 #: exceptions whose message is written for the user: printed as one line, no traceback. CheckpointError (a
@@ -63,6 +64,19 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_reducers(args) -> int:
+    rows = [spec.describe() for spec in list_reducers()]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        print(f"{'name':14s} {'family':8s} {'setting':8s} {'default':>8s}  {'runs on':28s} models")
+        for r in rows:
+            runs_on = "a plain ViT (training-free)" if r["training_free"] else f"its own {r['model_family']} models"
+            print(f"{r['name']:14s} {r['family']:8s} {r['setting']['name']:8s} {r['setting']['default']:8g}  "
+                  f"{runs_on:28s} {','.join(r['models'])}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m vizcore", description="Token Lab's library and tools.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -71,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.add_argument("--family", default=None, help="only this family")
     p.set_defaults(func=cmd_models)
+    p = sub.add_parser("reducers", help="list registered token reducers: family, setting, the models they run on")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_reducers)
     for extra in COMMAND_MODULES:
         try:
             module = __import__(extra, fromlist=["add_parser"])

@@ -9,6 +9,7 @@ parses the command line and calls it.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from pathlib import Path
@@ -17,7 +18,8 @@ import torch
 
 from vizcore.analysis.evaluation import evaluate_model
 from vizcore.cli import json_object
-from vizcore.models.registry import create_model, get_spec
+from vizcore.models.reducer_registry import default_locations, get_reducer, pruning_locations, reducer_names
+from vizcore.models.registry import create_model, get_spec, list_models
 
 
 def parse_data(spec: str) -> tuple[str, int | None]:
@@ -34,19 +36,24 @@ def parse_data(spec: str) -> tuple[str, int | None]:
     return spec, None
 
 
-def make_reducer(kind: str, keep: float = 0.7, locs=None, r: int | None = None, depth: int = 6):
-    """A training-free reducer for a plain ViT: evit | random_drop | tome."""
-    locs = tuple(locs) if locs else ((2, 3, 4) if depth == 6 else (3, 6, 9))
-    if kind == "evit":
-        from vizcore.models.evit import EViTReducer
-        return EViTReducer(locs=locs, keep_rate=keep)
-    if kind == "random_drop":
-        from vizcore.models.random_drop import RandomDropReducer
-        return RandomDropReducer(pruning_loc=locs, keep_ratios=tuple(keep ** (i + 1) for i in range(len(locs))))
-    if kind == "tome":
-        from vizcore.models.tome import ToMeReducer
-        return ToMeReducer(r=8 if r is None else r)
-    raise ValueError(f"unknown reducer {kind!r} (evit, random_drop, tome)")
+def make_reducer(kind: str, model, setting: float | None = None, locs=None, model_name: str | None = None):
+    """A training-free reducer of the reducer registry for the plain ViT ``model`` at ``setting`` (default: the
+    reducer's own) and blocks ``locs`` (default: those of ``model_name``'s trained partner, else spread out)."""
+    spec = get_reducer(kind)
+    if not spec.training_free:
+        raise ValueError(f"{kind} needs its own trained model: evaluate one of {', '.join(list_models(spec.model_family))} "
+                         "with --model instead")
+    if not locs:
+        locs = pruning_locations(model_name) if model_name else default_locations(len(model.blocks))
+    return spec.make(model, spec.setting.default if setting is None else setting, tuple(locs))
+
+
+def reducer_choice(value: str) -> str:
+    """``--reducer``: a training-free reducer of the registry (checked when given, so --help stays fast)."""
+    names = reducer_names(training_free=True)
+    if value not in names:
+        raise argparse.ArgumentTypeError(f"unknown reducer {value!r}; choose from {', '.join(names)}")
+    return value
 
 
 def cmd_evaluate(args) -> int:
@@ -63,7 +70,7 @@ def cmd_evaluate(args) -> int:
     reducer = None
     if args.reducer:
         locs = [int(v) for v in args.locs.split(",")] if args.locs else None
-        reducer = make_reducer(args.reducer, args.keep, locs, args.r, depth=len(getattr(model, "blocks", [])) or 12)
+        reducer = make_reducer(args.reducer, model, args.setting, locs, model_name=args.model)
     res = {"model": args.model, "source": source, "data": args.data, **({"reducer": args.reducer} if reducer else {}),
            **evaluate_model(model, n=n, batch=args.batch, reducer=reducer, data=data, progress=not args.json,
                              wnids=args.wnids)}
@@ -86,11 +93,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("--source", default=None, help="bundled (default when present), random, hub or file")
     p.add_argument("--checkpoint", default=None, help="checkpoint file for --source file")
     p.add_argument("--options", type=json_object, default=None, help="JSON model options, e.g. '{\"r\": 8}'")
-    p.add_argument("--reducer", default=None, choices=["evit", "random_drop", "tome"],
-                   help="run a training-free reducer on a plain ViT")
-    p.add_argument("--keep", type=float, default=0.7, help="keep rate of evit/random_drop")
+    p.add_argument("--reducer", default=None, type=reducer_choice,
+                   help="run a training-free reducer of the registry on a plain ViT (python -m vizcore reducers)")
+    p.add_argument("--setting", type=float, default=None,
+                   help="the reducer's setting (keep ratio, ToMe's r, ...; default: the reducer's own)")
     p.add_argument("--locs", default=None, help="reduction blocks, e.g. 2,3,4")
-    p.add_argument("--r", type=int, default=None, help="ToMe tokens merged per block")
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--json", action="store_true")

@@ -1,18 +1,22 @@
-"""Analyses across token reducers: DynamicViT's two semantics, Gumbel-softmax samples, and matched
-token budgets for comparing DynamicViT, EViT, ToMe and random drop on one backbone."""
+"""Analyses across token reducers: matched token budgets for comparing every registered reducer on one
+backbone (``vizcore.models.reducer_registry``), and the DynamicViT page's views of its two semantics
+(Gumbel-softmax samples, keep frequency)."""
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
 
 from vizcore.models.dynamicvit import keep_counts, stage_ratios
-from vizcore.models.evit import EViTReducer
-from vizcore.models.random_drop import RandomDropReducer
-from vizcore.models.tome import ToMeReducer
+from vizcore.models.reducer_registry import (budget_tokens, get_reducer, list_reducers, model_for,
+                                             tokens_total)
+from vizcore.models.registry import list_models
 from vizcore.models.vit import TokenReducer
+
+__all__ = ["Budget", "Entry", "compare_backbones", "compare_entries", "compare_reducers", "dynamicvit_reducer", "entry_reducer",
+           "expected_keep", "gumbel_demo", "gumbel_samples", "implied_counts", "keep_frequency", "match_budget",
+           "matched_settings", "missing_reducers", "summary_rows", "tokens_total"]
 
 
 def implied_counts(num_patches: int, rho: float, stages: int = 3) -> list[int]:
@@ -48,7 +52,6 @@ def expected_keep(trace) -> torch.Tensor:
 
 
 def _with_rho(reducer, rho: float | None):
-    from dataclasses import replace
     if rho is None:
         return reducer
     return replace(reducer, keep_ratios=stage_ratios(rho, len(reducer.pruning_loc)))
@@ -82,47 +85,70 @@ def gumbel_demo(keep_prob: torch.Tensor, tau: float = 1.0, samples: int = 6, see
 
 @dataclass(frozen=True)
 class Budget:
-    """A matched token budget for one backbone: the same pruning locations and keep ratio for the
-    pruners, and ToMe's r chosen so that its total tokens over all layers come closest."""
+    """A matched token budget for one backbone: keep ratio ``rho`` at the pruning blocks ``locs`` (DynamicViT's
+    schedule, ``tokens_target`` tokens over all layers) and each reducer's setting that spends it."""
 
     rho: float
     locs: tuple[int, ...]
-    tome_r: int
     tokens_target: int
+    settings: dict[str, float]
 
 
-def tokens_total(model, reducer: TokenReducer) -> int:
-    tokens, _, _ = model.analytic_macs(reducer=reducer)
-    return int(sum(tokens))
+@dataclass(frozen=True)
+class Entry:
+    """One reducer on the Compare page: the model it runs on (the backbone or its trained partner) and its
+    setting at the budget."""
+
+    method: str
+    model: str
+    setting: float
+    locs: tuple[int, ...]
 
 
 def match_budget(backbone, rho: float = 0.7, locs: tuple[int, ...] = (3, 6, 9)) -> Budget:
-    """The ToMe r (constant per layer) whose token total is closest to DynamicViT's at ``rho``."""
-    pruning = RandomDropReducer(locs, stage_ratios(rho, len(locs)))
-    target = tokens_total(backbone, pruning)
-    n = backbone.patch_embed.num_patches
-    # ToMe's token total falls as r grows (never rises): bisect for the first r at or below the target,
-    # then the closer of it and its predecessor (ties: the smaller r). 8 cost counts instead of n/2.
-    total = functools.lru_cache(maxsize=None)(lambda r: tokens_total(backbone, ToMeReducer(r)))
-    lo, hi = 0, n // 2
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if total(mid) <= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    best = min({max(lo - 1, 0), lo}, key=lambda r: (abs(total(r) - target), r))
-    return Budget(rho, tuple(locs), best, target)
+    """Every registered reducer's setting at the budget of keep ratio ``rho`` at ``locs`` on ``backbone``."""
+    locs = tuple(locs)
+    return Budget(rho, locs, budget_tokens(backbone, rho, locs),
+                  {spec.name: spec.matched(backbone, rho, locs) for spec in list_reducers()})
 
 
-def compare_reducers(budget: Budget, seed: int = 0) -> dict[str, TokenReducer]:
-    """Reducers for a plain backbone at the budget (DynamicViT needs its own trained predictors)."""
-    ratios = stage_ratios(budget.rho, len(budget.locs))
-    return {
-        "evit": EViTReducer(budget.locs, budget.rho, True),
-        "tome": ToMeReducer(budget.tome_r, True),
-        "random_drop": RandomDropReducer(budget.locs, ratios, seed),
-    }
+def compare_backbones() -> list[str]:
+    """The plain ViTs the reducers run on or beside (model family "vit"), the bundled ones first."""
+    return sorted(list_models("vit"), key=lambda n: not n.startswith("bundled"))
+
+
+def compare_entries(backbone_name: str, budget: Budget) -> list[Entry]:
+    """The reducers that can run beside ``backbone_name`` (training-free ones on it, the others on their
+    trained partner when one exists), each at its setting for ``budget``."""
+    out = []
+    for spec in list_reducers():
+        model = model_for(spec, backbone_name)
+        if model is not None:
+            out.append(Entry(spec.name, model, budget.settings[spec.name], budget.locs if spec.uses_locations else ()))
+    return out
+
+
+def missing_reducers(backbone_name: str) -> list[str]:
+    """Catalogue keys of the reducers that have no trained model for ``backbone_name`` (left off Compare)."""
+    return [spec.label_key for spec in list_reducers() if model_for(spec, backbone_name) is None]
+
+
+def entry_reducer(entry: Entry, model) -> TokenReducer:
+    """The reducer of a Compare entry for its model."""
+    return get_reducer(entry.method).make(model, entry.setting, entry.locs)
+
+
+def compare_reducers(budget: Budget, model=None) -> dict[str, TokenReducer]:
+    """Training-free reducers for a plain backbone at the budget (those needing a trained model left out)."""
+    return {spec.name: spec.make(model, budget.settings[spec.name], budget.locs)
+            for spec in list_reducers(training_free=True)}
+
+
+def matched_settings(budget: Budget, tr) -> str:
+    """The settings of the reducers whose setting is not the keep ratio, in words ("ToMe: r=13"); ``tr``
+    translates a catalogue key."""
+    return "; ".join(f"{tr(spec.label_key)}: {spec.setting.label(budget.settings[spec.name])}"
+                     for spec in list_reducers() if spec.setting.match is not None)
 
 
 def summary_rows(results: dict, mask=None) -> list[dict]:

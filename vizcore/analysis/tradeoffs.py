@@ -11,13 +11,11 @@ from pathlib import Path
 
 import torch
 
-from vizcore.models.registry import build_meta, count_params, list_models
+from vizcore.models.reducer_registry import find_reducer, list_reducers, model_for, pruning_locations
+from vizcore.models.registry import build_meta, count_params, get_spec, list_models
+from vizcore.published import PUBLISHED, Published
 
 RESULTS = Path(__file__).resolve().parents[2] / "assets" / "results" / "tradeoffs.json"
-KEEP_SETTINGS = (0.5, 0.6, 0.7, 0.8, 0.9)
-#: ToMe's r per model set: the bundled ViT (145 tokens, 6 blocks) keeps its predictions up to r = 16
-#: (all 200 test scenes unchanged), so its sweep goes on to r = 22 (145 -> 35 tokens) where they start to move
-TOME_R = {"bundled": (4, 8, 12, 16, 20, 22), "imagenet": (2, 4, 8, 12, 16)}
 
 
 @dataclass(frozen=True)
@@ -26,9 +24,9 @@ class Config:
 
     label: str
     model: str
-    method: str                  # plain | dynamicvit | evit | tome | random_drop | t2t | poolformer | wukong
-    setting: float | None = None  # keep ratio (pruners) or r (ToMe)
-    locs: tuple[int, ...] = ()    # pruning blocks (pruners), those of the set's DynamicViT
+    method: str                  # plain, a registered reducer's name, or another architecture's family
+    setting: float | None = None  # the reducer's setting (keep ratio, ToMe's r, ...)
+    locs: tuple[int, ...] = ()    # the blocks it acts at (reducers that use them)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -46,11 +44,11 @@ def row_key(row: dict) -> tuple:
             tuple(int(v) for v in row.get("locs") or ()))
 
 
+#: per model set: the plain ViT the reducers run on (or beside, with their trained partner) and the other
+#: architectures, each one point
 MODEL_SETS = {
-    "bundled": {"vit": "bundled_vit", "dynamicvit": "bundled_dynamicvit", "t2t": "bundled_t2t",
-                "poolformer": "bundled_poolformer", "wukong": "bundled_wukong"},
-    "imagenet": {"vit": "deit_small_patch16_224", "dynamicvit": "dynamicvit_deit_small", "t2t": "t2t_vit_14",
-                 "poolformer": "poolformer_s12", "wukong": "wukong_vit_b32"},
+    "bundled": {"backbone": "bundled_vit", "others": ("bundled_t2t", "bundled_poolformer", "bundled_wukong")},
+    "imagenet": {"backbone": "deit_small_patch16_224", "others": ("t2t_vit_14", "poolformer_s12", "wukong_vit_b32")},
 }
 NAMES = {"t2t": "T2T-ViT", "poolformer": "PoolFormer", "wukong": "WuKong"}
 
@@ -62,54 +60,61 @@ def configurations(model_set: str = "bundled") -> list[Config]:
 
 @functools.lru_cache(maxsize=8)
 def _configurations(model_set: str, registered: tuple[str, ...]) -> tuple[Config, ...]:
-    """:func:`configurations` for the models registered now (building the DynamicViT to read its pruning
-    blocks costs tens of ms: done once per model set and registry)."""
+    """:func:`configurations` for the models registered now: the plain backbone, every registered reducer
+    at each budget of the grid (:data:`vizcore.models.reducer_registry.BUDGETS`), the other architectures.
+    Matching the budgets costs some analytic cost counts: done once per model set and registry."""
     known = set(registered)
-    roles = MODEL_SETS[model_set]
+    backbone = MODEL_SETS[model_set]["backbone"]
     out: list[Config] = []
-    backbone = roles["vit"]
-    locs = tuple(build_meta(roles["dynamicvit"]).pruning_loc) if roles["dynamicvit"] in known else (3, 6, 9)
     if backbone in known:
+        locs = pruning_locations(backbone)
+        meta = build_meta(backbone)
         out.append(Config("ViT", backbone, "plain"))
-        for keep in KEEP_SETTINGS:
-            out.append(Config(f"EViT {keep:.1f}", backbone, "evit", keep, locs))
-            out.append(Config(f"random {keep:.1f}", backbone, "random_drop", keep, locs))
-        for r in TOME_R[model_set]:
-            out.append(Config(f"ToMe r={r}", backbone, "tome", float(r)))
-    if roles["dynamicvit"] in known:
-        for keep in KEEP_SETTINGS:
-            out.append(Config(f"DynamicViT {keep:.1f}", roles["dynamicvit"], "dynamicvit", keep, locs))
-    for family in ("t2t", "poolformer", "wukong"):
-        if roles[family] in known:
-            out.append(Config(NAMES[family], roles[family], family))
+        for spec in list_reducers():
+            model = model_for(spec, backbone)
+            if model is None:
+                continue
+            for value in spec.grid(meta, locs):
+                out.append(Config(spec.label(value), model, spec.name, value, locs if spec.uses_locations else ()))
+    for name in MODEL_SETS[model_set]["others"]:
+        if name in known:
+            family = get_spec(name).family
+            out.append(Config(NAMES.get(family, family), name, family))
     return tuple(out)
-
-
-#: how a method's setting reads in a label (the grid's own labels use one decimal: "EViT 0.7")
-_LABELS = {"dynamicvit": "DynamicViT {:g}", "evit": "EViT {:g}", "random_drop": "random {:g}", "tome": "ToMe r={:.0f}"}
 
 
 def explored_configs(explored: list[dict], model_set: str, suffix: str = "yours") -> list[Config]:
     """The configurations a user explored on the method pages (dicts of method, model, setting, locs; newest
     first) that belong to ``model_set``, as the trade-off plot's configurations: the grid's own one where it
-    has the same model, method, setting and pruning blocks, else a new one labelled e.g.
-    "DynamicViT 0.65 (yours)". Others (another backbone, an unknown method) are left out."""
+    has the same model, method, setting and blocks, else a new one labelled e.g. "DynamicViT 0.65 (yours)".
+    Others (another backbone, a model the reducer does not run on, an unknown method) are left out."""
     if not explored:
         return []
-    roles = MODEL_SETS[model_set]
+    backbone = MODEL_SETS[model_set]["backbone"]
     grid = {c.key: c for c in configurations(model_set)}
     out: list[Config] = []
     for e in explored:
-        method, model, setting = e.get("method"), e.get("model"), e.get("setting")
-        if method not in _LABELS or model not in (roles["vit"], roles["dynamicvit"]) or setting is None:
+        spec, setting = find_reducer(e.get("method") or ""), e.get("setting")
+        if spec is None or setting is None or e.get("model") != model_for(spec, backbone):
             continue
-        if (method == "dynamicvit") != (model == roles["dynamicvit"]):
-            continue
-        key = row_key({**e, "locs": () if method == "tome" else e.get("locs")})
-        config = grid.get(key) or Config(f"{_LABELS[method].format(key[2])} ({suffix})", *key)
+        key = row_key({**e, "locs": e.get("locs") if spec.uses_locations else ()})
+        config = grid.get(key) or Config(f"{spec.label(key[2])} ({suffix})", *key)
         if config not in out:
             out.append(config)
     return out
+
+
+def default_highlight(labels: list[str], preferred: str | None = None) -> str:
+    """What the plot highlights first: ``preferred`` when it is a row, else the first reducer with its own
+    trained model at its default setting (the grid's reference point), else the first row."""
+    reference = [s.label(s.setting.default) for s in list_reducers(training_free=False)]
+    return next((label for label in (preferred, *reference) if label in labels), labels[0])
+
+
+def published() -> list[Published]:
+    """The published layer: the backbones and architectures of ``vizcore.published``, then every registered
+    reducer's numbers."""
+    return [*PUBLISHED, *(p for spec in list_reducers() for p in spec.published)]
 
 
 def with_measurements(rows: list[dict], model_set: str, results: dict, latencies: dict[tuple, float] | None = None,
@@ -131,22 +136,8 @@ def with_measurements(rows: list[dict], model_set: str, results: dict, latencies
 
 def reducer_for(config: Config, model):
     """The reducer a configuration applies to its model (None: the model as it is)."""
-    from vizcore.models.dynamicvit import stage_ratios
-    if config.method == "dynamicvit":
-        from dataclasses import replace
-        return replace(model.reducer_for("inference"),
-                       keep_ratios=stage_ratios(config.setting, len(model.pruning_loc)))
-    locs = config.locs
-    if config.method == "evit":
-        from vizcore.models.evit import EViTReducer
-        return EViTReducer(locs, config.setting, True)
-    if config.method == "random_drop":
-        from vizcore.models.random_drop import RandomDropReducer
-        return RandomDropReducer(locs, stage_ratios(config.setting, len(locs)))
-    if config.method == "tome":
-        from vizcore.models.tome import ToMeReducer
-        return ToMeReducer(int(config.setting))
-    return None
+    spec = find_reducer(config.method)
+    return None if spec is None else spec.make(model, config.setting, tuple(config.locs))
 
 
 def cost(config: Config, model=None) -> dict:
@@ -208,7 +199,8 @@ def measure_accuracy(configs: list[Config], n: int | None = None, progress=None)
             models[config.model] = create_model(config.model, "bundled")
         model = models[config.model]
         res = evaluate_model(model, n=n, reducer=reducer_for(config, model))
-        if config.method == "tome":  # merging keeps every patch represented: keep precision is undefined
+        spec = find_reducer(config.method)
+        if spec is not None and spec.keeps_every_patch:  # merging: keep precision is undefined
             res["keep_precision"] = None
         rows.append({**config.as_dict(), **cost(config, model), **res})
     return rows
@@ -235,10 +227,20 @@ def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     return front
 
 
+def merge_results(configs: list[Config], results: dict, rows: list[dict]) -> list[dict]:
+    """The rows of ``configs`` in their order: from ``rows`` (newly measured) where there, else from the cached
+    ``results``; rows of configurations no longer in the grid are dropped."""
+    by = {(r["model"], r["label"]): r for r in results.get("rows", [])}
+    by.update({(r["model"], r["label"]): r for r in rows})
+    return [by[(c.model, c.label)] for c in configs if (c.model, c.label) in by]
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("tradeoffs", help="measure every bundled configuration on the scenes test split")
     p.add_argument("--n", type=int, default=None, help="first N test scenes (default: all)")
     p.add_argument("--write", action="store_true", help=f"store the results in {RESULTS.relative_to(RESULTS.parents[2])}")
+    p.add_argument("--missing", action="store_true",
+                   help="measure only the configurations the stored results lack (on their N), merged in with --write")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd)
 
@@ -248,10 +250,19 @@ def _cmd(args) -> int:
     if not configs:
         print("no bundled models found; train them first (python -m vizcore train all)")
         return 1
-    rows = measure_accuracy(configs, n=args.n, progress=lambda i, total, label: print(
+    stored, n = load_results(), args.n
+    todo = configs
+    if args.missing:
+        n = stored.get("n") if args.n is None else args.n
+        if n != stored.get("n"):
+            print(f"the stored results are on N = {stored.get('n')}, not {n}: measure all or use their N")
+            return 2
+        have = {(r["model"], r["label"]) for r in stored.get("rows", [])}
+        todo = [c for c in configs if (c.model, c.label) not in have]
+    rows = measure_accuracy(todo, n=n, progress=lambda i, total, label: print(
         f"[{i + 1}/{total}] {label}", flush=True) if not args.json else None)
     if args.write:
-        write_results(rows, args.n)
+        write_results(merge_results(configs, stored, rows) if args.missing else rows, n)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
@@ -262,5 +273,4 @@ def _cmd(args) -> int:
 
 
 def _bundled_models() -> set[str]:
-    from vizcore.models.registry import get_spec
     return {n for n in list_models() if "bundled" in get_spec(n).sources}

@@ -26,8 +26,10 @@ from timm.layers import trunc_normal_
 from torch import nn
 
 from vizcore.models.deit import deit_kwargs
+from vizcore.models.reducer_registry import KEEP_RATIO, ReducerSpec, register_reducer
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import TokenReducer, TokenState, ViT, gather_tokens, keep_count
+from vizcore.published import Published
 from vizcore.trace import Stage
 
 SEMANTICS = ("inference", "training")
@@ -337,3 +339,19 @@ for _size, _tag in (("small", "S"), ("base", "B")):
         description=(f"DynamicViT-DeiT-{_tag}/0.7: score predictors before blocks 3/6/9 keep "
                      "int(N0*0.7^k) patch tokens (137/96/67 at 14x14); top-k at inference, Gumbel masks in training."),
         paper="Rao et al., DynamicViT: Efficient Vision Transformers with Dynamic Token Sparsification, NeurIPS 2021"))
+
+
+def reducer_at(model: DynamicViT, rho: float, locs=None) -> DynamicViTReducer:
+    """The model's inference reducer at keep ratio ``rho`` (its predictors fix the blocks: ``locs`` is unused)."""
+    return replace(model.reducer_for("inference"), keep_ratios=stage_ratios(float(rho), len(model.pruning_loc)))
+
+
+PAPER = "Rao et al., DynamicViT: Efficient Vision Transformers with Dynamic Token Sparsification, NeurIPS 2021"
+_SOURCE = f"{PAPER}, Table 1"
+register_reducer(ReducerSpec(
+    name="dynamicvit", tag="DynamicViT", family="learned", label_key="reducer.dynamicvit",
+    about_key="reducer.dynamicvit.about", colour="#0072B2", setting=KEEP_RATIO, make=reducer_at,
+    model_family="dynamicvit", paper=PAPER,
+    published=(Published("dynamicvit_deit_small", "dynamicvit", "rho 0.7", 79.3, 2.9, 22.8, "", _SOURCE),
+               Published("dynamicvit_deit_base", "dynamicvit", "rho 0.7", 81.4, 11.4, 89.5, "", _SOURCE),
+               Published("DynamicViT-LV-ViT-S", "dynamicvit", "rho 0.7", 83.1, 4.6, None, "", _SOURCE))))

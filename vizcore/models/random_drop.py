@@ -12,6 +12,7 @@ import torch
 
 from vizcore.models.deit import deit_kwargs
 from vizcore.models.dynamicvit import keep_counts, stage_ratios, to_grid
+from vizcore.models.reducer_registry import KEEP_RATIO, ReducerSpec, register_reducer
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import TokenReducer, TokenState, ViT, gather_tokens, keep_count
 from vizcore.trace import Stage
@@ -101,4 +102,10 @@ register(ModelSpec(
     hub_name=None,
     description=("Random-drop baseline on DeiT-S: before blocks 3/6/9 keep a random int(N0*0.7^k) patch tokens "
                  "(137/96/67 at 14x14), the same schedule as DynamicViT/0.7 without a predictor."),
+    paper="Baseline in Rao et al., DynamicViT, NeurIPS 2021"))
+
+register_reducer(ReducerSpec(
+    name="random_drop", tag="random", family="prune", label_key="reducer.random_drop",
+    about_key="reducer.random_drop.about", colour="#CC79A7", setting=KEEP_RATIO,
+    make=lambda model, rho, locs: RandomDropReducer(tuple(locs), stage_ratios(float(rho), len(locs))),
     paper="Baseline in Rao et al., DynamicViT, NeurIPS 2021"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import pkgutil
 import threading
 import urllib.error
 import urllib.request
@@ -25,10 +26,20 @@ from vizcore.models.checkpoint import CheckpointError, extract_state_dict, load_
 
 SOURCES = ("bundled", "hub", "file", "random")
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
-#: modules that register models when imported
+#: modules that register models (and reducers) when imported, in this order; every other module of this
+#: package is imported after them, by name, so a new method is one new file here
 FAMILY_MODULES = ("vizcore.models.deit", "vizcore.models.dynamicvit", "vizcore.models.evit", "vizcore.models.tome",
                   "vizcore.models.random_drop", "vizcore.models.t2t", "vizcore.models.poolformer",
                   "vizcore.models.wukong", "vizcore.models.bundled")
+
+
+def family_modules() -> tuple[str, ...]:
+    """FAMILY_MODULES, then the package's other modules in name order."""
+    package = Path(__file__).resolve().parent
+    found = (f"vizcore.models.{m.name}" for m in pkgutil.iter_modules([str(package)]) if not m.ispkg)
+    return FAMILY_MODULES + tuple(sorted(m for m in found if m not in FAMILY_MODULES))
+
+
 HUB_URL = "https://huggingface.co/api/models/timm/deit_tiny_patch16_224.fb_in1k"
 
 
@@ -99,7 +110,7 @@ def _ensure_loaded() -> None:
             return
         _loading = True
         try:
-            for mod in FAMILY_MODULES:
+            for mod in family_modules():
                 try:
                     importlib.import_module(mod)
                 except ModuleNotFoundError as err:

@@ -12,6 +12,7 @@ tokens (registers) is handled the same way: protected a-side rows get -inf, prot
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Union
@@ -19,8 +20,10 @@ from typing import Union
 import torch
 
 from vizcore.models.deit import deit_kwargs
+from vizcore.models.reducer_registry import ReducerSpec, Setting, budget_tokens, register_reducer, tokens_total
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import TokenReducer, TokenState, ViT
+from vizcore.published import Published
 from vizcore.trace import Stage
 
 RSpec = Union[int, list, tuple]
@@ -218,3 +221,32 @@ register(ModelSpec(
     description=("ToMe on DeiT-S, r=13: every block merges its 13 most similar token pairs (bipartite soft "
                  "matching on keys) with size-weighted means and proportional attention; 197 -> 41 tokens."),
     paper="Bolya et al., Token Merging: Your ViT But Faster, ICLR 2023"))
+
+
+def match_r(model: ViT, rho: float, locs: tuple[int, ...]) -> int:
+    """The constant r whose token total over all layers comes closest to pruning at keep ratio ``rho`` at
+    ``locs`` (ties: the smaller r). ToMe's total falls as r grows (never rises): bisect for the first r at
+    or below the target, then take the closer of it and its predecessor; 8 cost counts instead of n/2."""
+    target = budget_tokens(model, rho, locs)
+    total = functools.lru_cache(maxsize=None)(lambda r: tokens_total(model, ToMeReducer(r)))
+    lo, hi = 0, model.patch_embed.num_patches // 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if total(mid) <= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return min({max(lo - 1, 0), lo}, key=lambda r: (abs(total(r) - target), r))
+
+
+_SOURCE = "Bolya et al., Token Merging: Your ViT But Faster, ICLR 2023, Table 5 / official repository README"
+register_reducer(ReducerSpec(
+    name="tome", tag="ToMe", family="merge", label_key="reducer.tome", about_key="reducer.tome.about",
+    colour="#009E73",
+    setting=Setting("r", "reducer.setting.r", 0, 98, 1, 13, text="r={:.0f}", match=match_r),
+    make=lambda model, r, locs: ToMeReducer(int(r), True),
+    uses_locations=False, keeps_every_patch=True,
+    paper="Bolya et al., Token Merging: Your ViT But Faster, ICLR 2023",
+    published=(Published("ToMe ViT-S/16 AugReg", "vit", "r 0", 81.4, 4.6, 22.1, "953 img/s (V100)", _SOURCE),
+               Published("tome_deit_small", "tome", "r 13 (ViT-S/16 AugReg, off-the-shelf)", 79.3, None, 22.1,
+                         "1564 img/s (V100)", _SOURCE))))

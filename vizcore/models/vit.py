@@ -29,6 +29,8 @@ class TokenState:
     size:     (B, N, 1) token sizes for proportional attention (ToMe), None when unused
     source:   (B, n, N0) which original patches each patch token holds (ToMe, traced only)
     policy:   (B, N, 1) 0/1 keep policy of the training semantics (DynamicViT), None when unused
+    values:   (B, H, N, hd) the current layer's attention values, set beside q and k for ``after_attention``
+              when the reducer's ``needs_qk`` asks for them (e.g. to weigh token scores by value norms)
     """
 
     ids: torch.Tensor
@@ -40,6 +42,7 @@ class TokenState:
     source: torch.Tensor | None = None
     policy: torch.Tensor | None = None
     generator: torch.Generator | None = None
+    values: torch.Tensor | None = None
     stages: list[Stage] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -100,7 +103,7 @@ def attention_forward(attn_mod, x: torch.Tensor, *, bias: torch.Tensor | None = 
                       policy: torch.Tensor | None = None, need_probs: bool = False, need_qk: bool = False):
     """Run a timm ``Attention`` module, optionally materialising its probabilities.
 
-    x: (B, N, C) -> out (B, N, C), probs (B, H, N, N) or None, (q, k) each (B, H, N, hd) or None.
+    x: (B, N, C) -> out (B, N, C), probs (B, H, N, N) or None, (q, k, v) each (B, H, N, hd) or None.
     Without probs, bias or policy this is timm's fused path.
     """
     B, N, _ = x.shape
@@ -122,7 +125,7 @@ def attention_forward(attn_mod, x: torch.Tensor, *, bias: torch.Tensor | None = 
     if gate is not None:
         out = out * gate
     out = attn_mod.proj(out)
-    return out, probs, ((q, k) if need_qk else None)
+    return out, probs, ((q, k, v) if need_qk else None)
 
 
 def plain_blocks_forward(blocks, x: torch.Tensor, need_probs: bool = False):
@@ -191,7 +194,7 @@ class ViT(VisionTransformer):
                 need_probs=want_attn, need_qk=need_qk)
             x = x + blk.drop_path1(blk.ls1(out))
             attn_maps.append(probs if want_attn else None)
-            q, k = qk if qk is not None else (None, None)
+            q, k, state.values = qk if qk is not None else (None, None, None)
             x = reducer.after_attention(layer, x, q, k, state)
             x = x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
         x = self.norm(x)

@@ -10,13 +10,20 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image
 
+from vizcore.models.reducer_registry import find_reducer
 from vizcore.plots.overlay import colorbar, compose, figure_image, overlay, static_figure, with_colorbar
 from vizcore.trace import Trace
 
-METHOD_COLOURS = {  # Okabe-Ito, colour-blind safe
-    "plain": "#000000", "dynamicvit": "#0072B2", "evit": "#E69F00", "tome": "#009E73",
-    "random_drop": "#CC79A7", "t2t": "#56B4E9", "poolformer": "#D55E00", "wukong": "#F0E442",
-}
+#: colours of what is no token reducer (Okabe-Ito, colour-blind safe); each reducer's is on its spec
+BASE_COLOURS = {"plain": "#000000", "t2t": "#56B4E9", "poolformer": "#D55E00", "wukong": "#F0E442"}
+
+
+def method_colour(method: str, default: str = "#777777") -> str:
+    """The colour of a method in every chart: a registered reducer's own, the palette's for the others."""
+    if method in BASE_COLOURS:
+        return BASE_COLOURS[method]
+    spec = find_reducer(method)
+    return spec.colour if spec is not None else default
 
 
 def _small(view: np.ndarray, tile: int) -> np.ndarray:
@@ -130,7 +137,7 @@ def _cost_axes(methods: tuple[str, ...], layers: int, y_max: tuple[float, float]
     for i, method in enumerate(methods):  # legend entries only: the lines are drawn per call
         marker, ms, lw = _LINE_STYLES[i % len(_LINE_STYLES)]
         handles.append(axes[0].plot([], [], marker=marker, markersize=ms, linewidth=lw, label=method,
-                                    color=METHOD_COLOURS.get(method.split(" ")[0], "#777777"))[0])
+                                    color=method_colour(method.split(" ")[0]))[0])
     fig.legend(handles=handles, loc="lower center", ncols=min(6, len(methods)), frameon=False,
                bbox_to_anchor=(0.5, -0.01))
     image = figure_image(fig)
@@ -189,7 +196,7 @@ def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[s
     for series, (ax, bx, ay, by) in zip((tokens, gmacs), maps):
         for i, (method, values) in enumerate(series.items()):
             marker, ms, lw = _LINE_STYLES[i % len(_LINE_STYLES)]
-            colour = METHOD_COLOURS.get(method.split(" ")[0], "#777777")
+            colour = method_colour(method.split(" ")[0])
             pts = [((ax * x + bx) * _SS, (ay * float(v) + by) * _SS) for x, v in enumerate(values)]
             draw.line(pts, fill=colour, width=max(1, round(lw * px_per_pt)), joint="curve")
             for x, y in pts:
@@ -209,7 +216,7 @@ def per_layer_cost_figure(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[
         for method, values in series.items():
             fig.add_scatter(x=list(range(len(values))), y=list(values), mode="lines+markers", name=method,
                             legendgroup=method, showlegend=col == 1, row=1, col=col,
-                            line=dict(color=METHOD_COLOURS.get(method.split(" ")[0])))
+                            line=dict(color=method_colour(method.split(" ")[0])))
         fig.update_xaxes(title_text="layer", row=1, col=col)
         fig.update_yaxes(title_text=titles[col - 1], row=1, col=col)
     fig.update_layout(height=340, margin=dict(l=50, r=20, t=20, b=40), legend=dict(orientation="h", y=-0.25))

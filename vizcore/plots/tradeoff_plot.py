@@ -4,7 +4,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from vizcore.analysis.tradeoffs import pareto_front
-from vizcore.plots.reduction_views import METHOD_COLOURS
+from vizcore.plots.reduction_views import method_colour
 
 
 Y_TITLE = "top-1 on the scenes test split (0–1)"
@@ -49,7 +49,7 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     import altair as alt
     parts = pareto_parts(rows, x, highlight, published)
     log_x = parts["log_x"] if log_x is None else log_x
-    colours = {m: METHOD_COLOURS.get(m, "#777777") for m in dict.fromkeys(r["method"] for r in rows)}
+    colours = {m: method_colour(m) for m in dict.fromkeys(r["method"] for r in rows)}
     scale_x = alt.Scale(type="log" if log_x else "linear", zero=False)
     enc_x = alt.X("cost:Q", title=x_title, scale=scale_x)
     scale_y = alt.Scale(domain=[0, 1.1], nice=False)  # room above 1.0 for the highlight's label
@@ -83,7 +83,7 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     chart = alt.layer(*layers)
     if published is not None:
         pub = [{"cost": p["gmacs"], "top1_pct": p["top1"], "label": f"{p['model']} {p['setting']}".strip(),
-                "source": p["source"], "colour": METHOD_COLOURS.get(p["family"], "#999999"),
+                "source": p["source"], "colour": method_colour(p["family"], "#999999"),
                 "layer": LAYER_LABELS["published"]} for p in parts["published"]]
         right = (alt.Chart(alt.Data(values=pub))
                  .mark_point(filled=True, size=110, stroke="#000000", strokeWidth=1, opacity=1)
@@ -151,7 +151,7 @@ def pareto_figure(rows: list[dict], x: str = "gmacs", highlight: str | None = No
         fig.add_scatter(
             x=[r[x] for r in pts], y=[r["top1"] if r.get("top1") is not None else 0.0 for r in pts],
             mode="markers", name=method, text=[r["label"] for r in pts],
-            marker=dict(size=10, color=METHOD_COLOURS.get(method, "#777777"),
+            marker=dict(size=10, color=method_colour(method),
                         symbol=["circle" if r.get("top1") is not None else "circle-open" for r in pts]),
             hovertemplate="%{text}<br>" + x_title + " %{x:.4g}<br>top-1 %{y:.3f}<extra></extra>")
     if parts["front"]:
@@ -168,7 +168,7 @@ def pareto_figure(rows: list[dict], x: str = "gmacs", highlight: str | None = No
         fig.add_scatter(x=[p["gmacs"] for p in pub], y=[p["top1"] for p in pub], yaxis="y2", mode="markers",
                         name="published (ImageNet, right axis)", text=[f"{p['model']} {p['setting']}" for p in pub],
                         customdata=[p["source"] for p in pub],
-                        marker=dict(size=9, symbol="diamond", color=[METHOD_COLOURS.get(p["family"], "#999999")
+                        marker=dict(size=9, symbol="diamond", color=[method_colour(p["family"], "#999999")
                                                                       for p in pub], line=dict(color="#000", width=1)),
                         hovertemplate="%{text}<br>%{x} GMACs, %{y}% top-1<br>%{customdata}<extra></extra>")
         fig.update_layout(yaxis2=dict(title=Y2_TITLE, overlaying="y", side="right", showgrid=False))

@@ -1,0 +1,27 @@
+"""Strings of the token reducers (``vizcore.models.reducer_registry``): each reducer's name and one sentence
+on what it does, and the names of their settings. Keys: ``reducer.<name>``, ``reducer.<name>.about``,
+``reducer.setting.<setting>``."""
+
+STRINGS = {
+    "reducer.setting.rho": {"en": "keep ratio ρ", "zh": "保留比例 ρ"},
+    "reducer.setting.r": {"en": "tokens merged per block r", "zh": "每个 block 合并的 token 数 r"},
+    "reducer.dynamicvit": {"en": "DynamicViT", "zh": "DynamicViT"},
+    "reducer.dynamicvit.about": {
+        "en": "learned predictors before the pruning blocks keep ρ, ρ², ρ³ of the patch tokens (a model trained "
+              "for it, on the same backbone configuration).",
+        "zh": "剪枝 block 之前学到的预测器保留 ρ、ρ²、ρ³ 的图块 token（需要在相同主干配置上为其训练的模型）。"},
+    "reducer.evit": {"en": "EViT", "zh": "EViT"},
+    "reducer.evit.about": {
+        "en": "at the same blocks keeps the tokens the CLS token attends to most and fuses the rest into one token "
+              "(training-free).",
+        "zh": "在相同的 block 处保留 CLS token 最关注的 token，并把其余 token 融合为一个（无需训练）。"},
+    "reducer.tome": {"en": "ToMe", "zh": "ToMe"},
+    "reducer.tome.about": {
+        "en": "merges the r most similar token pairs in every block; r is chosen so that its total tokens over all "
+              "layers come closest to the pruners' total (training-free).",
+        "zh": "在每个 block 合并 r 对最相似的 token；r 的取值使其各层 token 总数最接近剪枝方法的总数（无需训练）。"},
+    "reducer.random_drop": {"en": "random drop", "zh": "随机丢弃"},
+    "reducer.random_drop.about": {
+        "en": "drops patch tokens by chance, in DynamicViT's numbers at the same blocks: the baseline.",
+        "zh": "在相同 block 处按 DynamicViT 的数量随机丢弃图块 token：基线方法。"},
+}
