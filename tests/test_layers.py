@@ -40,7 +40,6 @@ UNCOMMENTED_ALLOWED = {
     "vizcore/analysis/tradeoffs.py",        # the reducer registry
     "vizcore/plots/reduction_views.py",     # the reducer registry (colours)
     "vizcore/plots/tradeoff_plot.py",       # the reducer registry (colours, legends)
-    "vizcore/evaluate.py::make_reducer",    # the reducer registry replaces it
 }
 
 
