@@ -42,8 +42,7 @@ st.caption(tr("common.input_view", h=view.shape[0], w=view.shape[1], gh=h, gw=w)
 if view_choice == "cls":
     alpha = st.slider(tr("attn.alpha"), 0.0, 1.0, 0.6, 0.05, key="attn_alpha")
     v = cached(views.map_view, trace, layer=layer, head=head, scale=scale)
-    img = draw(av.map_overlay, view, v.values, v.vmin, v.vmax,
-                cmap=cmap, alpha=alpha)
+    img = draw(av.map_overlay, view, v.values, v.vmin, v.vmax, cmap=cmap, alpha=alpha)
     left, right = st.columns(2)
     left.image(view, caption=name, width="stretch")
     right.image(img, tr("attn.cls_caption", layer=layer, head=head_label, share=v.prefix_share), width="stretch")
@@ -72,8 +71,7 @@ elif view_choice == "patch":
     with left:
         shown = draw(av.click_picture, view, (h, w), zoom, patch)
         streamlit_image_coordinates(shown, key="attn_click", width=shown.shape[1], on_click=on_patch_click)
-    img = draw(av.map_overlay, view, v.values, v.vmin,
-                v.vmax, cmap=cmap, zoom=zoom, highlight=patch)
+    img = draw(av.map_overlay, view, v.values, v.vmin, v.vmax, cmap=cmap, zoom=zoom, highlight=patch)
     right.image(img, caption=tr("attn.patch_caption", index=patch, row=v.row, col=v.col, layer=layer,
                                 head=head_label), width="stretch")
     right.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("attn.bar.attention"), width="stretch")
@@ -89,8 +87,7 @@ elif view_choice == "rollout":
     if not v.available:
         st.info(tr("attn.rollout_na"))
     else:
-        img = draw(av.map_overlay, view, v.values, v.vmin, v.vmax,
-                    cmap=cmap)
+        img = draw(av.map_overlay, view, v.values, v.vmin, v.vmax, cmap=cmap)
         left, right = st.columns(2)
         left.image(view, width="stretch")
         right.image(img, caption=tr("attn.rollout_caption", upto=upto, fusion=fusion, discard=discard), width="stretch")

@@ -117,8 +117,7 @@ else:  # cam
                 format_func={i: f"{n} ({p:.1%})"
                              for i, n, p in zip(cam.targets, cam.target_names, cam.target_probs)}.__getitem__)
     alpha = c.slider(tr("pf.alpha"), 0.0, 1.0, 0.6, 0.05, key="pf_alpha")
-    img = draw(overlay, image, cam.cam, alpha=alpha, cmap=cmap,
-                vmin=0.0, vmax=1.0, smooth=True)
+    img = draw(overlay, image, cam.cam, alpha=alpha, cmap=cmap, vmin=0.0, vmax=1.0, smooth=True)
     left, right = st.columns(2)
     left.image(image, caption=tr("pf.cam_input", h=image.shape[0], w=image.shape[1]), width="stretch")
     (h, w), label = cam.cam.shape, tr(f"pf.cam_method.{method}")

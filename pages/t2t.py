@@ -84,8 +84,7 @@ def windows(v: views.SplitsView) -> None:
                     format_func=labeller("t2t.where."))
     w = views.windows_view(v, stage, where)
     with st.spinner(tr("t2t.drawing")):
-        img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax,
-                    w.tile_labels, cmap=cmap)
+        img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax, w.tile_labels, cmap=cmap)
     st.image(img, caption=tr("t2t.windows_caption", **w.explain), width="stretch")
     st.image(colorbar(cmap, 0, w.vmax, "windows per position"), width=420)
     st.markdown(tr("t2t.windows_explain", **w.explain))
@@ -109,7 +108,7 @@ def footprint(v: views.SplitsView) -> None:
         streamlit_image_coordinates(picker, key="t2t_click", width=min(picker.shape[1], 448), on_click=picked)
     with st.spinner(tr("t2t.drawing")):
         img = draw(tv.footprint_figure, view, f.stages, f.final_grid,
-                    (f.row, f.col), f.hard_box, f.tile_labels, cmap=cmap)
+                   (f.row, f.col), f.hard_box, f.tile_labels, cmap=cmap)
     with right:
         number_table(headed(f.table))
         st.markdown(tr("t2t.footprint_explain", **f.explain))

@@ -48,8 +48,7 @@ elif choice == "single":
     token = a.slider(tr("wk.token"), 0, model.num_tokens - 1, 0, key="wk_token") if model.num_tokens > 1 else 0
     alpha = b.slider(tr("wk.alpha"), 0.0, 1.0, 0.6, 0.05, key="wk_alpha")
     v = cached(views.token_view, *traced, token=token)
-    img = draw(wv.single_map, view, v.map, cmap=cmap, alpha=alpha, vmin=v.vmin,
-                vmax=v.vmax)
+    img = draw(wv.single_map, view, v.map, cmap=cmap, alpha=alpha, vmin=v.vmin, vmax=v.vmax)
     s, p = v.stats, v.pipeline
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.single_caption", t=token, h=p.h, w=p.w), width="stretch")
