@@ -24,4 +24,11 @@ STRINGS = {
     "reducer.random_drop.about": {
         "en": "drops patch tokens by chance, in DynamicViT's numbers at the same blocks: the baseline.",
         "zh": "在相同 block 处按 DynamicViT 的数量随机丢弃图块 token：基线方法。"},
+    "reducer.ats": {"en": "ATS", "zh": "ATS"},
+    "reducer.ats.about": {
+        "en": "at the same blocks scores every token by the CLS token's attention times the norm of its value and "
+              "samples up to DynamicViT's count from those scores (inverse transform sampling); a token drawn twice "
+              "is kept once, so fewer may survive (training-free).",
+        "zh": "在相同的 block 处，以 CLS token 的注意力乘以其 value 的范数为每个 token 打分，并按分数采样至多与 DynamicViT "
+              "相同数量的 token（逆变换采样）；被抽中两次的 token 只保留一次，因此存活的可能更少（无需训练）。"},
 }
