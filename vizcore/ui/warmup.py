@@ -26,6 +26,12 @@ def _warm_up_now() -> None:
     import vizcore.plots.t2t_views  # noqa: F401
     import vizcore.plots.poolformer_views  # noqa: F401
     import vizcore.plots.wukong_views  # noqa: F401
+    import vizcore.views.attention  # noqa: F401  (each page's view module)
+    import vizcore.views.dynamicvit  # noqa: F401
+    import vizcore.views.poolformer  # noqa: F401
+    import vizcore.views.t2t  # noqa: F401
+    import vizcore.views.wukong  # noqa: F401
+    import pytorch_grad_cam  # noqa: F401  (PoolFormer's class maps: OpenCV and scikit-learn, about 1 s)
     import altair  # noqa: F401  (the Trade-offs chart)
     import pandas  # noqa: F401  (the tables: about 1 s on its first import)
     import pyarrow  # noqa: F401  (st.table's first use imports it: about 0.4 s)
