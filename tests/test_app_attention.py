@@ -148,7 +148,7 @@ def drawn_test_picture(value, lang):
     return {"value": value, "lang": lang}
 
 
-pic = ui.drawn(drawn_test_picture, None, [k], k, ui.selection().lang)
+pic = ui.draw(drawn_test_picture, k, ui.selection().lang)
 st.session_state["last"] = pic
 st.write(f"{pic['value']} {len(calls)}")
 """

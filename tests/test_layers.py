@@ -35,12 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: Files that other changes of the same step are rewriting while this test was written; they fix their own
 #: function-level imports, and this list is emptied once they are merged ("path" or "path::function"). An
 #: entry that is no longer needed fails test_allow_list_is_still_needed.
-UNCOMMENTED_ALLOWED = {
-    "vizcore/analysis/reduction.py",        # the reducer registry
-    "vizcore/analysis/tradeoffs.py",        # the reducer registry
-    "vizcore/plots/reduction_views.py",     # the reducer registry (colours)
-    "vizcore/plots/tradeoff_plot.py",       # the reducer registry (colours, legends)
-}
+UNCOMMENTED_ALLOWED: set[str] = set()
 
 
 def layer_of(module: str) -> int | None:

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from vizcore import images
+from vizcore.analysis.tradeoffs import configurations
 from vizcore.data import scenes
 from vizcore.models.registry import create_model
 from vizcore.plots import attention_views as av
@@ -22,12 +23,19 @@ from vizcore.plots import poolformer_views as pv
 from vizcore.plots import reduction_views as rv
 from vizcore.plots import t2t_views as tv
 from vizcore.plots import wukong_views as wv
+from vizcore.plots.token_fate import fate_grid
+from vizcore.plots.tradeoff_plot import pareto_spec
 from vizcore.ui import cached, draw
+from vizcore.ui.cache import RESULTS
+from vizcore.ui.keys import derive_key
+from vizcore.ui.lru import MISSING
 from vizcore.views import attention as attention_views
+from vizcore.views import compare as compare_views
 from vizcore.views import t2t as t2t_views
 from vizcore.views import wukong as wukong_views
 from vizcore.views.dynamicvit import dynamicvit_view
 from vizcore.views.poolformer import poolformer_view
+from vizcore.views.tradeoffs import chart_view, tradeoffs_view
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,12 +112,44 @@ def dynamicvit_case(semantics):
     return view, picture
 
 
+def compare_case(rho):
+    """Every reducer at rho's budget: the view through the cache with each forward pass cached inside it."""
+    x = inputs("bundled_vit")
+    partners = {name: inputs(name).model for name in compare_views.partner_models("bundled_vit")}
+    view = lambda call: call(compare_views.compare_view, "bundled_vit", x.model, x.pixels, rho, None, partners,
+                             memo=call)
+    picture = lambda call, v: call(fate_grid, x.view, v.fates, v.budget.locs, v.num_patches, tile=48)
+    return view, picture
+
+
+def explored(rho):
+    return [{"method": "dynamicvit", "model": "bundled_dynamicvit", "setting": rho, "locs": [2, 3, 4]}]
+
+
+def tradeoffs_case(rho):
+    """A setting explored on the DynamicViT page, placed on the Trade-offs chart (the grid's cost cached inside)."""
+    view = lambda call: call(tradeoffs_view, "bundled", explored(rho), "yours", {}, memo=call)
+    picture = lambda call, v: call(pareto_spec, v.rows, x="gmacs", highlight=v.labels[v.highlight_index])
+    return view, picture
+
+
+def tradeoffs_highlight_case(highlight):
+    """The chart's own control: the same rows, another highlight."""
+    rows = cached(tradeoffs_view, "bundled", explored(0.65), memo=cached)
+    view = lambda call: call(chart_view, rows, "gmacs", highlight, False)
+    picture = lambda call, c: call(pareto_spec, rows.rows, x=c.x_field, highlight=highlight, published=c.published)
+    return view, picture
+
+
 CASES = {
     "attention layer": (attention_case, 1, 4),
     "wukong token": (wukong_case, 0, 5),
     "t2t split": (t2t_case, 0, 1),
     "poolformer source": (poolformer_case, "image", "feature"),
     "dynamicvit semantics": (dynamicvit_case, "inference", "training"),
+    "compare rho": (compare_case, 0.5, 0.7),
+    "tradeoffs explored": (tradeoffs_case, 0.65, 0.55),
+    "tradeoffs highlight": (tradeoffs_highlight_case, "ViT", "DynamicViT 0.65 (yours)"),
 }
 
 
@@ -118,6 +158,11 @@ def direct(fn, *args, **kwargs):
 
 
 def as_array(picture) -> np.ndarray:
+    """A picture as an array (a chart's spec, a dict, as a 0-d array that compares by equality)."""
+    if isinstance(picture, dict):
+        out = np.empty((), object)
+        out[()] = picture
+        return out
     return picture if isinstance(picture, np.ndarray) else np.asarray(picture)
 
 
@@ -136,3 +181,19 @@ def test_cached_views_and_pictures_follow_every_control(case):
             assert v is first[value][0] and picture is first[value][1]
         first.setdefault(value, (v, picture))
     assert first[a][1] is not first[b][1]
+
+
+def test_the_trade_offs_grid_is_counted_once_whatever_was_explored():
+    """The grid's configurations are shared by every view: a view the cache hands out must not mark them with
+    its key, or each newly explored setting would count the cost of the whole grid again (about a second)."""
+    grid_hits = []
+
+    def memo(fn, *args, **kwargs):
+        if args == (tuple(configurations("bundled")),):
+            grid_hits.append(RESULTS.get(derive_key(fn, args, kwargs), MISSING) is not MISSING)
+        return cached(fn, *args, **kwargs)
+
+    for rho in (0.65, 0.55, 0.45):
+        view = cached(tradeoffs_view, "bundled", explored(rho), "yours", {}, memo=memo)
+        assert view.labels[view.highlight_index] == f"DynamicViT {rho} (yours)"
+    assert grid_hits[1:] == [True, True]

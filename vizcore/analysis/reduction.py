@@ -4,19 +4,24 @@ backbone (``vizcore.models.reducer_registry``), and the DynamicViT page's views 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 
+from vizcore.analysis.lineage import Fate, keep_precision, stage_fate
+from vizcore.data.scenes import token_coverage
 from vizcore.models.dynamicvit import keep_counts, stage_ratios
 from vizcore.models.reducer_registry import (budget_tokens, get_reducer, list_reducers, model_for,
                                              tokens_total)
 from vizcore.models.registry import list_models
 from vizcore.models.vit import TokenReducer
+from vizcore.trace import Trace
 
-__all__ = ["Budget", "Entry", "compare_backbones", "compare_entries", "compare_reducers", "dynamicvit_reducer", "entry_reducer",
-           "expected_keep", "gumbel_demo", "gumbel_samples", "implied_counts", "keep_frequency", "match_budget",
-           "matched_settings", "missing_reducers", "summary_rows", "tokens_total"]
+__all__ = ["Budget", "Entry", "compare_backbones", "compare_entries", "compare_reducers", "dynamicvit_reducer",
+           "entry_reducer", "expected_keep", "fates_at", "gumbel_demo", "gumbel_samples", "implied_counts",
+           "keep_frequency", "match_budget", "matched_settings", "missing_reducers", "partner_models", "summary_rows",
+           "tokens_total"]
 
 
 def implied_counts(num_patches: int, rho: float, stages: int = 3) -> list[int]:
@@ -128,6 +133,12 @@ def compare_entries(backbone_name: str, budget: Budget) -> list[Entry]:
     return out
 
 
+def partner_models(backbone_name: str) -> list[str]:
+    """The trained models beside ``backbone_name`` that registered reducers run on (the backbone itself left out)."""
+    return [m for m in dict.fromkeys(model_for(spec, backbone_name) for spec in list_reducers())
+            if m is not None and m != backbone_name]
+
+
 def missing_reducers(backbone_name: str) -> list[str]:
     """Catalogue keys of the reducers that have no trained model for ``backbone_name`` (left off Compare)."""
     return [spec.label_key for spec in list_reducers() if model_for(spec, backbone_name) is None]
@@ -144,11 +155,23 @@ def compare_reducers(budget: Budget, model=None) -> dict[str, TokenReducer]:
             for spec in list_reducers(training_free=True)}
 
 
-def matched_settings(budget: Budget, tr) -> str:
-    """The settings of the reducers whose setting is not the keep ratio, in words ("ToMe: r=13"); ``tr``
-    translates a catalogue key."""
-    return "; ".join(f"{tr(spec.label_key)}: {spec.setting.label(budget.settings[spec.name])}"
-                     for spec in list_reducers() if spec.setting.match is not None)
+def matched_settings(budget: Budget) -> tuple[tuple[str, str], ...]:
+    """The settings of the reducers whose setting is not the keep ratio but matched to the budget: (catalogue
+    key of the reducer's label, its setting in words, e.g. "r=13")."""
+    return tuple((spec.label_key, spec.setting.label(budget.settings[spec.name]))
+                 for spec in list_reducers() if spec.setting.match is not None)
+
+
+def fates_at(trace: Trace, layers: Sequence[int], b: int = 0) -> tuple[Fate | None, ...]:
+    """For each of ``layers``: the Fate after the last stage at or before it (None before the first stage)."""
+    out = []
+    for layer in layers:
+        chosen = None
+        for s in trace.stages:
+            if s.layer <= layer:
+                chosen = s
+        out.append(stage_fate(chosen, trace.grid, b) if chosen is not None else None)
+    return tuple(out)
 
 
 def summary_rows(results: dict, mask=None) -> list[dict]:
@@ -156,9 +179,6 @@ def summary_rows(results: dict, mask=None) -> list[dict]:
     mask (H, W) of the model view is given — keep precision of the last stage and the object's share.
 
     results: method -> (logits (1, classes), Trace)."""
-    from vizcore.analysis.lineage import keep_precision, stage_fate
-    from vizcore.data.scenes import token_coverage
-
     rows = []
     for method, (logits, trace) in results.items():
         probs = logits.softmax(-1)[0]

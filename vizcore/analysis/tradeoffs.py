@@ -11,16 +11,19 @@ from pathlib import Path
 
 import torch
 
+from vizcore.analysis.evaluation import evaluate_model
+from vizcore.device import threads_for
 from vizcore.models.reducer_registry import find_reducer, list_reducers, model_for, pruning_locations
-from vizcore.models.registry import build_meta, count_params, get_spec, list_models
+from vizcore.models.registry import build_meta, count_params, create_model, get_spec, list_models
 from vizcore.published import PUBLISHED, Published
 
 RESULTS = Path(__file__).resolve().parents[2] / "assets" / "results" / "tradeoffs.json"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Config:
-    """One point of the trade-off plot: a model, optionally with a reducer setting."""
+    """One point of the trade-off plot: a model, optionally with a reducer setting. A value without a
+    ``__dict__``: a cache names it by its fields, and never attaches a key to the grid's shared ones."""
 
     label: str
     model: str
@@ -159,7 +162,6 @@ def latency_ms(model, reducer, device: torch.device | str = "cpu", batch: int = 
                warmup: int = 2) -> float:
     """Median wall time of one forward pass (ms) on ``device`` at ``batch``, under inference_mode, on
     torch's default thread count (whatever another pass in this process set)."""
-    from vizcore.device import threads_for
     device = torch.device(device)
     cfg = getattr(model, "pretrained_cfg", {}) or {}
     _, h, w = cfg.get("input_size", (3, 224, 224))
@@ -189,8 +191,6 @@ def measure_accuracy(configs: list[Config], n: int | None = None, progress=None)
     """Top-1 (and keep precision for pruners) of each configuration on the scenes test split.
 
     Needs the bundled weights; ``progress(i, total, label)`` is called before each configuration."""
-    from vizcore.analysis.evaluation import evaluate_model
-    from vizcore.models.registry import create_model
     rows, models = [], {}
     for i, config in enumerate(configs):
         if progress is not None:
@@ -204,6 +204,28 @@ def measure_accuracy(configs: list[Config], n: int | None = None, progress=None)
             res["keep_precision"] = None
         rows.append({**config.as_dict(), **cost(config, model), **res})
     return rows
+
+
+def measure_latencies(configs: list[Config], device: torch.device | str = "cpu", progress=None) -> dict[tuple, float]:
+    """:func:`latency_ms` of each configuration on ``device`` (ms, three decimals) by :attr:`Config.key`, whatever
+    the language of the labels. Random weights (latency does not depend on them), each model built once;
+    ``progress(i, total, label)`` is called before each configuration."""
+    latencies, models = {}, {}
+    for i, config in enumerate(configs):
+        if progress is not None:
+            progress(i, len(configs), config.label)
+        if config.model not in models:
+            models[config.model] = create_model(config.model, "random", device=device)
+        model = models[config.model]
+        latencies[config.key] = round(latency_ms(model, reducer_for(config, model), device), 3)
+    return latencies
+
+
+def accuracy_by_key(configs: list[Config], n: int | None = None, progress=None) -> dict[tuple, dict]:
+    """:func:`measure_accuracy` as {:attr:`Config.key`: {"top1", "keep_precision"}}, whatever the language of
+    the labels."""
+    return {config.key: {"top1": row["top1"], "keep_precision": row.get("keep_precision")}
+            for config, row in zip(configs, measure_accuracy(configs, n=n, progress=progress))}
 
 
 def load_results(path: Path = RESULTS) -> dict:
@@ -238,7 +260,8 @@ def merge_results(configs: list[Config], results: dict, rows: list[dict]) -> lis
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("tradeoffs", help="measure every bundled configuration on the scenes test split")
     p.add_argument("--n", type=int, default=None, help="first N test scenes (default: all)")
-    p.add_argument("--write", action="store_true", help=f"store the results in {RESULTS.relative_to(RESULTS.parents[2])}")
+    p.add_argument("--write", action="store_true",
+                   help=f"store the results in {RESULTS.relative_to(RESULTS.parents[2])}")
     p.add_argument("--missing", action="store_true",
                    help="measure only the configurations the stored results lack (on their N), merged in with --write")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -8,7 +8,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
+from plotly.subplots import make_subplots
 
 from vizcore.models.reducer_registry import find_reducer
 from vizcore.plots.overlay import colorbar, compose, figure_image, overlay, static_figure, with_colorbar
@@ -185,7 +186,6 @@ def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[s
     The axes come from a cache (the limits depend only on the methods and the largest values, which a
     slider such as rho leaves alone); only the lines are drawn per call, supersampled, in a few ms — a
     matplotlib figure would cost ~0.1 s for every new slider value."""
-    from PIL import ImageDraw
     methods = tuple(tokens)
     layers = max(len(v) for v in tokens.values())
     y_max = (_nice_ceiling(max(max(v) for v in tokens.values())), _nice_ceiling(max(max(v) for v in gmacs.values())))
@@ -210,7 +210,6 @@ def per_layer_cost_figure(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[
                           titles: Sequence[str] = ("tokens", "GMACs")) -> go.Figure:
     """Tokens and GMACs per layer, one line per method, as two panels of one figure (one legend: the
     browser draws one chart, not two, when a control moves)."""
-    from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     for col, series in enumerate((tokens, gmacs), start=1):
         for method, values in series.items():

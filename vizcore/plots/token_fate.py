@@ -1,13 +1,13 @@
 """Token-fate pictures: kept, dropped, merged and fused patches over the image, for any reducer."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from PIL import Image
 from skimage.segmentation import find_boundaries
 
-from vizcore.analysis.lineage import Fate, fates, stage_fate
+from vizcore.analysis.lineage import Fate, fates
 from vizcore.plots.overlay import compose, fade, resize_map
 from vizcore.trace import Trace
 
@@ -67,25 +67,18 @@ def lineage_strip(view: np.ndarray, trace: Trace, b: int = 0, tile: int = 168,
     return compose(tiles, ncols=len(tiles), pad=4, labels=captions)
 
 
-def fate_at(trace: Trace, layer: int, b: int = 0) -> Fate | None:
-    """The fate after the last stage at or before ``layer`` (None before the first stage)."""
-    chosen = None
-    for s in trace.stages:
-        if s.layer <= layer:
-            chosen = s
-    return stage_fate(chosen, trace.grid, b) if chosen is not None else None
+def fate_grid(view: np.ndarray, fate_rows: Mapping[str, Sequence[Fate | None]], layers: Sequence[int],
+              num_patches: int, tile: int = 150) -> np.ndarray:
+    """Methods (rows) x layers (columns) of token-fate pictures, plus the input, as one image.
 
-
-def fate_grid(view: np.ndarray, traces: dict[str, Trace], layers: Sequence[int], tile: int = 150,
-              b: int = 0) -> np.ndarray:
-    """Methods (rows) x layers (columns) of token-fate pictures, plus the input, as one image."""
+    view (H, W, 3) uint8; fate_rows: method -> the Fate after each of ``layers`` (None: no stage yet, all
+    ``num_patches`` patches left)."""
     small = np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
     tiles, labels = [], []
-    for method, trace in traces.items():
+    for method, row in fate_rows.items():
         tiles.append(small)
         labels.append(method)
-        for layer in layers:
-            fate = fate_at(trace, layer, b)
+        for layer, fate in zip(layers, row):
             tiles.append(small if fate is None else fate_picture(small, fate))
-            labels.append(f"after layer {layer}: {trace.num_patches if fate is None else fate.tokens}")
+            labels.append(f"after layer {layer}: {num_patches if fate is None else fate.tokens}")
     return compose(tiles, ncols=len(layers) + 1, pad=4, labels=labels)

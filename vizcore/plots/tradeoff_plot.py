@@ -46,7 +46,7 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     Every layer is always there (the front, the highlight and, when ``published`` is given, the published
     points may have no rows), and the legends list what ``rows`` hold on any axis: the cost axis and the
     highlight change the data only. ``log_x``: the cost axis type (default: as the data of this view)."""
-    import altair as alt
+    import altair as alt  # deferred: about 0.45 s, and only this chart needs it (the warm-up imports it early)
     parts = pareto_parts(rows, x, highlight, published)
     log_x = parts["log_x"] if log_x is None else log_x
     colours = {m: method_colour(m) for m in dict.fromkeys(r["method"] for r in rows)}
@@ -55,12 +55,13 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     scale_y = alt.Scale(domain=[0, 1.1], nice=False)  # room above 1.0 for the highlight's label
     points = [{"label": r["label"], "method": r["method"], "cost": r[x], "cost_text": f"{x_title}: {r[x]:.4g}",
                "top1": r.get("top1") or 0.0, "measured": r.get("top1") is not None,
-               "layer": LAYER_LABELS["measured" if r.get("top1") is not None else "cost_only"]} for r in parts["measured"]]
+               "layer": LAYER_LABELS["measured" if r.get("top1") is not None else "cost_only"]}
+              for r in parts["measured"]]
     present = {"measured": any(r.get("top1") is not None for r in rows),
                "cost_only": any(r.get("top1") is None for r in rows), "published": published is not None}
     kinds = [k for k in _LAYER_SHAPES if present[k]]
-    shape = alt.Shape("layer:N", title="marks", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[LAYER_LABELS[k] for k in kinds],
-                                                                range=[_LAYER_SHAPES[k] for k in kinds]))
+    shape = alt.Shape("layer:N", title="marks", legend=alt.Legend(labelLimit=320),
+                      scale=alt.Scale(domain=[LAYER_LABELS[k] for k in kinds], range=[_LAYER_SHAPES[k] for k in kinds]))
     colour = alt.Color("method:N", title="method", scale=alt.Scale(domain=list(colours), range=list(colours.values())))
     tooltip = [alt.Tooltip("label:N"), alt.Tooltip("cost_text:N", title="cost"),
                alt.Tooltip("top1:Q", title="top-1", format=".3f")]

@@ -1,0 +1,111 @@
+"""The Trade-offs page's view without Streamlit: the rows of a model set with what was measured joined, the
+configurations explored on the method pages, the captions' values, and the chart's view."""
+import pytest
+
+from vizcore.analysis import tradeoffs as T
+from vizcore.plots.tradeoff_plot import log_cost_axis
+from vizcore.views import tradeoffs as views
+
+LOCS = [2, 3, 4]
+
+
+def explored(rho: float) -> list[dict]:
+    """What the DynamicViT page notes at ``rho`` for the bundled model."""
+    return [{"method": "dynamicvit", "model": "bundled_dynamicvit", "setting": rho, "locs": LOCS}]
+
+
+def keys(line) -> list[str]:
+    return [key for key, _ in line]
+
+
+@pytest.fixture(scope="module")
+def grid_rows():
+    return T.cost_rows(T.configurations("bundled"))
+
+
+def memo_with(grid_rows):
+    """A memo that hands out the grid's rows counted once (a cache would), and counts what else it runs."""
+    calls = []
+
+    def memo(fn, *args):
+        calls.append(args)
+        return grid_rows if args == (tuple(T.configurations("bundled")),) else fn(*args)
+
+    return memo, calls
+
+
+def test_rows_of_the_grid_with_the_stored_results(grid_rows):
+    memo, calls = memo_with(grid_rows)
+    results = T.load_results()
+    v = views.tradeoffs_view("bundled", [], "yours", results, memo=memo)
+    configs = T.configurations("bundled")
+    assert v.configs == tuple(configs) and v.labels == [c.label for c in configs] and len(v.rows) == len(configs)
+    assert [r["gmacs"] for r in v.rows] == [r["gmacs"] for r in grid_rows]
+    assert all(r["latency_ms"] is None for r in v.rows)
+    stored = {(r["model"], r["label"]): r["top1"] for r in results.get("rows", [])}
+    assert [r["top1"] for r in v.rows] == [stored.get((r["model"], r["label"])) for r in v.rows]
+    assert v.table == [{h: r.get(h) for h in views.TABLE_COLUMNS} for r in v.rows]
+    assert v.labels[v.highlight_index] == T.default_highlight(v.labels)
+    assert v.new_yours == v.to_measure == () and v.published == [p.as_dict() for p in T.published()]
+    assert keys(v.notes[0]) == ["trade.no_latency"] and v.notes[0][0][1] == {"s": 5}
+    assert keys(v.notes[1]) == (["trade.results_from"] if results.get("rows") else ["trade.no_results"])
+    assert len(v.notes) == 2 and calls == [(tuple(configs),)]  # the grid's cost through memo, nothing else
+
+
+def test_an_explored_setting_the_grid_lacks_is_added_highlighted_and_measurable(grid_rows):
+    memo, calls = memo_with(grid_rows)
+    v = views.tradeoffs_view("bundled", explored(0.65), "mine", {}, memo=memo)
+    mine = "DynamicViT 0.65 (mine)"
+    assert v.labels[-1] == mine and v.labels[v.highlight_index] == mine and len(v.rows) == len(grid_rows) + 1
+    assert [c.label for c in v.new_yours] == [mine] and v.to_measure == v.new_yours and v.configs[-1] == v.new_yours[0]
+    assert calls[-1] == (v.new_yours,)  # its cost through memo too
+    assert v.notes[-1] == (("trade.yours_note", {"yours": "mine"}), ("trade.yours_unmeasured", {}))
+    assert keys(v.notes[1]) == ["trade.no_results"]
+    # measured on request: no longer to measure, its accuracy in its row, the caption counts it
+    key = v.new_yours[0].key
+    done = views.tradeoffs_view("bundled", explored(0.65), "mine", {}, {key: 1.25},
+                                {key: {"top1": 0.9, "keep_precision": 0.8}}, memo=memo)
+    assert done.to_measure == () and done.rows[-1]["top1"] == 0.9 and done.rows[-1]["latency_ms"] == 1.25
+    assert done.notes[-1][1] == ("trade.yours_measured", {"k": 1, "n": views.YOURS_N})
+    assert "trade.no_latency" not in [k for line in done.notes for k in keys(line)]
+
+
+def test_another_explored_setting_gives_another_view(grid_rows):
+    memo, _ = memo_with(grid_rows)
+    a = views.tradeoffs_view("bundled", explored(0.65), memo=memo)
+    b = views.tradeoffs_view("bundled", explored(0.55), memo=memo)
+    assert a.rows[-1]["gmacs"] > b.rows[-1]["gmacs"] and a.labels[-1] != b.labels[-1]
+    grid = views.tradeoffs_view("bundled", explored(0.7), memo=memo)  # the grid has it: highlighted there
+    assert grid.new_yours == () and grid.labels == [c.label for c in T.configurations("bundled")]
+    assert grid.labels[grid.highlight_index] == "DynamicViT 0.7"
+
+
+def test_the_imagenet_set_measures_no_accuracy_here():
+    v = views.tradeoffs_view("imagenet", explored(0.65) + [
+        {"method": "evit", "model": "deit_small_patch16_224", "setting": 0.65, "locs": [3, 6, 9]}], "yours",
+        T.load_results())
+    assert [c.label for c in v.new_yours] == ["EViT 0.65 (yours)"] and v.to_measure == ()
+    assert all(r["top1"] is None for r in v.rows)  # the stored accuracy is of the bundled models
+    assert v.notes == ((("trade.no_latency", {"s": 60}),),
+                       (("trade.yours_note", {"yours": "yours"}), ("trade.yours_imagenet", {})))
+
+
+def test_chart_view_follows_axis_highlight_and_published_layer(grid_rows):
+    memo, _ = memo_with(grid_rows)
+    v = views.tradeoffs_view("bundled", explored(0.65), "yours", {}, {c.key: 2.0 for c in T.configurations("bundled")},
+                             memo=memo)
+    c = views.chart_view(v, "gmacs", "ViT", False)
+    assert c.x_field == "gmacs" and c.published is None and c.log_scale == log_cost_axis(v.rows, None)
+    assert c.words == (("trade.highlighted", {"label": "ViT", "cost": f"{v.rows[0]['gmacs']:.4g}", "top1": "–"}),)
+    lat = views.chart_view(v, "latency", "DynamicViT 0.65 (yours)", True)
+    assert lat.x_field == "latency_ms" and lat.published == v.published
+    assert lat.log_scale == log_cost_axis(v.rows, v.published) and lat.log_scale != c.log_scale
+    assert [k for k, _ in lat.words] == ["trade.highlight_off_axis", "trade.published_gmacs_only"]  # not measured
+
+
+def test_latency_is_measured_per_configuration_with_progress():
+    configs = [c for c in T.configurations("bundled") if c.model == "bundled_vit"][:2]
+    seen = []
+    out = views.measure_latencies(configs, "cpu", lambda i, n, label: seen.append((i, n, label)))
+    assert list(out) == [c.key for c in configs] and all(ms > 0 for ms in out.values())
+    assert seen == [(0, 2, configs[0].label), (1, 2, configs[1].label)]

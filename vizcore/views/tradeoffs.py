@@ -1,0 +1,117 @@
+"""The Trade-offs page's view: every configuration of a model set with its analytic cost and what was
+measured of it (accuracy, latency), the configurations explored on the method pages, the published layer,
+and the values of the captions; the chart's own view for a cost axis, highlight and published choice.
+
+Captions are given as catalogue keys and their values, ``(key, {name: value})``: the page translates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from vizcore.analysis import tradeoffs as tro
+from vizcore.analysis.tradeoffs import MODEL_SETS, Config, accuracy_by_key, load_results, measure_latencies
+from vizcore.plots.tradeoff_plot import log_cost_axis
+
+__all__ = ["MODEL_SETS", "TABLE_COLUMNS", "YOURS_N", "ChartView", "Config", "TradeoffsView", "accuracy_by_key",
+           "chart_view", "direct", "load_results", "measure_latencies", "tradeoffs_view"]
+
+#: test scenes the accuracy of an explored setting is measured on (about 5 s per setting on a 2-core CPU)
+YOURS_N = 500
+#: the columns of the page's table (and of the CSV download)
+TABLE_COLUMNS = ("label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
+                 "keep_precision")
+
+Words = tuple[str, dict]  # a catalogue key and the values it is formatted with
+
+
+def direct(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``: what ``memo`` is without a cache."""
+    return fn(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class TradeoffsView:
+    """What the Trade-offs page shows for one model set."""
+
+    model_set: str
+    rows: list[dict]                  # the grid's configurations, then the explored ones it lacks: cost + measured
+    table: list[dict]                 # the rows' TABLE_COLUMNS
+    configs: tuple[Config, ...]       # the configurations of the rows, in order (what latency is measured for)
+    labels: list[str]                 # the rows' labels (the highlight's options)
+    highlight_index: int              # highlighted first: the newest explored configuration, else the reference
+    new_yours: tuple[Config, ...]     # explored configurations the grid lacks (cost only until measured)
+    to_measure: tuple[Config, ...]    # of those, the ones whose accuracy can be measured here and is not yet
+    published: list[dict]             # the published layer's rows
+    notes: tuple[tuple[Words, ...], ...]  # the caption: one line per entry, each of one or more phrases
+
+
+def _notes(model_set: str, results: dict, latencies: dict, new_yours: tuple[Config, ...], measured: dict,
+           suffix: str) -> tuple[tuple[Words, ...], ...]:
+    bundled = model_set == "bundled"
+    lines: list[tuple[Words, ...]] = []
+    if not latencies:
+        lines.append((("trade.no_latency", {"s": 5 if bundled else 60}),))
+    if bundled:
+        lines.append((("trade.results_from", {"n": results.get("n") or "all"}),) if results.get("rows")
+                     else (("trade.no_results", {}),))
+    if new_yours:
+        done = sum(c.key in measured for c in new_yours)
+        state = (("trade.yours_measured", {"k": done, "n": YOURS_N}) if done
+                 else ("trade.yours_unmeasured", {}) if bundled else ("trade.yours_imagenet", {}))
+        lines.append((("trade.yours_note", {"yours": suffix}), state))
+    return tuple(lines)
+
+
+def tradeoffs_view(model_set: str, explored: list[dict] = (), suffix: str = "yours", results: dict | None = None,
+                   latencies: dict[tuple, float] | None = None, measured: dict[tuple, dict] | None = None,
+                   memo: Callable = direct) -> TradeoffsView:
+    """model_set: a key of MODEL_SETS; explored: the configurations noted on the method pages (newest first),
+    labelled with ``suffix`` where the grid lacks them; results: the stored accuracy of the grid
+    (:func:`load_results`); latencies and measured: what was measured on request, by :attr:`Config.key`
+    (:func:`measure_latencies`, :func:`accuracy_by_key`).
+
+    ``memo(fn, *args)`` computes the analytic costs (about a second for a grid): the page passes its cache,
+    so that a new measurement or explored setting does not count the grid again."""
+    results, latencies, measured = results or {}, latencies or {}, measured or {}
+    yours = tro.explored_configs(list(explored), model_set, suffix=suffix)
+    grid = tuple(tro.configurations(model_set))
+    grid_rows = memo(tro.cost_rows, grid)
+    in_grid = {r["label"] for r in grid_rows}
+    new_yours = tuple(c for c in yours if c.label not in in_grid)
+    all_rows = grid_rows + (memo(tro.cost_rows, new_yours) if new_yours else [])
+    rows = tro.with_measurements(all_rows, model_set, results, latencies, measured)
+    labels = [r["label"] for r in rows]
+    highlight = tro.default_highlight(labels, yours[0].label if yours else None)
+    to_measure = tuple(c for c in new_yours if c.key not in measured) if model_set == "bundled" else ()
+    return TradeoffsView(
+        model_set=model_set, rows=rows, table=[{h: r.get(h) for h in TABLE_COLUMNS} for r in rows],
+        configs=(*grid, *new_yours), labels=labels, highlight_index=labels.index(highlight), new_yours=new_yours,
+        to_measure=to_measure, published=[p.as_dict() for p in tro.published()],
+        notes=_notes(model_set, results, latencies, new_yours, measured, suffix))
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """What the chart shows beside its rows for one cost axis, highlight and published choice."""
+
+    x_field: str                  # the rows' key of the cost: "gmacs" or "latency_ms"
+    published: list[dict] | None  # the published layer, when shown
+    log_scale: bool               # whether the cost axis is logarithmic (decided on GMACs: see log_cost_axis)
+    words: tuple[Words, ...]      # the caption; "{unit}" (the cost axis) and "{scale}" are left to the page
+
+
+def chart_view(v: TradeoffsView, x_axis: str = "gmacs", highlight: str | None = None,
+               show_published: bool = False) -> ChartView:
+    """x_axis: "gmacs" or "latency"; highlight: a label of ``v.labels``; show_published: the published layer."""
+    x_field = "latency_ms" if x_axis == "latency" else "gmacs"
+    published = v.published if show_published else None
+    hit = next((r for r in v.rows if r["label"] == highlight), None)
+    words: list[Words] = []
+    if hit is not None and hit.get(x_field) is not None:
+        top1 = "–" if hit.get("top1") is None else f"{hit['top1']:.4g}"
+        words.append(("trade.highlighted", {"label": highlight, "cost": f"{hit[x_field]:.4g}", "top1": top1}))
+    elif hit is not None:
+        words.append(("trade.highlight_off_axis", {"label": highlight}))
+    if show_published and x_axis != "gmacs":
+        words.append(("trade.published_gmacs_only", {}))
+    return ChartView(x_field, published, log_cost_axis(v.rows, published), tuple(words))
