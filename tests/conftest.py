@@ -58,9 +58,29 @@ def app():
     return at
 
 
-@pytest.fixture
-def attention_page(app):
-    app.switch_page("pages/attention.py")
+def open_page(app, page: str):
+    """The app switched to ``pages/<page>.py``, run, and clean."""
+    app.switch_page(f"pages/{page}.py")
     app.run()
     assert_clean(app)
     return app
+
+
+@pytest.fixture
+def attention_page(app):
+    return open_page(app, "attention")
+
+
+@pytest.fixture
+def dyn_page(app):
+    return open_page(app, "dynamicvit")
+
+
+@pytest.fixture
+def compare_page(app):
+    return open_page(app, "compare")
+
+
+@pytest.fixture
+def trade_page(app):
+    return open_page(app, "tradeoffs")

@@ -1,15 +1,6 @@
 """AppTest: cached pictures are keyed by what they are drawn from, never by a key a page writes."""
-import pytest
 
 from conftest import assert_clean
-
-
-@pytest.fixture
-def dyn_page(app):
-    app.switch_page("pages/dynamicvit.py")
-    app.run()
-    assert_clean(app)
-    return app
 
 
 def _cost_chart(at) -> str:

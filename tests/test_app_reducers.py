@@ -1,24 +1,7 @@
 """AppTest: the DynamicViT and Compare pages."""
 import pandas as pd
-import pytest
 
 from conftest import assert_clean, image_urls, png_bytes
-
-
-@pytest.fixture
-def dyn_page(app):
-    app.switch_page("pages/dynamicvit.py")
-    app.run()
-    assert_clean(app)
-    return app
-
-
-@pytest.fixture
-def compare_page(app):
-    app.switch_page("pages/compare.py")
-    app.run()
-    assert_clean(app)
-    return app
 
 
 def test_dynamicvit_defaults_and_rho(dyn_page):
@@ -81,14 +64,6 @@ def test_compare_bad_upload(compare_page):
     at.run()
     assert_clean(at)
     assert not at.error
-
-
-@pytest.fixture
-def trade_page(app):
-    app.switch_page("pages/tradeoffs.py")
-    app.run()
-    assert_clean(app)
-    return app
 
 
 def _figure(at):

@@ -27,9 +27,11 @@ def _warm_up_now() -> None:
     import vizcore.plots.poolformer_views  # noqa: F401
     import vizcore.plots.wukong_views  # noqa: F401
     import vizcore.views.attention  # noqa: F401  (each page's view module)
+    import vizcore.views.compare  # noqa: F401
     import vizcore.views.dynamicvit  # noqa: F401
     import vizcore.views.poolformer  # noqa: F401
     import vizcore.views.t2t  # noqa: F401
+    import vizcore.views.tradeoffs  # noqa: F401
     import vizcore.views.wukong  # noqa: F401
     import pytorch_grad_cam  # noqa: F401  (PoolFormer's class maps: OpenCV and scikit-learn, about 1 s)
     import altair  # noqa: F401  (the Trade-offs chart)
