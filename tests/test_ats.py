@@ -171,7 +171,7 @@ ODD = dict(img_size=(48, 80), patch_size=8, embed_dim=64, depth=4, num_heads=4, 
 
 @pytest.mark.parametrize("stochastic", [False, True])
 def test_trace_contract_on_an_odd_vit(stochastic):
-    from vizcore.analysis.flops import counted_macs
+    from vizcore.geometry.flops import counted_macs
     from vizcore.analysis.lineage import fates
     torch.manual_seed(0)
     model = sharp(ATS(locs=(1, 2, 3), keep_ratio=0.7, stochastic=stochastic, **ODD)).eval()

@@ -172,7 +172,7 @@ PAGES = [
     ("T2T soft split", "T2T", ("slider", "kernel k")),
     ("PoolFormer", "PoolFormer", ("segment", 1)),
     ("DynamicViT", "DynamicViT", ("slider", "Keep ratio ρ")),
-    ("Compare reducers", "DynamicViT, EViT, ToMe", ("slider", "Keep ratio ρ (pruners)")),
+    ("Compare reducers", "Token reducers side by side", ("slider", "Keep ratio ρ (pruners)")),
     ("Trade-offs", "What each configuration", ("segment", None)),
 ]
 
@@ -242,7 +242,7 @@ def test_downloads_from_a_figure_menu(server, browser):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server}/compare", wait_until="domcontentloaded")
-    page.get_by_role("heading", name=re.compile("DynamicViT, EViT, ToMe")).first.wait_for(timeout=120_000)
+    page.get_by_role("heading", name=re.compile("Token reducers side by side")).first.wait_for(timeout=120_000)
     _wait_idle(page)
     main = page.locator('[data-testid="stMain"]')
     menus = main.locator('[data-testid="stPopover"] button')

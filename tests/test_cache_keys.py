@@ -190,3 +190,54 @@ def test_cached_results_carry_their_key():
     assert cached(stats, [1, 2, 4], power=2)["mean"] != first["mean"] and len(calls) == 2
     assert not first["values"].flags.writeable  # shared: read-only
     assert fingerprint(first["values"]) == fingerprint(first["values"])
+
+
+def test_functions_by_what_they_do():
+    """Two lambdas on one line, or a body edited while the server runs (same file and line), differ."""
+    first, second = (lambda x: x + 1), (lambda x: x * 2)
+    assert fingerprint(first) != fingerprint(second)
+    source = "def picture(x):\n    return x + {}\n"
+    edited = [compile(source.format(n), "same_file.py", "exec") for n in (1, 100)]
+    functions = []
+    for code in edited:
+        namespace = {}
+        exec(code, namespace)
+        functions.append(namespace["picture"])
+    assert fingerprint(functions[0]) != fingerprint(functions[1])
+    assert draw(functions[0], np.ones(3)).tolist() == [2, 2, 2]
+    assert draw(functions[1], np.ones(3)).tolist() == [101, 101, 101]
+
+
+RETURNS = []  # a module global: not part of the key (a closure's list would be)
+
+
+def _returns_its_argument(x):
+    RETURNS.append(1)
+    return {"x": x, "y": x * 2}
+
+
+def test_a_returned_argument_keeps_its_name_and_the_call_hits():
+    t = torch.arange(4.0)
+    first = cached(_returns_its_argument, t)
+    assert cached(_returns_its_argument, t) is first and cached(_returns_its_argument, t) is first
+    assert len(RETURNS) == 1
+    assert CACHE_KEY not in t.__dict__ and CACHE_KEY in first["y"].__dict__
+
+
+def test_values_with_more_than_their_data_are_named_by_all_of_it():
+    from collections import defaultdict
+
+    @dataclass(frozen=True)
+    class Setting:
+        rho: float
+
+        def __post_init__(self):
+            object.__setattr__(self, "derived", self.rho * 2)
+
+    a, b = Setting(0.5), Setting(0.5)
+    object.__setattr__(b, "derived", 3.0)
+    assert fingerprint(a) != fingerprint(b)
+    assert fingerprint(defaultdict(list)) != fingerprint(defaultdict(int))
+    masked = np.ma.masked_array([1, 2, 3], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match="MaskedArray"):
+        fingerprint(masked)

@@ -49,6 +49,28 @@ def json_object(text: str) -> dict:
     return value
 
 
+def positive_int(text: str) -> int:
+    """argparse type of a count (``--n``, ``--batch``, ``--threads``): a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def block_list(text: str) -> tuple[int, ...]:
+    """argparse type of a list of block indices (``--locs 2,3,4``): distinct whole numbers from 0, ascending."""
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected block indices such as 2,3,4, got {text!r}") from None
+    if any(v < 0 for v in values) or list(values) != sorted(set(values)):
+        raise argparse.ArgumentTypeError(f"expected distinct ascending block indices from 0, got {text!r}")
+    return values
+
+
 def cmd_models(args) -> int:
     names = list_models(args.family)
     if args.family and not names:
@@ -113,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return _interrupted(args.debug)
+    except BrokenPipeError:  # the reader left (``... | head``): nothing more to say, and nowhere to say it
+        sys.stdout = None  # Python's own flush at exit would fail on the closed pipe again
+        return EXIT_USER_ERROR
     except USER_ERRORS as err:
         if args.debug:
             traceback.print_exc()

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from vizcore.analysis.evaluation import evaluate_model
-from vizcore.cli import json_object
+from vizcore.cli import block_list, json_object, positive_int
 from vizcore.models.reducer_registry import default_locations, get_reducer, pruning_locations, reducer_names
 from vizcore.models.registry import create_model, get_spec, list_models
 
@@ -45,6 +45,8 @@ def make_reducer(kind: str, model, setting: float | None = None, locs=None, mode
                          "with --model instead")
     if not locs:
         locs = pruning_locations(model_name) if model_name else default_locations(len(model.blocks))
+    if max(locs) >= len(model.blocks):
+        raise ValueError(f"--locs {','.join(map(str, locs))}: the model has blocks 0 to {len(model.blocks) - 1}")
     return spec.make(model, spec.setting.default if setting is None else setting, tuple(locs))
 
 
@@ -69,7 +71,7 @@ def cmd_evaluate(args) -> int:
         n = args.n
     reducer = None
     if args.reducer:
-        locs = [int(v) for v in args.locs.split(",")] if args.locs else None
+        locs = args.locs
         reducer = make_reducer(args.reducer, model, args.setting, locs, model_name=args.model)
     res = {"model": args.model, "source": source, "data": args.data, **({"reducer": args.reducer} if reducer else {}),
            **evaluate_model(model, n=n, batch=args.batch, reducer=reducer, data=data, progress=not args.json,
@@ -86,7 +88,7 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("evaluate", help="top-1, GMACs and kept-token precision on scenes or an ImageFolder")
     p.add_argument("--model", required=True)
     p.add_argument("--data", default="scenes", help="scenes, scenes[:N] or an ImageFolder directory")
-    p.add_argument("--n", type=int, default=None, help="only the first N images")
+    p.add_argument("--n", type=positive_int, default=None, help="only the first N images")
     p.add_argument("--wnids", action="store_true",
                    help="the ImageFolder's class folders are ImageNet wnids (n01440764, ...): map them to the "
                         "model's 1000 ImageNet outputs")
@@ -97,8 +99,8 @@ def add_parser(subparsers) -> None:
                    help="run a training-free reducer of the registry on a plain ViT (python -m vizcore reducers)")
     p.add_argument("--setting", type=float, default=None,
                    help="the reducer's setting (keep ratio, ToMe's r, ...; default: the reducer's own)")
-    p.add_argument("--locs", default=None, help="reduction blocks, e.g. 2,3,4")
-    p.add_argument("--batch", type=int, default=100)
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--locs", type=block_list, default=None, help="reduction blocks, e.g. 2,3,4")
+    p.add_argument("--batch", type=positive_int, default=100)
+    p.add_argument("--threads", type=positive_int, default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)

@@ -9,8 +9,11 @@ registration). Checked against the independent implementation in ``vit-pytorch``
 
 * significance ``S_j = sum_h A_h[CLS, j] * ||V_h,j||`` over the heads, normalised over the patch tokens
   (vit-pytorch's form; the official code weighs the head-summed attention by the norm of the whole value);
-* ``deterministic`` sampling (the default): the inverse CDF of the scores, ordered ascending as in the official
-  code, at K evenly spaced points ``(i + 1/2) / K``; ``stochastic``: K independent draws by Gumbel-max with
+* ``deterministic`` sampling (the default): the inverse CDF of the scores, ordered ascending, at K evenly
+  spaced midpoints ``(i + 1/2) / K`` (the first token whose cumulative score passes each point). This is a
+  midpoint variant: the official code min-max rescales the CDF, spaces its points from the smallest non-zero
+  CDF value to 1 and takes the token whose CDF is nearest each point; only the stochastic path below is
+  checked against an independent implementation. ``stochastic``: K independent draws by Gumbel-max with
   noise from the forward's generator (vit-pytorch's way; the same distribution as inverse transform sampling
   of uniform draws);
 * duplicates dropped, the survivors in sequence order; CLS (all prefix tokens) always kept; an image whose

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import pkgutil
 import threading
 import urllib.error
@@ -139,7 +140,7 @@ def build(name: str, options: dict[str, Any] | None = None, seed: int = 0) -> nn
     opts = {**spec.default_options, **(options or {})}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = spec.builder(**opts)
+        model = _construct(spec, opts)
     _attach_data_config(model, spec)
     return model.eval()
 
@@ -253,7 +254,19 @@ def build_meta(name: str, options: dict[str, Any] | None = None) -> nn.Module:
     """The model's structure on the meta device (no memory, no init): for shapes, params and analytic cost."""
     spec = get_spec(name)
     with torch.device("meta"):
-        return spec.builder(**{**spec.default_options, **(options or {})})
+        return _construct(spec, {**spec.default_options, **(options or {})})
+
+
+def _construct(spec: ModelSpec, options: dict[str, Any]) -> nn.Module:
+    """``spec.builder(**options)``; an option the builder does not take is the user's error (ValueError)."""
+    try:
+        return spec.builder(**options)
+    except TypeError as err:
+        unknown = re.search(r"unexpected keyword argument '(\w+)'", str(err))
+        if unknown is None:
+            raise
+        raise ValueError(f"{spec.name} has no option {unknown.group(1)!r} (its default options: "
+                         f"{', '.join(sorted(spec.default_options)) or 'none'})") from None
 
 
 def describe(name: str) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class Store(SharedLRU):
             value = fn(*args, **kwargs)
         if finish is not None:
             value = finish(value)
-        tag(value, key)
+        tag(value, key, skip=frozenset(map(id, (*args, *kwargs.values()))))
         self.put(key, value)
         return value
 

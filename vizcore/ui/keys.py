@@ -53,6 +53,8 @@ def immutable(array) -> bool:
 
 
 def _array(a: np.ndarray) -> tuple:
+    if type(a) is not np.ndarray:  # a subclass (masked, matrix, memmap) holds more than its data
+        raise TypeError(f"fingerprint: cannot name a {type(a).__name__} by its data; pass np.asarray of it")
     trusted = immutable(a)
     if trusted:
         hit = _BY_IDENTITY.get(id(a))
@@ -90,6 +92,13 @@ def _cell(cell):
         return _describe
 
 
+def _code(code: types.CodeType) -> tuple:
+    """What a function does: its bytecode, the names and constants it uses (nested functions' code too), so
+    two lambdas on one line, or a body edited while the server runs, are told apart."""
+    consts = tuple(_code(c) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.co_code, code.co_names, consts
+
+
 def _name(value) -> tuple:
     kind = type(value)
     return kind.__module__, kind.__qualname__
@@ -112,16 +121,18 @@ def _describe(value) -> tuple:
         return ("n", *_name(value), repr(value))
     if isinstance(value, (tuple, list, set, frozenset)):  # named tuples and other subclasses
         return ("t", *_name(value), tuple(value))
-    if isinstance(value, dict):
-        return ("d", *_name(value), tuple(value.items()))
+    if isinstance(value, dict):  # a defaultdict's factory is part of what it computes
+        return ("d", *_name(value), tuple(value.items()), getattr(value, "default_factory", None))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return ("dc", *_name(value), tuple(getattr(value, f.name) for f in dataclasses.fields(value)))
+        names = [f.name for f in dataclasses.fields(value)]
+        extra = {k: v for k, v in getattr(value, "__dict__", {}).items() if k not in names and k != CACHE_KEY}
+        return ("dc", *_name(value), tuple(getattr(value, n) for n in names), extra)
     if isinstance(value, torch.nn.Module):
         raise TypeError(f"fingerprint: a {type(value).__name__} module without a {CACHE_KEY} "
                         "(pass a model from load_model, or what the module computed)")
     if isinstance(value, types.FunctionType):
         code = value.__code__
-        return ("fn", value.__module__, value.__qualname__, code.co_filename, code.co_firstlineno,
+        return ("fn", value.__module__, value.__qualname__, code.co_filename, code.co_firstlineno, _code(code),
                 value.__defaults__, value.__kwdefaults__, tuple(_cell(c) for c in value.__closure__ or ()))
     if isinstance(value, types.MethodType):
         return ("m", value.__self__, value.__func__)
@@ -170,11 +181,13 @@ def derive_key(fn, args: tuple = (), kwargs: dict | None = None) -> bytes:
     return fingerprint((fn, args, tuple(sorted((kwargs or {}).items()))))
 
 
-def tag(value, key: bytes, _depth: int = 0) -> None:
+def tag(value, key: bytes, _depth: int = 0, skip: frozenset = frozenset()) -> None:
     """Mark what the cache computed under ``key`` so that it is recognised when it comes back as an
     argument: objects (models, traces, views) get a ``cache_key`` where they have none, tensors one guarded
-    by their version counter, immutable arrays an identity entry; containers are walked."""
-    if _depth > 4 or isinstance(value, _PLAIN):
+    by their version counter where they have no valid one, immutable arrays an identity entry; containers
+    are walked. ``skip``: ids of the call's own arguments, which keep whatever names them now (a function
+    that returns an argument must not rename it)."""
+    if _depth > 4 or isinstance(value, _PLAIN) or id(value) in skip:
         return
     if isinstance(value, np.ndarray):
         if immutable(value):
@@ -183,11 +196,13 @@ def tag(value, key: bytes, _depth: int = 0) -> None:
                 _BY_IDENTITY.put(id(value), (weakref.ref(value), ("r", key)))
         return
     if isinstance(value, torch.Tensor):
-        value.__dict__[CACHE_KEY] = (("r", key), _version(value))
+        carried = value.__dict__.get(CACHE_KEY)
+        if carried is None or carried[1] != _version(value):
+            value.__dict__[CACHE_KEY] = (("r", key), _version(value))
         return
     if isinstance(value, (tuple, list, dict)):
         for i, v in enumerate(value.values() if isinstance(value, dict) else value):
-            tag(v, key + b"/%d" % i, _depth + 1)
+            tag(v, key + b"/%d" % i, _depth + 1, skip)
         return
     if isinstance(getattr(value, "__dict__", None), dict) and not isinstance(value, (type, types.ModuleType)):
         if getattr(value, CACHE_KEY, None) is None:
@@ -197,4 +212,4 @@ def tag(value, key: bytes, _depth: int = 0) -> None:
                 pass
         if dataclasses.is_dataclass(value):
             for f in dataclasses.fields(value):
-                tag(getattr(value, f.name), key + b"/" + f.name.encode(), _depth + 1)
+                tag(getattr(value, f.name), key + b"/" + f.name.encode(), _depth + 1, skip)

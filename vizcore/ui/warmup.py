@@ -1,6 +1,8 @@
 """Warm-up: the model libraries load in a background thread while the first page renders."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import threading
 
 import streamlit as st
@@ -26,18 +28,14 @@ def _warm_up_now() -> None:
     import vizcore.plots.t2t_views  # noqa: F401
     import vizcore.plots.poolformer_views  # noqa: F401
     import vizcore.plots.wukong_views  # noqa: F401
-    import vizcore.views.attention  # noqa: F401  (each page's view module)
-    import vizcore.views.compare  # noqa: F401
-    import vizcore.views.dynamicvit  # noqa: F401
-    import vizcore.views.poolformer  # noqa: F401
-    import vizcore.views.t2t  # noqa: F401
-    import vizcore.views.tradeoffs  # noqa: F401
-    import vizcore.views.wukong  # noqa: F401
+    import vizcore.views  # noqa: F401  (then each page's view module, below)
     import pytorch_grad_cam  # noqa: F401  (PoolFormer's class maps: OpenCV and scikit-learn, about 1 s)
     import altair  # noqa: F401  (the Trade-offs chart)
     import pandas  # noqa: F401  (the tables: about 1 s on its first import)
     import pyarrow  # noqa: F401  (st.table's first use imports it: about 0.4 s)
     import vizcore.plots.reduction_views as rv
+    for module in pkgutil.iter_modules(vizcore.views.__path__, "vizcore.views."):
+        importlib.import_module(module.name)
     rv.per_layer_cost_image({"plain": [1, 1]}, {"plain": [1, 1]})  # matplotlib's first figure builds its font cache
     if "bundled_vit" in registry.list_models():
         model = registry.create_model("bundled_vit", "bundled")
