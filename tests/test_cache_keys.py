@@ -241,3 +241,12 @@ def test_values_with_more_than_their_data_are_named_by_all_of_it():
     masked = np.ma.masked_array([1, 2, 3], mask=[0, 1, 0])
     with pytest.raises(TypeError, match="MaskedArray"):
         fingerprint(masked)
+
+
+def test_functions_with_every_kind_of_constant():
+    """Code constants of every literal kind are named (a function indexing with ``...`` once failed)."""
+    def literals(x):
+        return x[..., None], 1.5, 2j, b"b", "s", (1, 2), frozenset({1}), None, True
+
+    assert fingerprint(literals) == fingerprint(literals)
+    assert fingerprint((..., NotImplemented)) != fingerprint((None, NotImplemented))

@@ -95,7 +95,8 @@ def _cell(cell):
 def _code(code: types.CodeType) -> tuple:
     """What a function does: its bytecode, the names and constants it uses (nested functions' code too), so
     two lambdas on one line, or a body edited while the server runs, are told apart."""
-    consts = tuple(_code(c) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    # constants are literals (numbers, strings, tuples and frozensets of them, None, Ellipsis): named by repr
+    consts = tuple(_code(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts)
     return code.co_code, code.co_names, consts
 
 
@@ -113,6 +114,8 @@ def _describe(value) -> tuple:
     key = getattr(value, CACHE_KEY, None)
     if key is not None:
         return ("k", key)
+    if value is Ellipsis or value is NotImplemented:
+        return ("s", repr(value))
     if isinstance(value, np.generic):
         return ("np", value.dtype.str, value.item())
     if isinstance(value, enum.Enum):
