@@ -45,7 +45,7 @@ def explore() -> None:
 
     # --- compute (cached by the model, the pixels and the control values), then draw
     v = cached(dynamicvit_view, model, pixels, rho, semantics, tau, seed, samples)
-    strip = draw(lineage_strip, view, v.trace, tile=200)
+    strip = draw(lineage_strip, view, v.fates, v.num_patches, tile=200)
     scores = draw(rv.score_maps, view, v.trace, tile=200, colour_bar=True)
     if training:
         freq_img = draw(rv.frequency_vs_probability, view, v.keep_frequency, v.expected_keep, v.trace.grid,

@@ -54,7 +54,7 @@ def test_pictures():
     merged = merge_picture(checker, np.array([[0, 0], [0, 0]]))
     inner = merged[5:15, 5:15]
     assert np.allclose(inner, inner[0, 0]) and abs(int(inner[0, 0, 0]) - 100) <= 1  # mean colour
-    strip = lineage_strip(view, _trace(), tile=32)
+    strip = lineage_strip(view, fates(_trace()), 4, tile=32)
     assert strip.shape[1] >= 3 * 32
 
 

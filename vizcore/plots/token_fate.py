@@ -7,9 +7,8 @@ import numpy as np
 from PIL import Image
 from skimage.segmentation import find_boundaries
 
-from vizcore.analysis.lineage import Fate, fates
+from vizcore.analysis.lineage import Fate
 from vizcore.plots.overlay import compose, fade, resize_map
-from vizcore.trace import Trace
 
 FUSED_TINT = np.array([214, 39, 40], dtype=np.float32)  # red: patches folded into EViT's fused token
 
@@ -56,14 +55,13 @@ def fate_picture(view: np.ndarray, fate: Fate, strength: float = 0.8) -> np.ndar
     return out
 
 
-def lineage_strip(view: np.ndarray, trace: Trace, b: int = 0, tile: int = 168,
+def lineage_strip(view: np.ndarray, stage_fates: Sequence[Fate], num_patches: int, tile: int = 168,
                   labels: Sequence[str] | None = None) -> np.ndarray:
-    """The original view and every stage's fate side by side, as one composed image."""
+    """The original view and every stage's fate (``analysis.lineage.fates``) side by side, as one image."""
     small = np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
-    stage_fates = fates(trace, b)
     tiles = [small] + [fate_picture(small, f) for f in stage_fates]
-    n = trace.num_patches
-    captions = labels or ([f"input: {n} tokens"] + [f"layer {f.layer}: {f.tokens} {f.kind}" for f in stage_fates])
+    captions = labels or ([f"input: {num_patches} tokens"]
+                          + [f"layer {f.layer}: {f.tokens} {f.kind}" for f in stage_fates])
     return compose(tiles, ncols=len(tiles), pad=4, labels=captions)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from vizcore.analysis import reduction as red
+from vizcore.analysis.lineage import Fate, fates
 from vizcore.device import threads_for
 from vizcore.models.vit import TokenReducer
 from vizcore.trace import Trace
@@ -24,6 +25,7 @@ class DynamicViTView:
     pruning_loc: tuple[int, ...]          # layers where a stage prunes
     counts: tuple[int, ...]               # patch tokens rho implies after each stage
     trace: Trace                          # the forward pass (image 0 of a batch of 1)
+    fates: tuple[Fate, ...]               # each stage's fate of the patches (image 0)
     predicted: int                        # top class
     confidence: float                     # its softmax probability
     final_tokens: int                     # tokens entering the last layer
@@ -64,6 +66,7 @@ def dynamicvit_view(model, pixels: torch.Tensor, rho: float, semantics: str = "i
     return DynamicViTView(
         num_patches=model.patch_embed.num_patches, pruning_loc=locs,
         counts=tuple(red.implied_counts(model.patch_embed.num_patches, rho, len(locs))), trace=trace,
+        fates=tuple(fates(trace)),
         predicted=int(probs.argmax()), confidence=float(probs.max()), final_tokens=trace.tokens_per_layer[-1],
         keep_frequency=frequency, expected_keep=red.expected_keep(trace) if training else None, gumbel=gumbel,
         cost_tokens={"dynamicvit": tokens, "plain": plain_tokens},
