@@ -3,19 +3,12 @@ default (small, bundled) models, react to their main controls, switch language a
 import json
 
 import pytest
-from conftest import assert_clean, image_captions, image_urls
+from conftest import assert_clean, image_captions, image_urls, open_page
 
 PAGES = {"wukong": "wk", "t2t": "t2t", "poolformer": "pf"}
 TITLES = {"wukong": ("WuKong TokenReduction", "WuKong TokenReduction："),
           "t2t": ("T2T-ViT: soft split", "T2T-ViT：软切分"),
           "poolformer": ("PoolFormer:", "PoolFormer：")}
-
-
-def open_page(app, page):
-    app.switch_page(f"pages/{page}.py")
-    app.run()
-    assert_clean(app)
-    return app
 
 
 def figures(at) -> list[tuple[dict, dict]]:
