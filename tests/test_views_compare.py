@@ -105,9 +105,9 @@ def test_another_rho_gives_another_view(x, seven):
 def test_each_forward_pass_goes_through_memo_and_the_plain_one_does_not_depend_on_rho(x):
     calls = []
 
-    def recording(fn, *args, **kwargs):
-        calls.append(args)
-        return fn(*args, **kwargs)
+    def recording(fn, model, pixels, work, reducer):
+        calls.append((model, pixels, reducer, work))
+        return fn(model, pixels, work, reducer=reducer)
 
     for rho in (0.5, 0.7):
         views.compare_view(BACKBONE, x.backbone, x.pixels, rho, None, x.partners, memo=recording)

@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 from vizcore import images
-from vizcore.device import threads_for
+from vizcore.analysis.forward import traced_forward
 from vizcore.models import registry
 from vizcore.ui.cache import CACHE_KEY, Store, cached
 from vizcore.ui.sidebar import Selection, selection
@@ -114,13 +114,8 @@ def macs_per_image(model) -> float:
 
 
 def _forward(model, pixels: torch.Tensor, seed: int | None, kwargs: dict):
-    """(logits (B, classes) float32 on the CPU, Trace on the CPU) of one traced forward pass."""
-    device = next(model.parameters()).device
-    if seed is not None:
-        kwargs = {**kwargs, "generator": torch.Generator(device=device).manual_seed(seed)}
-    with torch.inference_mode(), threads_for(macs_per_image(model) * pixels.shape[0], device):
-        out = model.forward_trace(pixels.to(device), **kwargs)
-    return out.logits.float().cpu(), out.trace.to("cpu")
+    """(logits, Trace) on the CPU of one traced forward pass (the key holds the model, not its cost)."""
+    return traced_forward(model, pixels, macs_per_image(model), seed, **kwargs)
 
 
 def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = None, seed: int | None = None,

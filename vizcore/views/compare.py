@@ -9,14 +9,14 @@ import numpy as np
 import torch
 
 from vizcore.analysis import reduction as red
+from vizcore.analysis.forward import traced_forward
 from vizcore.analysis.lineage import Fate
 from vizcore.analysis.reduction import Budget, Entry, compare_backbones, partner_models
-from vizcore.device import threads_for
 from vizcore.models.reducer_registry import pruning_locations
 from vizcore.trace import Trace
 
 __all__ = ["PLAIN", "CompareView", "compare_backbones", "compare_view", "cost_rows", "direct", "partner_models",
-           "summary_data", "traced_pass"]
+           "summary_data"]
 
 #: the method name of the backbone's own pass, without a reducer
 PLAIN = "plain"
@@ -25,16 +25,6 @@ PLAIN = "plain"
 def direct(fn, *args, **kwargs):
     """``fn(*args, **kwargs)``: what ``memo`` is without a cache."""
     return fn(*args, **kwargs)
-
-
-def traced_pass(model, pixels: torch.Tensor, reducer=None, work: float = 0.0):
-    """(logits (B, classes) float32 on the CPU, Trace on the CPU) of one forward pass of ``model`` under
-    ``reducer`` (None: the model's own). pixels (B, 3, H, W); ``work``: multiply-accumulates per image, for
-    the thread count."""
-    device = next(model.parameters()).device
-    with torch.inference_mode(), threads_for(work * pixels.shape[0], device):
-        out = model.forward_trace(pixels.to(device), reducer=reducer)
-    return out.logits.float().cpu(), out.trace.to("cpu")
 
 
 @dataclass(frozen=True)
@@ -76,11 +66,11 @@ def compare_view(backbone_name: str, backbone, pixels: torch.Tensor, rho: float,
     entries = tuple(red.compare_entries(backbone_name, budget))
     models = {**(partners or {}), backbone_name: backbone}
     work = _work(backbone)
-    results = {PLAIN: memo(traced_pass, backbone, pixels, None, work)}
+    results = {PLAIN: memo(traced_forward, backbone, pixels, work, reducer=None)}
     for entry in entries:
         model = models.get(entry.model)
         if model is not None:
-            results[entry.method] = memo(traced_pass, model, pixels, red.entry_reducer(entry, model), work)
+            results[entry.method] = memo(traced_forward, model, pixels, work, reducer=red.entry_reducer(entry, model))
     rows = red.summary_rows(results, mask=mask)
     traces = {m: trace for m, (_, trace) in results.items() if m != PLAIN}
     return CompareView(

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from vizcore.analysis import reduction as red
+from vizcore.analysis.forward import traced_forward
 from vizcore.analysis.lineage import Fate, fates
-from vizcore.device import threads_for
 from vizcore.models.vit import TokenReducer
 from vizcore.trace import Trace
 
@@ -38,15 +38,6 @@ class DynamicViTView:
     plain_gmacs: float                    # the same backbone without pruning
 
 
-def _forward(model, pixels: torch.Tensor, reducer, seed: int | None, macs: float):
-    """(logits (1, classes), Trace) on the CPU; ``seed`` seeds the Gumbel draws of the training view."""
-    device = next(model.parameters()).device
-    generator = None if seed is None else torch.Generator(device=device).manual_seed(seed)
-    with torch.inference_mode(), threads_for(macs * pixels.shape[0], device):
-        out = model.forward_trace(pixels.to(device), reducer=reducer, generator=generator)
-    return out.logits.float().cpu(), out.trace.to("cpu")
-
-
 def dynamicvit_view(model, pixels: torch.Tensor, rho: float, semantics: str = "inference", tau: float = 1.0,
                     seed: int | None = None, samples: int = 32) -> DynamicViTView:
     """model: a DynamicViT; pixels (1, 3, H, W); rho: keep ratio per stage; semantics "inference" (top-k)
@@ -55,7 +46,7 @@ def dynamicvit_view(model, pixels: torch.Tensor, rho: float, semantics: str = "i
     reducer = red.dynamicvit_reducer(model, rho, semantics, tau)
     plain_tokens, plain_macs, plain_other = model.analytic_macs(reducer=TokenReducer())
     tokens, macs, other = model.analytic_macs(reducer=reducer)
-    logits, trace = _forward(model, pixels, reducer, seed, sum(macs) + other)
+    logits, trace = traced_forward(model, pixels, sum(macs) + other, seed, reducer=reducer)
     probs = logits.softmax(-1)[0]
     training = semantics == "training"
     frequency = red.keep_frequency(model, pixels, samples=samples, tau=tau, seed=seed, rho=rho) if training else None
