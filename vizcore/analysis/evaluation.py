@@ -23,7 +23,8 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
-from vizcore.data.scenes import TEST_SIZE, batch_coverage, make_batch, to_tensor
+from vizcore.data import model_scenes
+from vizcore.data.scenes import batch_coverage, to_tensor
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -80,14 +81,15 @@ def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, 
     gmacs = (sum(macs) + other) / 1e9
     if data != "scenes":
         return _evaluate_folder(model, Path(data), n, batch, gmacs, wnids)
-    n = TEST_SIZE if n is None else min(int(n), TEST_SIZE)
+    data_set = model_scenes(model)
+    n = data_set.TEST_SIZE if n is None else min(int(n), data_set.TEST_SIZE)
     correct, hit, kept, share, mass, count, kind = 0, 0, 0, 0.0, 0.0, 0, None
     hit_near, region_kept, region_total = 0, {}, {}
     it = range(0, n, batch)
     if progress:
         it = tqdm(it, desc="evaluate", file=sys.stderr)
     for i in it:
-        images, labels, masks = make_batch(range(i, min(n, i + batch)), "test", 96 if not hasattr(model, "pretrained_cfg")
+        images, labels, masks = data_set.make_batch(range(i, min(n, i + batch)), "test", 96 if not hasattr(model, "pretrained_cfg")
                                            else int(model.pretrained_cfg["input_size"][-1]))
         x = _model_input(model, images)
         kwargs = {"reducer": reducer} if reducer is not None else {}

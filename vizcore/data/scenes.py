@@ -88,9 +88,22 @@ def _ramps(size: int) -> tuple[np.ndarray, np.ndarray]:
     return yy, xx
 
 
-def _down(img: Image.Image, size: int) -> np.ndarray:
-    """A supersampled 'L' mask -> coverage (size, size) float32 in [0, 1] (box filter)."""
-    return np.asarray(img.resize((size, size), Image.BOX), dtype=np.float32) / 255.0
+def _down(img: Image.Image, size: int | tuple[int, int]) -> np.ndarray:
+    """A supersampled 'L' mask -> coverage (size, size) (or (h, w)) float32 in [0, 1] (box filter)."""
+    h, w = (size, size) if isinstance(size, int) else size
+    return np.asarray(img.resize((w, h), Image.BOX), dtype=np.float32) / 255.0
+
+
+#: a crop of the scene, (y0, y1, x0, x1) in pixels: primitives given one compute only that window, with the
+#: same random draws and the same values as the full-size result cut to it
+Box = tuple[int, int, int, int]
+
+
+def _window(a: np.ndarray, box: Box | None, scale: int = 1) -> np.ndarray:
+    if box is None:
+        return a
+    y0, y1, x0, x1 = box
+    return a[y0 * scale:y1 * scale, x0 * scale:x1 * scale]
 
 
 def _crop(rng: np.random.Generator, name: str, size: int, min_frac: float, max_frac: float) -> np.ndarray:
@@ -229,14 +242,15 @@ def _partial(rng: np.random.Generator, size: int) -> np.ndarray:
     return cov * _half_plane(size, cx + off * math.cos(cut), cy + off * math.sin(cut), cut)
 
 
-def _fill(rng: np.random.Generator, size: int, colour: np.ndarray, texture_p: float = 0.2) -> np.ndarray:
-    """A (size, size, 3) paint: a colour with a soft gradient, modulated by a texture with probability
-    ``texture_p``."""
-    yy, xx = _ramps(size)
+def _fill(rng: np.random.Generator, size: int, colour: np.ndarray, texture_p: float = 0.2,
+          box: Box | None = None) -> np.ndarray:
+    """A (size, size, 3) paint (or its ``box``): a colour with a soft gradient, modulated by a texture with
+    probability ``texture_p``."""
+    yy, xx = (_window(r, box) for r in _ramps(size))
     g = (rng.uniform(-0.25, 0.25) / size) * (xx - size / 2) + (rng.uniform(-0.25, 0.25) / size) * (yy - size / 2)
     paint = colour[None, None, :] + g[..., None]
     if rng.random() < texture_p:
-        tex = _crop(rng, _TEXTURES[int(rng.integers(len(_TEXTURES)))], size, 0.2, 0.5)[..., :1]
+        tex = _window(_crop(rng, _TEXTURES[int(rng.integers(len(_TEXTURES)))], size, 0.2, 0.5)[..., :1], box)
         paint = paint * (1.0 + 0.9 * (tex - float(tex[::4, ::4].mean())))
     return np.clip(paint, 0, 1)
 
@@ -247,7 +261,7 @@ def _composite(img: np.ndarray, paint: np.ndarray, alpha: np.ndarray) -> np.ndar
 
 
 # --------------------------------------------------------------------------------------------- patterns
-def _pattern(rng: np.random.Generator, size: int, kind: str, cx: float, cy: float) -> np.ndarray:
+def _pattern(rng: np.random.Generator, size: int, kind: str, cx: float, cy: float, box: Box | None = None) -> np.ndarray:
     """A class pattern as coverage (size, size) float32 in [0, 1]: 1 on the pattern's second colour.
 
     Period 4-7 px at the 96-px scene size (relative units, so ``size`` only changes resolution), random
@@ -255,7 +269,7 @@ def _pattern(rng: np.random.Generator, size: int, kind: str, cx: float, cy: floa
     ``(cx, cy)`` is the object's centre in pixels (the rings are concentric around it)."""
     period = rng.uniform(0.042, 0.073) * size
     angle, phase = rng.uniform(0, np.pi), rng.uniform(0, 1, size=2)
-    yy, xx = (r / _SS for r in _ramps(size * _SS))  # pixel coordinates of the supersampled grid
+    yy, xx = (_window(r, box, _SS) / _SS for r in _ramps(size * _SS))  # pixel coords of the supersampled grid
     c, s = math.cos(angle), math.sin(angle)
     u = ((xx - cx) * c + (yy - cy) * s) / period + phase[0]  # along the pattern, in periods
     v = (-(xx - cx) * s + (yy - cy) * c) / period + phase[1]
@@ -294,16 +308,17 @@ def _pattern(rng: np.random.Generator, size: int, kind: str, cx: float, cy: floa
     else:
         raise KeyError(kind)
     img = Image.fromarray(on.astype(np.uint8) * 255, "L")
-    return _down(img, size)
+    return _down(img, size if box is None else (box[1] - box[0], box[3] - box[2]))
 
 
 def _patterned_fill(rng: np.random.Generator, size: int, colour: np.ndarray, kind: str, cx: float,
-                    cy: float) -> np.ndarray:
-    """The object's paint: ``colour`` and a second colour of shifted brightness, laid out by ``kind``."""
-    base = _fill(rng, size, colour, texture_p=0.0)
+                    cy: float, box: Box | None = None) -> np.ndarray:
+    """The object's paint (or its ``box``): ``colour`` and a second colour of shifted brightness, laid out by
+    ``kind``."""
+    base = _fill(rng, size, colour, texture_p=0.0, box=box)
     shift = rng.uniform(0.3, 0.55) * (1.0 if float(colour.mean()) < 0.5 else -1.0)
     second = np.clip(base + shift, 0, 1)
-    return _composite(base, second, _pattern(rng, size, kind, cx, cy))
+    return _composite(base, second, _pattern(rng, size, kind, cx, cy, box))
 
 
 # ----------------------------------------------------------------------------------------------- scenes

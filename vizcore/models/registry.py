@@ -154,9 +154,11 @@ def _attach_data_config(model: nn.Module, spec: ModelSpec) -> None:
         if hub_cfg is not None:
             cfg = {**hub_cfg.to_dict(), **cfg}
     own_size = getattr(model, "default_img_size", None)
-    card = spec.card().get("data_config")
-    if card:
-        cfg.update(card)
+    card = spec.card()
+    if card.get("data_config"):
+        cfg.update(card["data_config"])
+    if card.get("data"):  # which synthetic scene set the weights were trained on (vizcore.data.scene_set)
+        cfg["scenes"] = int(card["data"].get("version", 1))
     if own_size is not None:  # the built model's own size wins (options may have changed it)
         cfg["input_size"] = (3, *((own_size, own_size) if isinstance(own_size, int) else own_size))
     cfg.setdefault("input_size", (3, 224, 224))
