@@ -45,7 +45,7 @@ def checkpoint_path_key(text: str) -> tuple[str, str]:
     except RuntimeError:  # expanduser: no such user, or no home directory
         return "", f"Cannot use '{shown}': the home directory in it does not exist."
     except FileNotFoundError:
-        return "", f"No file at '{shown}'."
+        return "", f"No checkpoint file at '{shown}'."
     except OSError as err:
         return "", f"Cannot use '{shown}': {(err.strerror or type(err).__name__).lower()}."
     except ValueError:  # an embedded NUL byte
