@@ -17,7 +17,8 @@ import torch
 
 from tests.conftest import ROOT, assert_clean
 from vizcore.models import registry
-from vizcore.models.checkpoint import CheckpointError, extract_state_dict, load_state_dict, what_it_is
+from vizcore.models.checkpoint import (CheckpointError, extract_state_dict, load_state_dict, parse_checkpoint,
+                                      what_it_is)
 from vizcore.ui.access import SERVER_PATHS_ENV, checkpoint_path_key, server_paths_allowed
 
 
@@ -46,7 +47,7 @@ def test_self_containing_checkpoint_is_a_one_line_error_naming_the_file():
     start = time.monotonic()
     with pytest.raises(CheckpointError) as err:
         registry.create_model("deit_tiny_patch16_224", "file", checkpoint=data, checkpoint_name="loop.pth")
-    assert time.monotonic() - start < 60
+    assert time.monotonic() - start < 200  # at most the worker's start (120 s) and parse (60 s) limits
     message = _one_line(str(err.value))
     assert "'loop.pth'" in message and "contains itself" in message and "['model']" in message
 
@@ -68,31 +69,24 @@ def test_worker_past_its_time_limit_is_killed_with_a_clear_message(tmp_path):
     pid_file = tmp_path / "worker.pid"
     start = time.monotonic()
     with pytest.raises(CheckpointError) as err:
-        load_state_dict(b"PK\x03\x04", str(pid_file), timeout=20, parse=_stall)
-    assert time.monotonic() - start < 40
-    assert "Gave up reading 'worker.pid' after 20 s" in _one_line(str(err.value))
+        load_state_dict(b"PK\x03\x04", str(pid_file), timeout=5, parse="tests.test_doors:_stall")
+    assert time.monotonic() - start < 130  # starting the worker (importing torch) is not counted
+    assert "Gave up reading 'worker.pid' after 5 s" in _one_line(str(err.value))
     pid = int(pid_file.read_text())
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid), "the worker is still running"
+    assert not Path(f"/proc/{pid}").exists(), "the worker is still there"
 
 
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
-    except (OSError, IndexError):
-        return "gone"
-
-
-def test_deep_and_wide_structures_are_refused_quickly():
+def test_deep_wide_and_expanding_structures_are_refused_quickly():
     deep: list = []
     for _ in range(200):
         deep = [deep]
     with pytest.raises(CheckpointError, match="levels deep"):
-        load_state_dict(_saved({"model": deep}), "deep.pth")
+        parse_checkpoint(_saved({"model": deep}), "deep.pth")
     with pytest.raises(CheckpointError, match="more than"):
-        load_state_dict(_saved({"model": {"x": list(range(300_000))}}), "wide.pth")
+        parse_checkpoint(_saved({"model": {"x": list(range(300_000))}}), "wide.pth")
+    expanding = _saved({"w": torch.zeros(1).expand(50_000, 50_000)})  # 1.5 KB that view 10 GB
+    with pytest.raises(CheckpointError, match="exhaust memory"):
+        parse_checkpoint(expanding, "expand.pth")
 
 
 def test_a_good_upload_loads_through_the_worker():
@@ -119,13 +113,21 @@ class _Evil:
 ])
 def test_messages_say_what_the_file_is_and_name_it(name, data, says):
     with pytest.raises(CheckpointError) as err:
-        registry.create_model("deit_tiny_patch16_224", "file", checkpoint=data, checkpoint_name=name)
+        parse_checkpoint(data, name)  # what the worker runs; its message reaches the page unchanged
     message = _one_line(str(err.value))
     assert says in message and f"'{name}'" in message and "'upload'" not in message
     if "run code" not in says:
         assert "run code" not in message
     else:
         assert "print" in message
+
+
+def test_the_worker_relays_the_message_with_the_uploaded_name():
+    with pytest.raises(CheckpointError) as err:
+        registry.create_model("deit_tiny_patch16_224", "file", checkpoint=bytes(range(256)) * 20,
+                              checkpoint_name="my weights.pth")
+    assert str(err.value) == ("'my weights.pth' is not a checkpoint: it is random bytes (no safetensors, "
+                              "PyTorch or pickle header).")
 
 
 def test_what_it_is_leaves_checkpoints_alone():

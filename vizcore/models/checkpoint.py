@@ -3,17 +3,22 @@
 Files from visitors are untrusted: ``load_state_dict`` parses them in a separate process with a time and a
 memory limit, walks what the pickle built with a depth and node limit and cycle detection, and hands back
 only a flat dict of tensors (as safetensors bytes: nothing the parent parses can run code or loop).
-A thread that loops cannot be stopped; a process can be killed, so the worker is a process.
+A thread that loops cannot be stopped; a process can be killed, so the worker is a process (Unix).
 """
 from __future__ import annotations
 
+import importlib
 import io
-import multiprocessing
 import os
 import pickle
 import pickletools
 import re
-import time
+import resource
+import select
+import subprocess
+import sys
+import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from typing import Callable
@@ -27,8 +32,9 @@ NESTED_KEYS = ("model", "state_dict_ema", "state_dict", "model_ema", "module")
 #: the deepest nesting and the most containers plus entries a checkpoint's structure may have
 MAX_DEPTH = 32
 MAX_NODES = 200_000
-#: seconds a checkpoint may take to load in the worker (a 350 MB ViT-B file takes a few)
+#: seconds a checkpoint may take to load in the worker (a 350 MB ViT-B file takes a few), and to start it
 LOAD_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 120.0
 #: memory the worker may take beyond what it starts with: this plus four times the file's size
 WORKER_MEMORY_BYTES = 1 << 30
 
@@ -241,8 +247,13 @@ def extract_state_dict(obj, name: str | None = None) -> dict[str, torch.Tensor]:
 # --------------------------------------------------------------------------- the worker
 
 
-def _state_to_bytes(state: dict[str, torch.Tensor], shown: str) -> bytes:
-    """A flat dict of tensors as safetensors bytes (shared or strided tensors copied first)."""
+def _state_to_bytes(state: dict[str, torch.Tensor], shown: str, budget: int) -> bytes:
+    """A flat dict of tensors as safetensors bytes (shared or strided tensors copied first). Tensors may
+    together hold at most ``budget`` bytes: a view that expands one number to gigabytes is refused."""
+    total = sum(v.numel() * v.element_size() for v in state.values())
+    if total > budget:
+        raise CheckpointError(f"'{shown}' unpacks to {total / 2**20:,.0f} MB of weights, far more than the file "
+                              "holds: it is built to exhaust memory.")
     owners: set[int] = set()
     flat = {}
     for key, value in state.items():
@@ -263,102 +274,109 @@ def _state_to_bytes(state: dict[str, torch.Tensor], shown: str) -> bytes:
         raise CheckpointError(f"'{shown}' holds tensors Token Lab cannot use ({_first_line(err)}).") from None
 
 
+def parse_checkpoint(source: str | os.PathLike | bytes, name: str | None = None) -> bytes:
+    """The weights in ``source`` as safetensors bytes: read, structure checked (depth, parts, cycles),
+    unwrapped, at most twice the file's size plus 256 MB of tensors. What the worker runs; bounded work in
+    any process; raises CheckpointError."""
+    shown = _display_name(name or (None if isinstance(source, bytes) else source))
+    try:
+        size = len(source) if isinstance(source, bytes) else os.path.getsize(source)
+    except (OSError, ValueError):
+        size = 0  # read_checkpoint says what is wrong with the path
+    obj = read_checkpoint(source, name)
+    state = extract_state_dict(check_structure(obj, shown), shown)
+    return _state_to_bytes(state, shown, budget=2 * size + (256 << 20))
+
+
 def _limit_memory(extra: int) -> None:
     """Cap this process's address space at what it has now plus ``extra`` bytes (Linux; elsewhere no-op)."""
     try:
-        import resource  # deferred: Unix only
         with open("/proc/self/statm") as f:
             now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         resource.setrlimit(resource.RLIMIT_AS, (now + extra, now + extra))
-    except (ImportError, OSError, ValueError):
+    except (OSError, ValueError):
         pass
 
 
-def parse_checkpoint(source: str | os.PathLike | bytes, name: str | None = None) -> bytes:
-    """The weights in ``source`` as safetensors bytes: read, structure checked, unwrapped. What the worker
-    runs; raises CheckpointError."""
-    shown = _display_name(name or (None if isinstance(source, bytes) else source))
-    obj = read_checkpoint(source, name)
-    return _state_to_bytes(extract_state_dict(check_structure(obj, shown), shown), shown)
-
-
-def _worker(conn, source, name, memory: int, parse: Callable) -> None:
-    """Runs in the worker process: one ``b"ok"`` or ``b"error:<message>"`` message, then on ok the bytes."""
+def _worker_main(argv: list[str] | None = None) -> None:
+    """The worker process: ``path name output memory parse`` on its command line. Prints ``ready`` once
+    imported, then ``ok`` (the weights written to ``output`` as safetensors) or ``error: <one line>``."""
+    source, name, output, memory, parse_ref = argv or sys.argv[1:]
+    warnings.simplefilter("ignore")
+    torch.set_num_threads(1)
+    module, function = parse_ref.split(":")
+    parse = getattr(importlib.import_module(module), function)
+    _limit_memory(int(memory))
+    print("ready", flush=True)
+    shown = _display_name(name)
     try:
-        torch.set_num_threads(1)
-        _limit_memory(memory)
         data = parse(source, name)
-        conn.send_bytes(b"ok")
-        conn.send_bytes(data)
+        with open(output, "wb") as f:
+            f.write(data)
+        print("ok", flush=True)
     except CheckpointError as err:
-        conn.send_bytes(b"error:" + str(err).encode())
+        print("error: " + str(err), flush=True)
     except MemoryError:
-        conn.send_bytes(b"error:" + f"'{_display_name(name)}' needs more memory to load than Token Lab "
-                        "allows.".encode())
+        print(f"error: '{shown}' needs more memory to load than Token Lab allows.", flush=True)
     except BaseException as err:  # noqa: BLE001 - whatever the file did, the parent gets one line
-        conn.send_bytes(b"error:" + f"'{_display_name(name)}' could not be read ({type(err).__name__}: "
-                        f"{_first_line(err)}).".encode())
-    finally:
-        conn.close()
+        print(f"error: '{shown}' could not be read ({type(err).__name__}: {_first_line(err)}).", flush=True)
 
 
-_CONTEXT = None
-
-
-def _context():
-    """A forkserver context whose server has torch imported: each worker starts in milliseconds, and never
-    forks the app's own threads (Streamlit's, torch's)."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
-        _CONTEXT = ctx
-    return _CONTEXT
-
-
-def load_state_dict(source: str | os.PathLike | bytes, name: str | None = None, *,
-                    timeout: float = LOAD_TIMEOUT_S, parse: Callable = parse_checkpoint) -> dict[str, torch.Tensor]:
-    """The flat tensor dict of an untrusted checkpoint (path or bytes), parsed in a worker process that is
-    killed after ``timeout`` seconds and may use ``WORKER_MEMORY_BYTES`` plus four times the file's size.
-    ``name`` names the file in messages (an upload's file name). ``parse`` is what the worker runs (a
-    module-level function of (source, name) -> safetensors bytes). Raises CheckpointError."""
-    shown = _display_name(name or (None if isinstance(source, (bytes, bytearray)) else source))
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        source, size = bytes(source), len(source)
-    else:
-        source = os.fspath(source)
+def load_state_dict(source: str | os.PathLike | bytes, name: str | None = None, *, timeout: float = LOAD_TIMEOUT_S,
+                    start_timeout: float = START_TIMEOUT_S,
+                    parse: str = "vizcore.models.checkpoint:parse_checkpoint") -> dict[str, torch.Tensor]:
+    """The flat tensor dict of an untrusted checkpoint (path or bytes), parsed in a fresh worker process that
+    is killed after ``timeout`` seconds of parsing (``start_timeout`` more for it to import torch) and may use
+    ``WORKER_MEMORY_BYTES`` plus four times the file's size. A process, not a thread: a thread that loops
+    cannot be stopped; and a fresh one, not a pool or a fork server, so no interpreter with torch (about
+    280 MB) waits between the rare loads. ``name`` names the file in messages (an upload's file name).
+    ``parse`` ("module:function", (source, name) -> safetensors bytes) is what the worker runs.
+    Raises CheckpointError."""
+    shown = _display_name(name or (None if isinstance(source, (bytes, bytearray, memoryview)) else source))
+    with tempfile.TemporaryDirectory(prefix="tokenlab-checkpoint-") as folder:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            path, label = os.path.join(folder, "input"), name or "upload"
+            with open(path, "wb") as f:
+                f.write(source)
+            size = len(source)
+        else:
+            path = os.fspath(source)
+            label = name or os.path.basename(path)
+            try:
+                size = os.path.getsize(path)
+            except (OSError, ValueError):
+                size = 0  # the worker says what is wrong with the path
+        output = os.path.join(folder, "weights.safetensors")
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from vizcore.models.checkpoint import _worker_main; _worker_main()",
+             path, label, output, str(WORKER_MEMORY_BYTES + 4 * size), parse],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, text=True)
         try:
-            size = os.path.getsize(source)
-        except (OSError, ValueError):
-            size = 0  # the worker says what is wrong with the path
-    ctx = _context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_worker, args=(sender, source, name, WORKER_MEMORY_BYTES + 4 * size, parse),
-                         daemon=True, name="checkpoint-reader")
-    deadline = time.monotonic() + timeout
-    try:
-        worker.start()
-        sender.close()
-        status = _receive(receiver, deadline, shown, timeout)
-        if status.startswith(b"error:"):
-            raise CheckpointError(status[len(b"error:"):].decode(errors="replace"))
-        data = _receive(receiver, deadline, shown, timeout)
-    finally:
-        if worker.is_alive():
-            worker.kill()
-        worker.join(5)
-        receiver.close()
-    return st_load(data)
+            if _line(worker, start_timeout) != "ready":
+                raise CheckpointError(f"The checkpoint loader did not start (reading '{shown}').")
+            answer = _line(worker, timeout)
+            if answer is None:
+                raise CheckpointError(f"Gave up reading '{shown}' after {timeout:g} s: a checkpoint loads in "
+                                      "seconds, so this file is damaged or built to stall the loader.")
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            worker.stdout.close()
+        if answer.startswith("error: "):
+            raise CheckpointError(answer[len("error: "):])
+        if answer != "ok":
+            raise CheckpointError(f"Reading '{shown}' crashed the loader (out of memory, or a malformed file).")
+        with open(output, "rb") as f:
+            return st_load(f.read())
 
 
-def _receive(conn, deadline: float, shown: str, timeout: float) -> bytes:
-    try:
-        if not conn.poll(max(0.0, deadline - time.monotonic())):
-            raise CheckpointError(f"Gave up reading '{shown}' after {timeout:g} s: a checkpoint loads in seconds, "
-                                  "so this file is damaged or built to stall the loader.")
-        return conn.recv_bytes()
-    except (EOFError, OSError):
-        raise CheckpointError(f"Reading '{shown}' crashed the loader (out of memory, or a malformed file).") from None
+def _line(worker: subprocess.Popen, timeout: float) -> str | None:
+    """The worker's next line of output ("" once it has ended), or None after ``timeout`` seconds."""
+    ready, _, _ = select.select([worker.stdout], [], [], max(0.0, timeout))
+    return worker.stdout.readline().strip() if ready else None
 
 
 def _is_tensor_dict(d: dict) -> bool:
