@@ -73,6 +73,7 @@ STRINGS: dict[str, dict[str, str]] = {
                        "zh": "此页面出错了（错误编号 {id}）。请重试；若再次出现，请把错误编号告诉运行 Token 实验室的人。"},
     "msg.need_checkpoint": {"en": "Give a checkpoint path or upload a file in the sidebar.",
                             "zh": "请在侧边栏给出权重路径或上传文件。"},
+    "msg.need_upload": {"en": "Upload a checkpoint file in the sidebar.", "zh": "请在侧边栏上传权重文件。"},
     # --- landing page
     "home.intro": {"en": "Token Lab lets you *see* how vision transformers spend and save tokens. Pick an image "
                          "in the sidebar (a sample photo or your own), then open a page.",

@@ -12,6 +12,7 @@ import torch
 from vizcore import images
 from vizcore.analysis.forward import traced_forward
 from vizcore.models import registry
+from vizcore.ui.access import server_paths_enabled
 from vizcore.ui.cache import CACHE_KEY, Store, cached
 from vizcore.ui.sidebar import Selection, selection
 from vizcore.ui.text import tr
@@ -79,7 +80,7 @@ def load_model(name: str, options: dict | None = None):
     checkpoint = None
     if source == "file":
         if not sel.checkpoint_key:
-            st.info(tr("msg.need_checkpoint"))
+            st.info(tr("msg.need_checkpoint" if server_paths_enabled() else "msg.need_upload"))
             return None
         stored = st.session_state.get("_checkpoint_bytes")
         uploaded = bool(stored) and stored[0] == sel.checkpoint_key
