@@ -256,3 +256,17 @@ def test_decoded_bytes_are_checked_from_the_header():
     assert time.monotonic() - start < 5
     message = _one_line(str(err.value))
     assert "'float.tif' is too large to decode" in message and "floating point" in message
+
+
+def test_large_images_are_reduced_while_decoding():
+    import numpy as np
+    from PIL import Image
+    from vizcore.images import MAX_SIDE, load_image
+    y, x = np.mgrid[0:3000, 0:4500]
+    picture = np.stack([x % 256, y % 256, (x // 20) % 256], axis=2).astype(np.uint8)
+    for fmt, note in (("JPEG", "JPEG draft mode"), ("PNG", "reduced from 4500 x 3000")):
+        buf = io.BytesIO()
+        Image.fromarray(picture).save(buf, fmt)
+        img = load_image(buf.getvalue(), f"big.{fmt.lower()}")
+        assert max(img.size) <= MAX_SIDE and abs(img.size[0] / img.size[1] - 1.5) < 0.01
+        assert any(note in n for n in img.notes), img.notes
