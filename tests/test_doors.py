@@ -270,3 +270,16 @@ def test_large_images_are_reduced_while_decoding():
         img = load_image(buf.getvalue(), f"big.{fmt.lower()}")
         assert max(img.size) <= MAX_SIDE and abs(img.size[0] / img.size[1] - 1.5) < 0.01
         assert any(note in n for n in img.notes), img.notes
+
+
+def test_path_box_follows_the_server_address(monkeypatch):
+    from streamlit import config
+    from vizcore.ui.access import server_paths_enabled
+    monkeypatch.delenv(SERVER_PATHS_ENV, raising=False)
+    before = config.get_option("server.address")
+    try:
+        for address, allowed in (("0.0.0.0", False), ("", False), ("localhost", True), ("127.0.0.1", True)):
+            config.set_option("server.address", address)
+            assert server_paths_enabled() is allowed, address
+    finally:
+        config.set_option("server.address", before)
