@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from vizcore.i18n import t
-from vizcore.ui import sidebar, wait_for_warm_up, warm_up
+from vizcore.ui import guarded, sidebar, wait_for_warm_up, warm_up
 
 HERE = Path(__file__).parent
 # a local icon: a Material icon or emoji would be fetched from Google's font servers (not reachable offline)
@@ -41,7 +41,8 @@ for section, entries in SECTIONS:
 
 page = st.navigation(pages)
 warm_up()  # the model libraries load in the background while the first page renders
-sidebar()
-if page.url_path not in ("", "home"):
-    wait_for_warm_up()  # the model pages import those libraries too: never at the same time
-page.run()
+with guarded():  # an unexpected error: one line with an id here, its traceback in the server log
+    sidebar()
+    if page.url_path not in ("", "home"):
+        wait_for_warm_up()  # the model pages import those libraries too: never at the same time
+    page.run()

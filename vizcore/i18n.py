@@ -67,8 +67,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "msg.running": {"en": "Running the model …", "zh": "正在运行模型……"},
     "msg.bad_image": {"en": "That file could not be used: {error}", "zh": "无法使用该文件：{error}"},
     "msg.model_failed": {"en": "Could not load {model}: {error}", "zh": "无法加载 {model}：{error}"},
+    "msg.bad_path": {"en": "That path cannot be used: {error}", "zh": "无法使用该路径：{error}"},
+    "msg.unexpected": {"en": "Something went wrong on this page (error {id}). Try again; if it happens again, "
+                             "give the person running Token Lab this error id.",
+                       "zh": "此页面出错了（错误编号 {id}）。请重试；若再次出现，请把错误编号告诉运行 Token 实验室的人。"},
     "msg.need_checkpoint": {"en": "Give a checkpoint path or upload a file in the sidebar.",
                             "zh": "请在侧边栏给出权重路径或上传文件。"},
+    "msg.need_upload": {"en": "Upload a checkpoint file in the sidebar.", "zh": "请在侧边栏上传权重文件。"},
     # --- landing page
     "home.intro": {"en": "Token Lab lets you *see* how vision transformers spend and save tokens. Pick an image "
                          "in the sidebar (a sample photo or your own), then open a page.",

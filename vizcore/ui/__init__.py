@@ -5,6 +5,8 @@ Pages call it, it calls the rest of vizcore.
                          (draw, cached); keys: fingerprint, derive_key, tag; lru: SharedLRU
     streamlit_internals  every use of something Streamlit does not promise, each with why
     sidebar              the shared sidebar, what it chose (Selection), widget values across pages
+    access               whether the checkpoint-path box exists (server paths are for the owner)
+    errors               page runs guarded: an unexpected error is one line with an id, traceback in the log
     loading              models, the image as a model sees it, forward passes (run_trace)
     downloads            download menus and number tables
     warmup               libraries loaded in the background on a fresh server
@@ -14,6 +16,7 @@ Pages call it, it calls the rest of vizcore.
 from vizcore.ui import streamlit_internals
 from vizcore.ui.cache import SharedLRU, cached, draw, fingerprint, read_only
 from vizcore.ui.downloads import Download, download_payloads, downloads, number_table, number_text
+from vizcore.ui.errors import guarded
 from vizcore.ui.loading import load_model, macs_per_image, model_key, prepare_image, resolve_source, run_trace
 from vizcore.ui.memory import explored, note_configuration
 from vizcore.ui.sidebar import (DEFAULT_SAMPLE, PERSISTENT_KEYS, Selection, mask_in_view, mask_overlay, selection,
@@ -25,7 +28,7 @@ from vizcore.ui.warmup import wait_for_warm_up, warm_up
 streamlit_internals.memoise_image_encoding()
 
 __all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "cached", "class_label",
-           "download_payloads", "downloads", "draw", "ensure_navigation", "explored", "fingerprint",
+           "download_payloads", "downloads", "draw", "ensure_navigation", "explored", "fingerprint", "guarded",
            "labeller", "load_model", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
            "note_configuration", "number_table", "number_text", "prepare_image", "read_only", "resolve_source",
            "run_trace", "selection", "sidebar", "tr", "wait_for_warm_up", "warm_up"]

@@ -12,6 +12,7 @@ import torch
 from vizcore import images
 from vizcore.analysis.forward import traced_forward
 from vizcore.models import registry
+from vizcore.ui.access import server_paths_enabled
 from vizcore.ui.cache import CACHE_KEY, Store, cached
 from vizcore.ui.sidebar import Selection, selection
 from vizcore.ui.text import tr
@@ -29,6 +30,7 @@ class Checkpoint:
 
     cache_key: str
     payload: object
+    name: str = ""  # the uploaded file's name (for messages)
 
 
 def resolve_source(name: str, sel: Selection) -> str:
@@ -45,7 +47,8 @@ def _create_model(name: str, source: str, checkpoint: Checkpoint | None, device:
     """A shared, read-only model that carries its ``cache_key`` (name, source, weights, device, options).
     Never mutate it."""
     model = registry.create_model(name, source, checkpoint=checkpoint.payload if checkpoint else None,
-                                  options=json.loads(options_json) or None, device=device)
+                                  options=json.loads(options_json) or None, device=device,
+                                  checkpoint_name=checkpoint.name if checkpoint else None)
     for p in model.parameters():
         p.requires_grad_(False)
     setattr(model, CACHE_KEY, (name, source, checkpoint.cache_key if checkpoint else "", device, options_json))
@@ -77,11 +80,12 @@ def load_model(name: str, options: dict | None = None):
     checkpoint = None
     if source == "file":
         if not sel.checkpoint_key:
-            st.info(tr("msg.need_checkpoint"))
+            st.info(tr("msg.need_checkpoint" if server_paths_enabled() else "msg.need_upload"))
             return None
         stored = st.session_state.get("_checkpoint_bytes")
-        checkpoint = Checkpoint(sel.checkpoint_key,
-                                stored[1] if stored and stored[0] == sel.checkpoint_key else sel.checkpoint_path)
+        uploaded = bool(stored) and stored[0] == sel.checkpoint_key
+        checkpoint = (Checkpoint(sel.checkpoint_key, stored[1], stored[2]) if uploaded
+                      else Checkpoint(sel.checkpoint_key, sel.checkpoint_path))
     args = (name, source, checkpoint, sel.device, json.dumps(options or {}, sort_keys=True))
     try:
         model = MODELS.call(_create_model, args, {},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -14,6 +13,7 @@ from vizcore.data import scenes
 from vizcore.device import available_devices, device_info, pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
+from vizcore.ui.access import checkpoint_path_key, server_paths_enabled
 from vizcore.ui.cache import cached, draw
 from vizcore.ui.streamlit_internals import ensure_navigation
 from vizcore.ui.text import labeller, tr
@@ -102,19 +102,24 @@ def _image_choice():
 
 
 def _checkpoint_choice(source: str) -> tuple[str, str]:
-    """The checkpoint widgets when the weights come from a file: (path, key naming its contents)."""
+    """The checkpoint widgets when the weights come from a file: (path, key naming its contents). The path
+    box is only there for the server's owner (vizcore.ui.access); visitors upload."""
     if source != "file":
         return "", ""
-    path = st.text_input(tr("side.checkpoint_path"), key="checkpoint_path").strip()
+    path = ""
+    if server_paths_enabled():
+        path = st.text_input(tr("side.checkpoint_path"), key="checkpoint_path").strip()
     up = st.file_uploader(tr("side.checkpoint_upload"), key="checkpoint_upload", type=CHECKPOINT_TYPES)
     if up is not None:
         data = up.getvalue()
         key = _digest(data)
-        st.session_state["_checkpoint_bytes"] = (key, data)
+        st.session_state["_checkpoint_bytes"] = (key, data, up.name)
         return path, key
     if path:
-        p = Path(path).expanduser()
-        return path, f"path:{p}:{p.stat().st_mtime_ns if p.is_file() else 0}"
+        key, problem = checkpoint_path_key(path)
+        if problem:
+            st.error(tr("msg.bad_path", error=problem))
+        return path, key
     return path, ""
 
 
