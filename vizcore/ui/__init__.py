@@ -7,11 +7,13 @@ Pages call it, it calls the rest of vizcore.
     sidebar              the shared sidebar, what it chose (Selection), widget values across pages
     loading              models, the image as a model sees it, forward passes (run_trace)
     downloads            download menus and number tables
+    animation            animations: a client-side player and their GIF download
     warmup               libraries loaded in the background on a fresh server
     memory               configurations the method pages explored (for Trade-offs)
     text                 translation in the chosen language
 """
 from vizcore.ui import streamlit_internals
+from vizcore.ui.animation import animation, animation_files
 from vizcore.ui.cache import SharedLRU, cached, draw, fingerprint, read_only
 from vizcore.ui.downloads import Download, download_payloads, downloads, number_table, number_text
 from vizcore.ui.loading import load_model, macs_per_image, model_key, prepare_image, resolve_source, run_trace
@@ -24,7 +26,8 @@ from vizcore.ui.warmup import wait_for_warm_up, warm_up
 
 streamlit_internals.memoise_image_encoding()
 
-__all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "cached", "class_label",
+__all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "animation", "animation_files",
+           "cached", "class_label",
            "download_payloads", "downloads", "draw", "ensure_navigation", "explored", "fingerprint",
            "labeller", "load_model", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
            "note_configuration", "number_table", "number_text", "prepare_image", "read_only", "resolve_source",
