@@ -23,6 +23,8 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     (["--page", "dynamicvit", "--image", "scene:0", "--set", "rho"], "--set takes key=value"),
     (["--page", "dynamicvit", "--image", "scene:0", "--set", "semantics=both"], "semantics must be one of inference"),
     (["--page", "attention", "--image", "scene:0", "--set", "head=first"], "head must be mean, max or a head index"),
+    (["--page", "attention", "--image", "scene:0", "--set", "layer=99"], "layer must be in 0..5 for bundled_vit, not 99"),
+    (["--page", "attention", "--image", "scene:0", "--set", "head=7"], "head must be in 0..1 for bundled_vit, not 7"),
     (["--page", "dynamicvit", "--image", "scene:99999"], "scene index must be in 0..1999"),
     (["--page", "dynamicvit", "--image", "no/such/photo.jpg"], "no image no/such/photo.jpg"),
     (["--page", "dynamicvit", "--image", "scene:0", "--lang", "fr"], "no language 'fr'"),

@@ -167,8 +167,12 @@ def _attention(ctx: Context, s: dict) -> list[Output]:
     model = ctx.model(name)
     pixels, view, _ = ctx.prepared(model)
     logits, trace = ctx.trace(model, pixels, attn=True)
-    n_layers, (h, w) = len(trace.attn), trace.grid
+    n_layers, heads = len(trace.attn), trace.attn[0].shape[1]
     layer, head, scale, cmap = _or(s["layer"], n_layers - 1), s["head"], s["scale"], s["cmap"]
+    upto = _or(s["upto"], n_layers - 1)
+    for key, value, top in (("layer", layer, n_layers - 1), ("upto", upto, n_layers - 1), ("head", head, heads - 1)):
+        if not isinstance(value, str) and not 0 <= value <= top:
+            raise ValueError(f"{key} must be in 0..{top} for {name}, not {value}")
     out = []
     v = attention_views.map_view(trace, layer=layer, head=head, scale=scale)
     img = av.map_overlay(view, v.values, v.vmin, v.vmax, cmap=cmap, alpha=s["alpha"])
@@ -177,7 +181,6 @@ def _attention(ctx: Context, s: dict) -> list[Output]:
     rows = [ctx.tr("attn.grid_row", layer=i) for i in range(n_layers)]
     cols = [ctx.tr("attn.grid_col", head=i) for i in range(trace.attn[0].shape[1])]
     out.append(("cls_attention_grid", {"png": av.layer_head_grid(view, g.maps, rows, cols, cmap=cmap)}))
-    upto = _or(s["upto"], n_layers - 1)
     r = attention_views.rollout_view(trace, fusion=s["fusion"], discard=s["discard"], upto=upto)
     if r.available:
         out.append((f"rollout_{s['fusion']}_{s['discard']:.2f}_L{upto}",
@@ -448,21 +451,25 @@ def write_outputs(outputs: list[Output], folder: Path) -> list[str]:
     return written
 
 
-def render(page: str, image_specs: list[str], out: Path, sets: list[str] = (), lang: str = "en", gif: bool = False,
+def render(page: str, image_specs: list[str], out: Path, sets: list[str] = (), lang: str | None = None,
+           gif: bool = False,
            link_state: dict | None = None, source: str = "bundled", device: str | None = None,
            progress: bool = True, warn=print) -> list[Path]:
-    """Render ``page`` for every image; returns the folders written (one per image)."""
+    """Render ``page`` for every image; returns the folders written (one per image). lang None: the link's
+    language, else English."""
     renders = page_renders()
     if page not in renders:
         raise ValueError(f"no page {page!r}; pages: {', '.join(renders)}")
-    if lang not in LANGUAGES:
-        raise ValueError(f"no language {lang!r}; languages: {', '.join(LANGUAGES)}")
     spec = renders[page]
     link_state = dict(link_state or {})
     link_image = link_state.pop("image", None)
     link_lang = link_state.pop("lang", None)
-    if link_lang is not None and lang == "en":
-        lang = link_lang if link_lang in LANGUAGES else lang
+    if lang is None:
+        if link_lang is not None and link_lang not in LANGUAGES:
+            warn(f"note: the link's lang={link_lang} is ignored (languages: {', '.join(LANGUAGES)})")
+        lang = link_lang if link_lang in LANGUAGES else "en"
+    if lang not in LANGUAGES:
+        raise ValueError(f"no language {lang!r}; languages: {', '.join(LANGUAGES)}")
     values = settings_for(spec, list(sets), link_state, warn)
     inputs = image_inputs(list(image_specs) or ([link_image] if link_image else []))
     if not inputs:
@@ -510,7 +517,7 @@ def add_parser(sub) -> None:
                    help="scene:N, sample:NAME, an image file or a folder of them (repeatable)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a control's value (repeatable)")
     p.add_argument("--out", required=True, help="folder to write into")
-    p.add_argument("--lang", default="en", help="language of the labels drawn into figures (en, zh)")
+    p.add_argument("--lang", default=None, help="language of the words in the files: en (default), zh")
     p.add_argument("--gif", action="store_true", help="also write the page's animations as GIF")
     p.add_argument("--from-link", default=None, metavar="URL", help="render the view a copied page address describes")
     p.add_argument("--source", default="bundled", choices=registry.SOURCES[:2] + ("random",),
