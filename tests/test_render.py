@@ -32,7 +32,7 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     (["--image", "scene:0"], "no page: give --page"),
 ])
 def test_bad_input_is_one_line(capsys, tmp_path, argv, expected):
-    code, out, err = run(capsys, *argv, "--out", str(tmp_path))
+    code, out, err = run(capsys, *argv, "--out", str(tmp_path), "--quiet")  # the progress bar is tested below
     assert code == 1 and err.startswith("error: ") and expected in err and err.count("\n") == 1, err
     assert not any(tmp_path.iterdir())  # nothing written before the input is checked
 
