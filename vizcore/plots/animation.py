@@ -18,6 +18,8 @@ from vizcore.plots.overlay import to_png
 
 #: how long a frame stays by default (milliseconds)
 FRAME_MS = 700
+#: the player's narrowest width (pixels) and the height of its controls and caption under the frame
+PLAYER_MIN_WIDTH, PLAYER_CONTROLS_HEIGHT = 480, 96
 #: the window and token colours of the sliding-window frames (Okabe-Ito vermillion, sky blue), padding grey
 CURRENT, VISITED, PAD_GREY = (213, 94, 0), (86, 180, 233), (200, 200, 200)
 
@@ -71,7 +73,7 @@ def player_html(frames: Sequence[np.ndarray], captions: Sequence[str], labels: d
     data = json.dumps({"frames": urls, "captions": list(captions), "ms": int(ms), "autoplay": bool(autoplay),
                        "play": labels["play"], "pause": labels["pause"]})
     speeds = "".join(f'<option value="{s}"{" selected" if s == 1 else ""}>{s}×</option>' for s in (0.25, 0.5, 1, 2, 4))
-    width = max(f.shape[1] for f in frames)
+    width = max(max(f.shape[1] for f in frames), PLAYER_MIN_WIDTH)  # the controls fit on one line
     return f"""<div class="tl-player" style="font-family:sans-serif;font-size:14px;max-width:{width}px">
 <img id="tl-frame" alt="" style="max-width:100%;image-rendering:auto;display:block" src="{urls[0]}">
 <div style="display:flex;gap:6px;align-items:center;margin-top:4px;flex-wrap:wrap">

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 import streamlit.components.v1 as components
 
-from vizcore.plots.animation import FRAME_MS, player_html, to_gif
+from vizcore.plots.animation import FRAME_MS, PLAYER_CONTROLS_HEIGHT, player_html, to_gif
 from vizcore.ui.cache import draw
 from vizcore.ui.downloads import downloads
 from vizcore.ui.text import tr
@@ -29,6 +29,6 @@ def animation(stem: str, anim: Animation, caption: str = "", ms: int = FRAME_MS)
     html = draw(player_html, anim.frames, captions, words, ms)
     if caption:
         st.caption(caption)
-    components.html(html, height=anim.frames[0].shape[0] + 72)
+    components.html(html, height=anim.frames[0].shape[0] + PLAYER_CONTROLS_HEIGHT)
     downloads(stem, **animation_files(anim, ms))
 
