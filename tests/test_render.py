@@ -69,6 +69,18 @@ def test_link_state_and_set(capsys):
     assert len(notes) == 2 and "tau=9" in notes[0] and "color=red" in notes[1]  # bad link values: a note each
 
 
+def test_link_with_the_pages_widget_keys():
+    """An address carrying the pages' own widget keys (and the sidebar's image widgets) reads the same."""
+    state = R.state_from_query("dynamicvit", "dyn_rho=0.55&dyn_semantics=training&image_mode=scene&scene_index=4")
+    assert R.image_of_link(state) == "scene:4" and "scene_index" not in state
+    values = R.settings_for(R.page_renders()["dynamicvit"], [], state, warn=pytest.fail)
+    assert values["rho"] == 0.55 and values["semantics"] == "training"
+    t2t = R.settings_for(R.page_renders()["t2t"], [], {"t2t_stage": "1", "t2t_where": "corner"}, warn=pytest.fail)
+    assert t2t["split"] == 2 and t2t["where"] == "corner"  # the page's radio counts splits from 0
+    assert R.image_of_link({"image_mode": "gallery", "sample": "coffee"}) == "sample:coffee"
+    assert R.image_of_link({"image_mode": "upload"}) is None
+
+
 def test_from_link_renders_the_view_it_describes(capsys, tmp_path):
     url = "http://localhost:8501/dynamicvit?rho=0.5&image=scene:3"
     code, out, err = run(capsys, "--from-link", url, "--out", str(tmp_path), "--quiet")

@@ -367,6 +367,40 @@ def page_renders() -> dict[str, PageRender]:
 
 
 # ---------------------------------------------------------------------------------------- links and settings
+def _same(text: str) -> str:
+    return text
+
+
+#: the pages' widget keys, as a page address may carry them -> (render's option, the value as the option reads it)
+WIDGET_KEYS: dict[str, dict[str, tuple[str, Callable[[str], str]]]] = {
+    page: {widget: (option, _same) for widget, option in pairs.items()} for page, pairs in {
+        "attention": {"attn_model": "model", "attn_layer": "layer", "attn_head": "head", "attn_scale": "scale",
+                      "attn_cmap": "cmap", "attn_alpha": "alpha", "roll_fusion": "fusion", "roll_discard": "discard",
+                      "roll_upto": "upto", "pos_patch": "ref"},
+        "dynamicvit": {"dyn_model": "model", "dyn_rho": "rho", "dyn_semantics": "semantics", "dyn_tau": "tau",
+                       "dyn_seed": "seed", "dyn_samples": "samples"},
+        "compare": {"cmp_backbone": "backbone", "cmp_rho": "rho"},
+        "t2t": {"t2t_model": "model", "t2t_cmap": "cmap", "t2t_where": "where", "t2t_token": "token"},
+        "wukong": {"wk_model": "model", "wk_cmap": "cmap", "wk_scale": "scale", "wk_token": "token",
+                   "wk_alpha": "alpha", "wk_text_tokens": "text_tokens", "wk_batch": "batch"},
+        "poolformer": {"pf_model": "model", "pf_cmap": "cmap", "pf_slot": "slot", "pf_per_stage": "per_stage",
+                       "pf_cam_method": "cam_method", "pf_cam_mixer": "cam_mixer", "pf_alpha": "alpha"},
+    }.items()}
+WIDGET_KEYS["t2t"]["t2t_stage"] = ("split", lambda text: str(int(text) + 1) if text.strip().isdigit() else text)
+
+
+def image_of_link(state: dict) -> str | None:
+    """The image a link's state names (``image=scene:3``, or the sidebar's ``image_mode`` with ``scene_index`` /
+    ``sample``), those keys taken out of ``state``; None when it names none (an upload cannot travel in a link)."""
+    image = state.pop("image", None)
+    mode, index, sample = state.pop("image_mode", None), state.pop("scene_index", None), state.pop("sample", None)
+    if image is None and mode == "scene" and index is not None:
+        image = f"scene:{index}"
+    elif image is None and mode == "gallery" and sample is not None:
+        image = f"sample:{sample}"
+    return image
+
+
 def state_from_query(page: str, query_string: str) -> dict:
     """The state a page address's query string describes, as ``{key: text}`` pairs read like ``--set
     key=value`` (``image`` and ``lang`` included; the values are checked by the caller).
@@ -385,9 +419,11 @@ def settings_for(page: PageRender, sets: list[str], link_state: dict, warn=print
     """Every option of ``page``: ``--set key=value`` (a bad one is an error), else the link's value (a bad one is
     noted through ``warn`` and left at the default, as the app does), else the page's default."""
     values = {o.name: o.default for o in page.options}
+    widgets = WIDGET_KEYS.get(page.name, {})
     for key, text in link_state.items():
+        name, convert = widgets.get(key, (key, _same))
         try:
-            values[key] = page.option(key).parse(text)
+            values[name] = page.option(name).parse(convert(text))
         except (KeyError, ValueError) as err:
             warn(f"note: the link's {key}={text} is ignored ({err.args[0]})")
     for item in sets:
@@ -462,7 +498,7 @@ def render(page: str, image_specs: list[str], out: Path, sets: list[str] = (), l
         raise ValueError(f"no page {page!r}; pages: {', '.join(renders)}")
     spec = renders[page]
     link_state = dict(link_state or {})
-    link_image = link_state.pop("image", None)
+    link_image = image_of_link(link_state)
     link_lang = link_state.pop("lang", None)
     if lang is None:
         if link_lang is not None and link_lang not in LANGUAGES:
