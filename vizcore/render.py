@@ -15,7 +15,6 @@ page, model, settings, image and files).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
