@@ -3,6 +3,8 @@ and the speed cost no round trip) and their downloads (GIF, JSON) — the files 
 writes too (:func:`animation_files`)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -10,7 +12,9 @@ from vizcore.plots.animation import FRAME_MS, PLAYER_CONTROLS_HEIGHT, player_htm
 from vizcore.ui.cache import draw
 from vizcore.ui.downloads import downloads
 from vizcore.ui.text import tr
-from vizcore.views.animations import Animation
+
+if TYPE_CHECKING:  # only named in annotations: the views it imports would load skimage on the Home page
+    from vizcore.views.animations import Animation
 
 #: the player's words, by catalogue key
 PLAYER_WORDS = ("play", "pause", "previous", "next", "speed", "frame")
