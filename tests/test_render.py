@@ -105,7 +105,7 @@ def test_a_folder_of_images(capsys, tmp_path):
     code, out, err = run(capsys, "--page", "t2t", "--image", str(photos), "--gif", "--out", str(tmp_path / "o"))
     assert code == 0, err
     assert "100%" in err  # the progress bar
-    for name in ("p0", "p1"):
+    for name in ("p0_png", "p1_png"):
         files = set(json.loads((tmp_path / "o" / name / "t2t.json").read_text())["files"])
         assert {"t2t_windows_split1.png", "t2t_window_slide_split1.gif", "t2t_schedule.png"} <= files
 

@@ -10,8 +10,8 @@ state byte for byte (``tests/test_render.py``). Interactive HTML charts are not 
     python -m vizcore render --page attention --image photos/ --gif --lang zh --out figs/
     python -m vizcore render --from-link "http://localhost:8501/dynamicvit?rho=0.5&image=scene:3" --out figs/
 
-Files go to ``OUT/<image>/<stem>.<ext>`` with ``OUT/<image>/<page>.json`` saying what was rendered (the
-page, model, settings, image and files).
+Files go to ``OUT/<image>/<stem>.<ext>`` (``<image>``: scene_3, sample_astronaut, photo_jpg), with
+``OUT/<image>/<page>.json`` saying what was rendered (the page, model, settings, image and files).
 """
 from __future__ import annotations
 
@@ -468,7 +468,7 @@ def load_input(spec: str) -> tuple[images.LoadedImage, np.ndarray | None, str]:
     if not path.is_file():
         raise FileNotFoundError(f"no image {spec} (give a file, a folder, scene:N or sample:NAME)")
     image = images.load_image(path.read_bytes(), path.name)
-    return image, None, re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem) or "image"
+    return image, None, re.sub(r"[^A-Za-z0-9-]+", "_", path.name).strip("_") or "image"  # photo.jpg -> photo_jpg
 
 
 # ---------------------------------------------------------------------------------------- the command
@@ -509,12 +509,16 @@ def render(page: str, image_specs: list[str], out: Path, sets: list[str] = (), l
     inputs = image_inputs(list(image_specs) or ([link_image] if link_image else []))
     if not inputs:
         raise ValueError("no image: give --image (a file, a folder, scene:N or sample:NAME)")
-    loaded = [load_input(s) for s in inputs]  # every image checked before the first is rendered
+    slugs = []
+    for s in inputs:  # every image read once before the first is rendered (a bad one is an error up front)
+        slug = load_input(s)[2]
+        slugs.append(slug if slug not in slugs else f"{slug}_{len(slugs) + 1}")  # photos/a.jpg, more/a.jpg
     dev = str(pick_device(device))
     models: dict = {}
     folders = []
-    for image, mask, slug in tqdm(loaded, desc=f"render {page}", unit="image", disable=not progress,
-                                  file=sys.stderr):
+    for s, slug in tqdm(list(zip(inputs, slugs)), desc=f"render {page}", unit="image", disable=not progress,
+                        file=sys.stderr):
+        image, mask, _ = load_input(s)
         ctx = Context(image, mask, lang, source, dev, gif, models)
         folder = out / slug
         files = write_outputs(spec.outputs(ctx, values), folder)
