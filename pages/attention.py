@@ -8,8 +8,9 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import (cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
+from vizcore.ui import (animation, cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
                         selection, tr)
+from vizcore.views import animations as anim
 from vizcore.views import attention as views
 
 sel = selection()
@@ -48,6 +49,9 @@ if view_choice == "cls":
     right.image(img, tr("attn.cls_caption", layer=layer, head=head_label, share=v.prefix_share), width="stretch")
     right.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("attn.bar.attention"), width="stretch")
     downloads(f"cls_attention_L{layer}_{head}", png=img, rows=v.values)
+    if st.toggle(tr("anim.cls_toggle"), key="attn_cls_anim"):
+        animation(f"cls_attention_layers_{head}", draw(anim.cls_through_layers, view, trace, head, scale, cmap, alpha),
+                  tr("anim.cls_caption", head=head_label, scale=tr(f"attn.scale.{scale}")))
 
 elif view_choice == "grid":
     v = cached(views.grid_view, trace, scale=scale)

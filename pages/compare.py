@@ -4,8 +4,9 @@ import streamlit as st
 from vizcore.models.reducer_registry import KEEP_RATIO, list_reducers
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import (cached, downloads, draw, load_model, mask_in_view, note_configuration, number_table,
+from vizcore.ui import (animation, cached, downloads, draw, load_model, mask_in_view, note_configuration, number_table,
                         prepare_image, selection, tr)
+from vizcore.views import animations as anim
 from vizcore.views import compare as views
 
 sel = selection()
@@ -45,6 +46,9 @@ def explore() -> None:
     st.subheader(tr("cmp.fates"))
     st.image(grid_img, caption=tr("cmp.legend"))
     downloads("compare_token_fate", png=grid_img)
+    if v.traces and st.toggle(tr("anim.fate_toggle"), key="cmp_fate_anim"):
+        fate_anim = draw(anim.compare_through_layers, view, v.traces)
+        animation("compare_fate_layers", fate_anim, tr("anim.fate_caption", n=len(fate_anim.frames)))
 
     st.subheader(tr("cmp.cost"))
     st.image(cost_img)

@@ -5,8 +5,9 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import lineage_strip
-from vizcore.ui import (cached, class_label, downloads, draw, labeller, load_model, note_configuration, prepare_image,
+from vizcore.ui import (animation, cached, class_label, downloads, draw, labeller, load_model, note_configuration, prepare_image,
                         selection, tr)
+from vizcore.views import animations as anim
 from vizcore.views.dynamicvit import cost_rows, dynamicvit_view, token_fate_data
 
 sel = selection()
@@ -62,6 +63,9 @@ def explore() -> None:
     st.image(strip, caption=tr("dyn.fate_caption"))
     downloads("dynamicvit_token_fate", png=strip,
               data=lambda: token_fate_data(v, name, rho, semantics, tau, seed))
+    if st.toggle(tr("anim.fate_toggle"), key="dyn_fate_anim"):
+        fate_anim = draw(anim.fate_through_layers, view, v.trace)
+        animation("dynamicvit_fate_layers", fate_anim, tr("anim.fate_caption", n=len(fate_anim.frames)))
     st.subheader(tr("dyn.scores"))
     st.image(scores)
     downloads("dynamicvit_keep_prob", png=scores)
@@ -70,6 +74,9 @@ def explore() -> None:
         st.subheader(tr("dyn.freq", n=samples))
         st.markdown(tr("dyn.freq_explain"))
         st.image(freq_img)
+        if st.toggle(tr("anim.gumbel_toggle"), key="dyn_gumbel_anim"):
+            animation("dynamicvit_gumbel_draws", cached(anim.gumbel_draws, model, pixels, view, rho, tau, seed),
+                      tr("anim.gumbel_caption", tau=tau, seed=seed))
 
     with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
         st.markdown(tr("dyn.gumbel_explain"))

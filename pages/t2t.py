@@ -9,7 +9,8 @@ from vizcore.analysis.t2t import centre_token, token_at
 from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import downloads, draw, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
+from vizcore.ui import animation, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
+from vizcore.views import animations as anim
 from vizcore.views import t2t as views
 
 selection()  # the shared sidebar (drawn here when the page runs on its own)
@@ -89,6 +90,10 @@ def windows(v: views.SplitsView) -> None:
     st.image(colorbar(cmap, 0, w.vmax, "windows per position"), width=420)
     st.markdown(tr("t2t.windows_explain", **w.explain))
     downloads(f"t2t_windows_split{stage + 1}", png=img, rows=w.counts_rows, data=w.data)
+    if st.toggle(tr("anim.slide_toggle"), key="t2t_slide_anim"):
+        k, s, p = v.stages[stage]
+        animation(f"t2t_window_slide_split{stage + 1}", draw(anim.window_slide, view, v, stage),
+                  tr("anim.slide_caption", n=stage + 1, k=k, s=s, p=p, o=max(k - s, 0)))
 
 
 def footprint(v: views.SplitsView) -> None:

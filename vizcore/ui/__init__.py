@@ -9,11 +9,13 @@ Pages call it, it calls the rest of vizcore.
     errors               page runs guarded: an unexpected error is one line with an id, traceback in the log
     loading              models, the image as a model sees it, forward passes (run_trace)
     downloads            download menus and number tables
+    animation            animations: a client-side player and their GIF download
     warmup               libraries loaded in the background on a fresh server
     memory               configurations the method pages explored (for Trade-offs)
     text                 translation in the chosen language
 """
 from vizcore.ui import streamlit_internals
+from vizcore.ui.animation import animation, animation_files
 from vizcore.ui.cache import SharedLRU, cached, draw, fingerprint, read_only
 from vizcore.ui.downloads import Download, download_payloads, downloads, number_table, number_text
 from vizcore.ui.errors import guarded
@@ -27,8 +29,9 @@ from vizcore.ui.warmup import wait_for_warm_up, warm_up
 
 streamlit_internals.memoise_image_encoding()
 
-__all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "cached", "class_label",
-           "download_payloads", "downloads", "draw", "ensure_navigation", "explored", "fingerprint", "guarded",
+__all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "animation", "animation_files",
+           "cached", "class_label", "download_payloads", "downloads", "draw", "ensure_navigation", "explored",
+           "fingerprint", "guarded",
            "labeller", "load_model", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
            "note_configuration", "number_table", "number_text", "prepare_image", "read_only", "resolve_source",
            "run_trace", "selection", "sidebar", "tr", "wait_for_warm_up", "warm_up"]

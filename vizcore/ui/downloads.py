@@ -34,16 +34,19 @@ class Download:
     mime: str
 
 
-def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> list[Download]:
+def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=None, gif=None) -> list[Download]:
     """The files offered for a figure and its numbers, in button order.
 
     png: RGB array (H, W, 3), or a function returning one; rows: list of dicts, 2-D numbers, or a function
     returning either (CSV); data: JSON-able, or a function returning it; html: a plotly figure, or a function
-    building one (interactive HTML); svg: SVG text."""
+    building one (interactive HTML); svg: SVG text; gif: animated GIF bytes, or a function returning them."""
     items = []
     if png is not None:
         items.append(Download("common.download_png", lambda img=png: to_png(img() if callable(img) else img),
                               f"{stem}.png", "image/png"))
+    if gif is not None:
+        items.append(Download("common.download_gif", lambda g=gif: g() if callable(g) else g, f"{stem}.gif",
+                              "image/gif"))
     if svg is not None:
         items.append(Download("common.download_svg", lambda s=svg: s() if callable(s) else s, f"{stem}.svg",
                               "image/svg+xml"))
@@ -60,14 +63,14 @@ def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=
     return items
 
 
-def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> None:
+def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None, gif=None) -> None:
     """A "Download" menu for a figure and its numbers (arguments as :func:`download_payloads`); each file is
     made only when its button is clicked.
 
     One popover per figure, not a row of buttons: Streamlit gives a deferred download a new id on every
     rerun, so visible buttons are all drawn again each time a control moves; closed, the menu's buttons
     cost the browser nothing."""
-    items = download_payloads(stem, png=png, rows=rows, data=data, html=html, svg=svg)
+    items = download_payloads(stem, png=png, rows=rows, data=data, html=html, svg=svg, gif=gif)
     if not items:
         return
     formats = " · ".join(item.file_name.rsplit(".", 1)[1].upper() for item in items)
