@@ -81,18 +81,41 @@ def load_records(path: Path) -> list[dict]:
         raw = raw[:raw.rfind(b"\n") + 1]
         with open(path, "r+b") as f:
             f.truncate(len(raw))
+    return parse_records(raw.decode("utf-8"), str(path))
+
+
+def parse_records(text: str, name: str = "results") -> list[dict]:
+    """The records of a results file's text; a last line without its newline (cut short) is left out. Raises
+    ValueError naming the first line that is not a sweep record."""
+    lines = text.splitlines()
+    if lines and not text.endswith("\n"):
+        lines = lines[:-1]
     records = []
-    for number, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError:
-            raise ValueError(f"{path}, line {number}: not a JSON record") from None
-        if not isinstance(rec, dict) or "config" not in rec:
-            raise ValueError(f"{path}, line {number}: not a sweep record (no 'config')")
+            raise ValueError(f"{name}, line {number}: not a JSON record") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("config"), dict) or "model" not in rec["config"]:
+            raise ValueError(f"{name}, line {number}: not a sweep record (no 'config' with a model)")
         records.append(rec)
     return records
+
+
+def loaded_rows(records: list[dict]) -> list[dict]:
+    """The records of a results file as rows of the Trade-offs page's loaded layer: configuration, cost,
+    accuracy and their ``source`` ("val, n=50000, 2026-12-06": data folder, images, date)."""
+    rows = []
+    for r in records:
+        c = r["config"]
+        source = f"{r.get('data_name') or r.get('data', '?')}, n={r.get('n', '?')}, {str(r.get('date', ''))[:10]}"
+        rows.append({"label": c.get("label") or c["model"], "model": c["model"], "method": c.get("method", "plain"),
+                     "setting": c.get("setting"), "gmacs": r.get("gmacs"), "mean_tokens": r.get("mean_tokens"),
+                     "top1": r.get("top1"), "top5": r.get("top5"), "keep_precision": r.get("keep_precision"),
+                     "images_per_s": r.get("images_per_s"), "device": r.get("device"), "source": source})
+    return rows
 
 
 def append_record(path: Path, record: dict) -> None:
@@ -158,4 +181,5 @@ def run_sweep(configs: list[Config], out: Path, data: str = "scenes", n: int | N
     return new
 
 
-__all__ = ["VOLATILE", "append_record", "data_name", "load_records", "record_key", "run_sweep", "sweep_configs"]
+__all__ = ["VOLATILE", "append_record", "data_name", "load_records", "loaded_rows", "parse_records", "record_key",
+           "run_sweep", "sweep_configs"]
