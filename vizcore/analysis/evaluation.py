@@ -1,10 +1,14 @@
-"""Evaluation of a model on the synthetic scenes (accuracy, cost and token precision) or an ImageFolder.
+"""Evaluation of a model on the synthetic scenes (accuracy, cost and token precision) or an ImageFolder, in one
+process or sharded across the processes of torchrun (``vizcore.distributed``: counts summed, the same numbers
+for any number of processes).
 
 Data: ``"scenes"`` (the held-out synthetic test split, with masks) or a folder in ImageFolder layout
 (``root/<class>/<image>``; classes sorted, mapped to the model's outputs in that order, or, with
-``wnids=True`` and folders named by ImageNet wnids such as ``n01440764``, to the ImageNet-1k class index).
+``wnids=True`` and folders named by ImageNet wnids such as ``n01440764``, to the ImageNet-1k class index, or
+by a class-index file: ``vizcore.data.folder``).
 
-Returned: ``top1`` (0..1), ``n``, ``gmacs`` (analytic, per image), and for token reducers (a trace whose last
+Returned: ``top1`` and ``top5`` (0..1), ``n``, ``gmacs`` (analytic, per image), ``images_per_s``, for folders
+``classes`` and, when files could not be read, ``skipped`` and ``skipped_files``; for token reducers (a trace whose last
 stage drops or merges patch tokens) ``keep_precision`` — the share of the patch tokens alive after the last
 stage whose object coverage is > 0 — with ``object_share``, the share of all patch tokens with coverage > 0,
 and where the kept tokens lie: ``kept_by_region`` gives the share of each region's tokens still alive
