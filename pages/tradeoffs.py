@@ -53,8 +53,9 @@ given = (upload.getvalue().decode("utf-8", errors="replace"), upload.name) if up
 loaded = cached(views.loaded_view, *given) if given else None
 if loaded is not None and loaded.error:
     st.warning(tr(loaded.error[0], **loaded.error[1]))
-elif loaded is not None:
-    st.caption(tr("trade.loaded_from", name=loaded.name, k=len(loaded.rows), sources="; ".join(loaded.sources)))
+else:  # always one caption, so the elements after it keep their places
+    st.caption(" " if loaded is None else tr("trade.loaded_from", name=loaded.name, k=len(loaded.rows),
+                                              sources="; ".join(loaded.sources)))
 
 
 @st.fragment

@@ -151,3 +151,12 @@ def test_an_interrupted_sweep_resumes_to_the_same_file(tmp_path):
     assert rec["config"]["method"] == "evit" and rec["data_name"] == "scenes" and rec["n"] == 20
     assert {"top1", "top5", "gmacs", "mean_tokens", "keep_precision", "images_per_s", "device", "date"} <= set(rec)
     assert rec["keep_precision"] is not None and load_records(whole)[2]["keep_precision"] is None  # ToMe merges
+
+
+def test_images_is_the_spelling_of_n_that_torchrun_leaves_alone():
+    """torchrun's parser takes ``--n`` for its own ``--nnodes``: every command offers ``--images`` as well."""
+    from vizcore.cli import build_parser
+    parser = build_parser()
+    for command in (["evaluate", "--model", "bundled_vit"], ["sweep", "--models", "bundled_vit", "--out", "x.jsonl"],
+                    ["tradeoffs"]):
+        assert parser.parse_args([*command, "--images", "7"]).n == parser.parse_args([*command, "--n", "7"]).n == 7

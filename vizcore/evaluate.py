@@ -118,7 +118,8 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("evaluate", help="top-1, GMACs and kept-token precision on scenes or an ImageFolder")
     p.add_argument("--model", required=True)
     p.add_argument("--data", default="scenes", help="scenes, scenes[:N] or an ImageFolder directory")
-    p.add_argument("--n", type=positive_int, default=None, help="only the first N images")
+    p.add_argument("--n", "--images", dest="n", type=positive_int, default=None,
+                   help="only the first N images (under torchrun: --images; torchrun takes --n for --nnodes)")
     p.add_argument("--wnids", action="store_true",
                    help="the ImageFolder's class folders are ImageNet wnids (n01440764, ...): map them to the "
                         "model's 1000 ImageNet outputs")

@@ -89,7 +89,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--settings", type=numbers, default=None,
                    help="settings of every reducer, e.g. 0.5,0.7 (default: each reducer's grid over the token budgets)")
     p.add_argument("--data", default="scenes", help="scenes, scenes[:N] or an ImageFolder directory")
-    p.add_argument("--n", type=positive_int, default=None, help="only the first N images")
+    p.add_argument("--n", "--images", dest="n", type=positive_int, default=None,
+                   help="only the first N images (under torchrun: --images; torchrun takes --n for --nnodes)")
     p.add_argument("--wnids", action="store_true", help="class folders are ImageNet wnids (n01440764, ...)")
     p.add_argument("--classes", type=Path, default=None,
                    help="class-index file for another label space: JSON {folder: index} or one class name per line")

@@ -262,7 +262,8 @@ def merge_results(configs: list[Config], results: dict, rows: list[dict]) -> lis
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("tradeoffs", help="measure every bundled configuration on the scenes test split")
-    p.add_argument("--n", type=int, default=None, help="first N test scenes (default: all)")
+    p.add_argument("--n", "--images", dest="n", type=int, default=None,
+                   help="first N test scenes (default: all; under torchrun: --images)")
     p.add_argument("--write", action="store_true",
                    help=f"store the results in {RESULTS.relative_to(RESULTS.parents[2])}")
     p.add_argument("--missing", action="store_true",
