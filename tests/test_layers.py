@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: bottom up; a module belongs to the layer of the longest prefix it matches (the package ``vizcore`` itself,
 #: which holds only its version, to core)
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("vizcore.trace", "vizcore.device", "vizcore.images", "vizcore.data", "vizcore.i18n",
+    ("core", ("vizcore.trace", "vizcore.device", "vizcore.distributed", "vizcore.images", "vizcore.data", "vizcore.i18n",
               "vizcore.locale", "vizcore.published", "vizcore.geometry")),
     ("models", ("vizcore.models",)),
     ("analysis", ("vizcore.analysis",)),
@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ui", ("vizcore.ui",)),
     ("pages", ("app", "pages")),
     ("command line", ("vizcore.cli", "vizcore.__main__", "vizcore.evaluate", "vizcore.train", "vizcore.bench",
-                      "vizcore.bench_ui", "vizcore.render")),
+                      "vizcore.bench_ui", "vizcore.render", "vizcore.sweep")),
 )
 
 #: Files that other changes of the same step are rewriting while this test was written; they fix their own
