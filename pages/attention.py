@@ -65,7 +65,11 @@ elif view_choice == "patch":
         if click := st.session_state.get("attn_click"):
             st.session_state["attn_patch"] = views.patch_at(click, (h, w), size)
 
-    patch = int(st.number_input(tr("attn.patch_index"), 0, h * w - 1, (h // 2) * w + w // 2, key="attn_patch"))
+    # the click callback sets "attn_patch": the widget takes its value from session state only (a default as
+    # well makes Streamlit log a warning with a stack trace)
+    if not 0 <= st.session_state.get("attn_patch", -1) < h * w:
+        st.session_state["attn_patch"] = (h // 2) * w + w // 2
+    patch = int(st.number_input(tr("attn.patch_index"), 0, h * w - 1, key="attn_patch"))
     v = cached(views.map_view, trace, layer=layer, head=head, scale=scale, patch=patch)
     left, right = st.columns(2)
     with left:
