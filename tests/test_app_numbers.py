@@ -1,7 +1,11 @@
 """AppTest: defects of issue 13 that only the running pages show — the upload mode's stray sample box,
 the patch click's session-state warning, the layer x head grid's controls."""
 import pytest
+import numpy as np
 from streamlit.elements.lib import policies
+
+from vizcore.plots.attention_views import layer_head_grid
+from vizcore.views.attention import grid_tile
 
 from conftest import assert_clean, open_page
 
@@ -33,3 +37,37 @@ def test_a_clicked_patch_sets_the_patch_without_a_warning(app, widget_defaults):
     assert at.number_input(key="attn_patch").value == 7
     defaults = [d for key, d in widget_defaults if key == "attn_patch"]
     assert defaults and all(d is None for d in defaults), defaults  # set through session state only
+
+
+def test_the_layer_head_grid_fills_the_page_and_rests_the_controls_it_ignores(app):
+    at = open_page(app, "attention")
+    assert not at.slider(key="attn_layer").disabled and not at.selectbox(key="attn_head").disabled
+    at.segmented_control(key="attn_view").set_value("grid").run()
+    assert_clean(at)
+    assert at.slider(key="attn_layer").disabled and at.selectbox(key="attn_head").disabled  # they change nothing
+    assert any(c.startswith("Rows: layers") for el in at.get("image") for c in el.captions)
+
+
+@pytest.mark.parametrize("heads", [4, 6, 12])
+def test_the_grid_picture_is_page_wide(heads):
+    """Before: 84 px maps, a 4-head grid about 370 px wide in a 1200 px page (70 % empty)."""
+    maps = np.random.default_rng(0).random((2, heads, 12, 12))
+    view = np.zeros((96, 96, 3), dtype=np.uint8)
+    img = layer_head_grid(view, maps, ["a", "b"], [str(i) for i in range(heads)], tile=grid_tile(heads))
+    assert img.shape[1] >= 900, img.shape
+
+
+def test_upload_mode_shows_no_sample_box(app):
+    at = app
+    at.radio(key="image_mode").set_value("gallery").run()
+    assert_clean(at)
+    assert [s.key for s in at.sidebar.selectbox].count("sample") == 1
+    at.selectbox(key="sample").set_value(at.selectbox(key="sample").options[1]).run()
+    chosen = at.session_state["sample"]
+    at.radio(key="image_mode").set_value("upload").run()
+    assert_clean(at)
+    assert "sample" not in [s.key for s in at.sidebar.selectbox]  # before: "Sample photo: Astronaut" above it
+    assert at.sidebar.file_uploader(key="upload") is not None
+    at.radio(key="image_mode").set_value("gallery").run()
+    assert_clean(at)
+    assert at.selectbox(key="sample").value == chosen  # the gallery choice is kept meanwhile
