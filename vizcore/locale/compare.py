@@ -2,8 +2,8 @@
 
 STRINGS = {
     "nav.compare_page": {"en": "Compare reducers", "zh": "比较各方法"},
-    "cmp.title": {"en": "Token reducers side by side at one token budget",
-                  "zh": "同一 token 预算下并排比较各 token 精简方法"},
+    "cmp.title": {"en": "Token reducers side by side at one matched budget",
+                  "zh": "在同一匹配预算下并排比较各 token 精简方法"},
     "cmp.how": {"en": "How the budget is matched", "zh": "预算如何匹配"},
     "cmp.explain": {
         "en": "All methods start from the same backbone and image. The budget is DynamicViT's: keep ρ, ρ², ρ³ of the "

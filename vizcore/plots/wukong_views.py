@@ -101,7 +101,9 @@ def similarity_spec(matrix: np.ndarray, labels: dict, domain: tuple[float, float
         {"mark": {"type": "text", "fontSize": 14},
          "encoding": {"text": {"field": "value", "type": "quantitative", "format": ".2f"},
                       "color": {"condition": {"test": "abs(datum.value) > 0.6", "value": "white"}, "value": "black"}}}]}
-    return vega.chart(body, {"similarity": data}, title=labels.get("title"), height=max(220, 34 * T))
+    spec = vega.chart(body, {"similarity": data}, title=labels.get("title"))
+    spec["height"] = {"step": 36}  # one 36 px row per map, however many maps
+    return spec
 
 
 def single_map(view: np.ndarray, values: np.ndarray, cmap: str = "viridis", alpha: float = 0.6,
