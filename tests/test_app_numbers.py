@@ -71,3 +71,26 @@ def test_upload_mode_shows_no_sample_box(app):
     at.radio(key="image_mode").set_value("gallery").run()
     assert_clean(at)
     assert at.selectbox(key="sample").value == chosen  # the gallery choice is kept meanwhile
+
+
+def test_compare_holds_the_chosen_measure_within_two_percent(app):
+    at = open_page(app, "compare")
+    rows = at.table[0].value
+    assert "p" not in rows.columns and "class" not in rows.columns  # said what they are
+    off = rows["Off the budget's mean patch tokens per layer (%)"]
+    assert all(abs(float(v)) <= 2 for v in off if v not in ("", "–"))
+    at.radio(key="cmp_measure").set_value("gmacs").run()
+    assert_clean(at)
+    rows = at.table[0].value
+    off = rows["Off the budget's GMACs (%)"]
+    assert all(abs(float(v)) <= 2 for v in off if v not in ("", "–"))
+    assert any("GMACs" in c.value and "within 2 %" in c.value for c in at.caption)
+
+
+def test_dynamicvit_training_caption_gives_the_drawn_and_the_expected_counts(app):
+    at = open_page(app, "dynamicvit")
+    assert any(c.value.startswith("Patch tokens kept: 144 → 100 → 70 → 49") for c in at.caption)
+    at.radio(key="dyn_semantics").set_value("training").run()
+    assert_clean(at)
+    caption = next(c.value for c in at.caption if c.value.startswith("Patch tokens kept in this Gumbel draw"))
+    assert "expected over draws" in caption and "CLS token is not counted" in caption
