@@ -52,11 +52,14 @@ def explore() -> None:
         freq_img = draw(rv.frequency_vs_probability, view, v.keep_frequency, v.expected_keep, v.trace.grid,
                         list(v.pruning_loc), colour_bar=True)
     gumbel_img = draw(rv.gumbel_image, *v.gumbel, title=f"τ = {tau:.1f}")
-    cost_img = draw(rv.per_layer_cost_image, v.cost_tokens, v.cost_gmacs)
+    titles = (tr("dyn.axis.patch_tokens"), "GMACs")
+    cost_img = draw(rv.per_layer_cost_image, v.cost_tokens, v.cost_gmacs, titles=titles)
 
-    st.caption(tr("dyn.counts", n0=v.num_patches, counts=" → ".join(map(str, v.counts)),
-                  locs=", ".join(map(str, v.pruning_loc)))
-               + "  \n" + tr("dyn.prediction", cls=class_label(name, v.predicted), p=v.confidence))
+    arrows = dict(n0=v.num_patches, counts=" → ".join(map(str, v.counts)), locs=", ".join(map(str, v.pruning_loc)))
+    counts = (tr("dyn.counts_training", kept=" → ".join(map(str, v.kept)),
+                 expected=" → ".join(f"{e:.1f}" for e in v.expected), **arrows) if training
+              else tr("dyn.counts", **arrows))
+    st.caption(counts + "  \n" + tr("dyn.prediction", cls=class_label(name, v.predicted), p=v.confidence))
     if training:
         st.info(tr("dyn.training_note", n=v.final_tokens))
     st.subheader(tr("dyn.fate"))
@@ -89,7 +92,8 @@ def explore() -> None:
     st.subheader(tr("dyn.cost"))
     st.caption(tr("dyn.cost_caption", name=name, g=v.gmacs, rho=rho, g0=v.plain_gmacs, pct=v.gmacs / v.plain_gmacs))
     st.image(cost_img)
-    downloads("dynamicvit_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(v.cost_tokens, v.cost_gmacs),
+    downloads("dynamicvit_cost", png=cost_img,
+              html=lambda: rv.per_layer_cost_figure(v.cost_tokens, v.cost_gmacs, titles=titles),
               rows=lambda: cost_rows(v))
 
 

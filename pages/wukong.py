@@ -28,7 +28,8 @@ pixels, view, cfg = prepare_image(model)
 logits, trace = run_trace(name, model, pixels)
 traced = (model, pixels, logits, trace)
 pipeline_caption = st.empty()  # the real shapes, filled in from the view below
-choice = st.segmented_control(tr("wk.view"), ["grid", "single", "assign", "stats", "steps", "cost"], key="wk_view",
+choice = st.segmented_control(tr("wk.view"), ["grid", "single", "assign", "differ", "stats", "steps", "cost"],
+                              key="wk_view",
                               default="grid", format_func=labeller("wk.view.")) or "grid"
 col = labeller("wk.col.")
 
@@ -65,6 +66,18 @@ elif choice == "assign":
     left.image(draw(wv.legend_image, v.pipeline.T, v.counts), width=420)
     right.markdown(tr("wk.assign_explain", unused=v.unused, T=v.pipeline.T))
     downloads("wukong_assignment", png=img, rows=v.rows, data=v.data)
+
+elif choice == "differ":
+    v = cached(views.differ_view, *traced)
+    labels = [tr("wk.differ_tile", t=t, r=r, c=c) for t, (r, c) in enumerate(v.peaks)]
+    img = draw(wv.difference_grid, view, v.contrast, v.bound, v.best, v.peaks, labels)
+    st.image(img, caption=tr("wk.differ_caption", bound=v.bound), width="stretch")
+    st.image(colorbar("RdBu_r", -v.bound, v.bound), caption=tr("wk.bar.differ"), width=420)
+    (lo, hi), (clo, chi) = v.off_diagonal(v.cosine), v.off_diagonal(v.correlation)
+    st.markdown(tr("wk.differ_explain", T=v.pipeline.T, peaks=v.distinct_peaks, lo=lo, hi=hi, clo=clo, chi=chi))
+    sim_labels = {"x": tr("wk.sim_x"), "y": tr("wk.sim_y"), "value": tr("wk.sim_value"), "title": tr("wk.sim_title")}
+    st.vega_lite_chart(draw(wv.similarity_spec, v.correlation, sim_labels), key="wk_similarity_fig")
+    downloads("wukong_map_differences", png=img, rows=v.rows, data=v.data)
 
 elif choice == "stats":
     v = cached(views.stats_view, *traced)

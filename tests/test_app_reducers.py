@@ -39,7 +39,7 @@ def test_dynamicvit_chinese(dyn_page):
 def test_compare_defaults_rho_backbone_and_scene(compare_page):
     at = compare_page
     rows = at.table[0].value
-    assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
+    assert {"backbone, no reduction", "EViT", "ToMe", "random drop"} <= set(rows["Method"])  # names, not ids
     before = image_urls(at)
     at.slider(key="cmp_rho").set_value(0.5).run()
     assert_clean(at)
@@ -47,10 +47,10 @@ def test_compare_defaults_rho_backbone_and_scene(compare_page):
     at.radio(key="image_mode").set_value("scene").run()
     assert_clean(at)
     rows = at.table[0].value
-    assert "keep precision" in rows.columns
+    assert "Keep precision" in rows.columns
     at.selectbox(key="cmp_backbone").set_value("deit_tiny_patch16_224").run()
     assert_clean(at)
-    assert "dynamicvit" not in set(at.table[0].value["method"])
+    assert "DynamicViT" not in set(at.table[0].value["Method"])
 
 
 def test_compare_bad_upload(compare_page):

@@ -139,6 +139,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "attn.cls_caption": {"en": "Layer {layer}, {head}: attention of the CLS token to every patch "
                                "({share:.0%} of it went to prefix tokens, not shown).",
                          "zh": "第 {layer} 层，{head}：CLS token 对每个图块的注意力（其中 {share:.0%} 给了前缀 token，未显示）。"},
+    "attn.grid_every": {"en": "The grid shows every layer and head at once.", "zh": "网格同时显示所有层和所有注意力头。"},
     "attn.grid_caption": {"en": "Rows: layers 0–{last}; columns: heads. Colour scale: {scale}.",
                           "zh": "行：第 0–{last} 层；列：注意力头。颜色标尺：{scale}。"},
     "attn.patch_help": {"en": "Click a patch on the left image; the right shows where it looks in layer {layer}.",

@@ -60,8 +60,8 @@ def lineage_strip(view: np.ndarray, stage_fates: Sequence[Fate], num_patches: in
     """The original view and every stage's fate (``analysis.lineage.fates``) side by side, as one image."""
     small = np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
     tiles = [small] + [fate_picture(small, f) for f in stage_fates]
-    captions = labels or ([f"input: {num_patches} tokens"]
-                          + [f"layer {f.layer}: {f.tokens} {f.kind}" for f in stage_fates])
+    captions = labels or ([f"input: {num_patches} patch tokens"]
+                          + [f"layer {f.layer}: {f.tokens} kept" for f in stage_fates])
     return compose(tiles, ncols=len(tiles), pad=4, labels=captions)
 
 

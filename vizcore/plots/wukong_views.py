@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
 from vizcore.plots import vega
-from vizcore.plots.overlay import compose, draw_grid, overlay
+from vizcore.plots.overlay import compose, draw_grid, fade, overlay
 
 #: colour-blind-safe categorical colours: Okabe-Ito, then Paul Tol's "muted" (cells also carry numbers)
 PALETTE = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
@@ -58,6 +58,52 @@ def maps_grid(view: np.ndarray, maps: np.ndarray, vmin: np.ndarray, vmax: np.nda
     tiles = [overlay(base, np.asarray(maps[t], dtype=np.float64), alpha=alpha, cmap=cmap, vmin=float(vmin[t]),
                      vmax=float(vmax[t])) for t in range(T)]
     return compose(tiles, ncols=ncols, labels=labels)
+
+
+def difference_grid(view: np.ndarray, contrast: np.ndarray, bound: float, best: np.ndarray,
+                    peaks: list[tuple[int, int]], labels: list[str], cmap: str = "RdBu_r", alpha: float = 0.75,
+                    side: int | None = None, ncols: int | None = None) -> np.ndarray:
+    """Each map's difference from the mean map (T, h, w) on one symmetric range -bound..bound, the patches
+    outside its argmax region (``best`` (h, w) != t) faded, its peak cell (row, col) outlined; one image."""
+    T, h, w = contrast.shape
+    ncols = ncols or (T if T <= 4 else math.ceil(T / 2) if T <= 12 else 8)
+    side = side or max(110, min(240, 960 // ncols - 8))
+    base = tile(view, side)
+    tiles = []
+    for t in range(T):
+        img = overlay(base, contrast[t], alpha=alpha, cmap=cmap, vmin=-bound, vmax=bound)
+        img = Image.fromarray(fade(img, best == t, strength=0.55))
+        r, c = peaks[t]
+        ch, cw = img.height / h, img.width / w
+        ImageDraw.Draw(img).rectangle([c * cw, r * ch, (c + 1) * cw - 1, (r + 1) * ch - 1], outline=(0, 0, 0),
+                                      width=max(2, side // 80))
+        tiles.append(np.asarray(img))
+    return compose(tiles, ncols=ncols, labels=labels)
+
+
+def similarity_spec(matrix: np.ndarray, labels: dict, domain: tuple[float, float] = (-1.0, 1.0)) -> dict:
+    """A (T, T) map-to-map similarity matrix as a Vega-Lite heat map with its values written in the cells;
+    ``labels``: "x", "y", "value" (axis and tooltip titles) and "title"."""
+    T = len(matrix)
+    data = [{"a": f"T{a}", "b": f"T{b}", "value": round(float(matrix[a, b]), 3)} for a in range(T) for b in range(T)]
+    order = [f"T{t}" for t in range(T)]
+    x = {"field": "b", "type": "nominal", "sort": order, "title": labels["x"], "axis": {"labelAngle": 0}}
+    y = {"field": "a", "type": "nominal", "sort": order, "title": labels["y"]}
+    body = {"data": vega.data("similarity"), "encoding": {"x": x, "y": y}, "layer": [
+        {"mark": {"type": "rect"},
+         "encoding": {"color": {"field": "value", "type": "quantitative", "title": labels["value"],
+                                "scale": {"scheme": "redblue", "reverse": True, "domain": list(domain)},
+                                "legend": vega.legend()},
+                      "tooltip": [{"field": "a", "type": "nominal", "title": labels["y"]},
+                                  {"field": "b", "type": "nominal", "title": labels["x"]},
+                                  {"field": "value", "type": "quantitative", "format": ".3f",
+                                   "title": labels["value"]}]}},
+        {"mark": {"type": "text", "fontSize": 14},
+         "encoding": {"text": {"field": "value", "type": "quantitative", "format": ".2f"},
+                      "color": {"condition": {"test": "abs(datum.value) > 0.6", "value": "white"}, "value": "black"}}}]}
+    spec = vega.chart(body, {"similarity": data}, title=labels.get("title"))
+    spec["height"] = {"step": 36}  # one 36 px row per map, however many maps
+    return spec
 
 
 def single_map(view: np.ndarray, values: np.ndarray, cmap: str = "viridis", alpha: float = 0.6,

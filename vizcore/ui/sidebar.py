@@ -85,8 +85,12 @@ def _image_choice():
     else:
         samples = images.list_samples()
         ss.setdefault("sample", DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
-        sample = st.selectbox(tr("side.sample"), samples, key="sample",
-                              format_func=lambda s: images.SAMPLE_CAPTIONS.get(s, s))
+        if mode == "gallery":
+            sample = st.selectbox(tr("side.sample"), samples, key="sample",
+                                  format_func=lambda s: images.SAMPLE_CAPTIONS.get(s, s))
+        else:  # upload: the gallery photo stands in until a file arrives, without a box of its own
+            sample = ss.get("sample", ss.get("pref_sample", DEFAULT_SAMPLE))
+            sample = sample if sample in samples else samples[0]
         image, image_key = cached(images.load_sample, sample), f"sample:{sample}"
     if mode == "upload":
         up = st.file_uploader(tr("side.upload_label"), key="upload", type=UPLOAD_TYPES)
