@@ -4,8 +4,8 @@ import streamlit as st
 from vizcore.models.reducer_registry import KEEP_RATIO, list_reducers
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import (cached, downloads, draw, load_model, mask_in_view, note_configuration, number_table,
-                        prepare_image, selection, tr)
+from vizcore.ui import (cached, downloads, draw, fragment, load_model, mask_in_view, note_configuration,
+                        number_table, prepare_image, selection, tr)
 from vizcore.views import compare as views
 
 sel = selection()
@@ -17,7 +17,7 @@ with st.expander(tr("cmp.how"), icon=":material/school:"):
 backbones = views.compare_backbones()
 
 
-@st.fragment
+@fragment
 def explore() -> None:
     """The backbone and rho and all they change. A fragment: moving them reruns this part only, and the
     pictures are computed before any of them is drawn (one or two browser redraws per move)."""

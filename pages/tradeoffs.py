@@ -3,7 +3,7 @@ as an interactive Pareto plot; published ImageNet numbers as a second layer with
 import streamlit as st
 
 from vizcore.plots.tradeoff_plot import pareto_figure, pareto_spec
-from vizcore.ui import cached, downloads, draw, explored, labeller, number_table, selection, tr
+from vizcore.ui import cached, downloads, draw, explored, fragment, labeller, number_table, selection, tr
 from vizcore.views import tradeoffs as views
 
 sel = selection()
@@ -46,7 +46,7 @@ if v.to_measure and c2.button(tr("trade.measure_yours", k=len(v.to_measure), n=v
 st.caption("  \n".join(say(line) for line in v.notes) or " ")
 
 
-@st.fragment
+@fragment
 def chart(v: views.TradeoffsView) -> None:
     """The Pareto chart, its controls and its caption: a fragment, so a control reruns the chart alone
     (the tables below, unchanged, are neither sent nor drawn again)."""
