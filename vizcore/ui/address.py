@@ -46,9 +46,11 @@ def show_note(note: Note) -> None:
 def begin(page: str) -> None:
     """Take the address's values for ``page`` into session state when the address changed from outside."""
     ss = st.session_state
-    page = ss[PAGE] = page if page in PAGES else "home"  # a page without fields of its own keeps the sidebar's
+    page = page if page in PAGES else "home"  # a page without fields of its own keeps the sidebar's
+    moved, ss[PAGE] = ss.get(PAGE, page) != page, page
     query, written = _query(), ss.get(WRITTEN)
-    if written is not None and query == written:
+    # unchanged, or a page switch by the navigation (which drops the address or keeps the last page's): not a link
+    if written is not None and (query == written or (moved and query.items() <= written.items())):
         return
     state, notes = parse_query(page, query)
     pending = {}

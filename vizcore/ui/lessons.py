@@ -55,6 +55,7 @@ def go(lesson: Lesson, index: int) -> None:
 _KEYS = """<script>
 // Next / Previous of a lesson from the keyboard: → ← and Page Down / Page Up (a presentation clicker's keys).
 // One listener on the app's document; keys typed into a field or on a slider are left alone.
+(() => {
 const doc = document;
 if (!window.tokenLabLessonKeys) {
   window.tokenLabLessonKeys = true;
@@ -69,6 +70,7 @@ if (!window.tokenLabLessonKeys) {
     if (button && !button.disabled) { e.preventDefault(); button.click(); }
   });
 }
+})();
 </script>"""
 
 
@@ -119,7 +121,7 @@ def lesson_frame(page: str):
             go(lesson, index)
         yield
         return
-    left, right = st.columns([1, 3], gap="medium")
+    left, right = st.columns([3, 8], gap="medium")
     with left:
         target = _banner(lesson, index, ss.get("lang", "en"))
     if target is not None:

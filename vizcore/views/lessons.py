@@ -3,11 +3,11 @@ against a schema; every problem names the file and line. Streamlit-free (``pytho
 
 A lesson file::
 
-    title: {en: DynamicViT in 5 steps, zh: 五步看懂 DynamicViT}
+    title: {en: Attention in 2 steps, zh: 两步看懂注意力}
     about: {en: ..., zh: ...}                 # optional: one or two sentences on the lesson page
     steps:
-      - page: dynamicvit                      # a page's url path (vizcore.views.address.PAGES)
-        state: {dyn_rho: 0.5, image_mode: scene, scene_index: 3}   # the page's address fields (optional)
+      - page: attention                       # a page's url path (vizcore.views.address.PAGES)
+        state: {attn_view: rollout, image_mode: scene, scene_index: 3}   # the page's address fields (optional)
         title: {en: ..., zh: ...}
         look: {en: 2-5 sentences on what to look for, zh: ...}
         question: {en: ..., zh: ...}          # optional: one question for the class
