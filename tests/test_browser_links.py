@@ -203,6 +203,12 @@ def test_back_button_steps_through_changes_and_a_bad_value_falls_back(server, br
     page.wait_for_function("() => window.location.search.includes('dyn_rho=0.55')", timeout=60_000)
     _wait_idle(page, timeout=180_000)
     page.wait_for_function("() => document.querySelector('.st-key-dyn_rho input').value === '0.55'", timeout=60_000)
+    # the sidebar's "Copy link" shows and copies the address as it is now
+    copy = page.frame_locator('[data-testid="stSidebar"] iframe').first
+    page.wait_for_timeout(1000)
+    assert copy.locator("#url").input_value() == page.url
+    copy.locator("#copy").click()
+    assert copy.locator("#said").inner_text() in ("Copied", "Select the address below and copy it")
     watch.check()
     context.close()
 

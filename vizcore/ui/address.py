@@ -121,7 +121,7 @@ def fragment(func):
 def relabel() -> None:
     """After a language switch: every choice of this page set again to its value (see the module docstring)."""
     ss = st.session_state
-    keys = [f.key for f in fields(ss.get(PAGE, "home")) if f.kind in ("choice", "head") and f.key != "lang"]
+    keys = [f.key for f in fields(ss.get(PAGE, "home")) if f.kind in ("choice", "head", "text") and f.key != "lang"]
     keys += [k for k in list(ss.keys()) if isinstance(k, str) and k.startswith(RELABEL_PREFIXES)]
     for key in keys:
         if key in ss and ss[key] is not None:
