@@ -88,11 +88,11 @@ def _banner(lesson: Lesson, index: int, lang: str) -> int | None:
         st.markdown(f"**{tr('lesson.look')}:** {lesson.text(step.look, lang)}")
         if step.question:
             st.info(f"**{tr('lesson.question')}:** {lesson.text(step.question, lang)}", icon=":material/help:")
-        a, b = st.columns(2)
-        back = a.button(tr("lesson.prev"), key="lesson_prev", disabled=index == 0, icon=":material/arrow_back:",
-                        width="stretch")
-        ahead = b.button(tr("lesson.next"), key="lesson_next", disabled=index == n - 1, type="primary",
-                         icon=":material/arrow_forward:", width="stretch")
+        # one above the other: side by side, a narrow column cuts their labels
+        ahead = st.button(tr("lesson.next"), key="lesson_next", disabled=index == n - 1, type="primary",
+                          icon=":material/arrow_forward:", width="stretch")
+        back = st.button(tr("lesson.prev"), key="lesson_prev", disabled=index == 0, icon=":material/arrow_back:",
+                         width="stretch")
         st.button(tr("lesson.close"), key="lesson_close", on_click=_leave, type="tertiary",
                   icon=":material/close:")
         st.caption(tr("lesson.keys"))
