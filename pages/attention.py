@@ -8,8 +8,8 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import (animation, cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
-                        selection, tr)
+from vizcore.ui import (animation, cached, downloads, draw, labeller, limits, load_model, number_table, prepare_image,
+                        run_trace, selection, tr)
 from vizcore.views import animations as anim
 from vizcore.views import attention as views
 
@@ -26,6 +26,7 @@ if model is None:
 pixels, view, cfg = prepare_image(model)
 logits, trace = run_trace(name, model, pixels, attn=True)
 n_layers, heads, (h, w) = len(trace.attn), trace.attn[0].shape[1], trace.grid
+limits(layers=n_layers - 1, heads=heads - 1, patches=h * w - 1)  # a link's layer, head, patch checked here
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
 every = st.session_state.get("attn_view") == "grid"  # the grid shows every layer and head: those controls rest

@@ -4,8 +4,8 @@ import streamlit as st
 from vizcore.models.reducer_registry import KEEP_RATIO, MEASURES, list_reducers
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import (animation, cached, downloads, draw, labeller, load_model, mask_in_view, note_configuration,
-                        number_table, prepare_image, selection, tr)
+from vizcore.ui import (animation, cached, downloads, draw, fragment, labeller, load_model, mask_in_view,
+                        note_configuration, number_table, prepare_image, selection, tr)
 from vizcore.views import animations as anim
 from vizcore.views import compare as views
 
@@ -25,7 +25,7 @@ def headed(v: views.CompareView) -> list[dict]:
              for key, value in row.items()} for row in v.rows]
 
 
-@st.fragment
+@fragment
 def explore() -> None:
     """The backbone and rho and all they change. A fragment: moving them reruns this part only, and the
     pictures are computed before any of them is drawn (one or two browser redraws per move)."""

@@ -5,8 +5,8 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import lineage_strip
-from vizcore.ui import (animation, cached, class_label, downloads, draw, labeller, load_model, note_configuration, prepare_image,
-                        selection, tr)
+from vizcore.ui import (animation, cached, class_label, downloads, draw, fragment, labeller, load_model,
+                        note_configuration, prepare_image, selection, tr)
 from vizcore.views import animations as anim
 from vizcore.views.dynamicvit import cost_rows, dynamicvit_view, token_fate_data
 
@@ -23,7 +23,7 @@ if model is None:
 pixels, view, cfg = prepare_image(model)
 
 
-@st.fragment
+@fragment
 def explore() -> None:
     """Everything the rho / semantics / tau controls change. A fragment: moving them reruns this part only
     (not the sidebar and the header), and the pictures are computed before any of them is drawn, so the

@@ -9,7 +9,8 @@ from vizcore.analysis.t2t import centre_token, token_at
 from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import animation, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
+from vizcore.ui import (animation, downloads, draw, fragment, labeller, load_model, number_table, prepare_image,
+                        run_trace, selection, tr)
 from vizcore.views import animations as anim
 from vizcore.views import t2t as views
 
@@ -39,7 +40,7 @@ def reset_sliders() -> None:
 
 
 # the sliders keep their values across pages (persist_state); a new model starts from its own splits
-if ss.get("_t2t_sliders_for") != name or any(f"t2t_{a}{i}" not in ss for i in range(3) for a in "ksp"):
+if ss.get("_t2t_sliders_for", name) != name or any(f"t2t_{a}{i}" not in ss for i in range(3) for a in "ksp"):
     reset_sliders()
     ss["_t2t_sliders_for"] = name
 
@@ -49,7 +50,7 @@ def headed(rows: list[dict]) -> list[dict]:
     return [{tr(f"t2t.col.{key}"): value for key, value in row.items()} for row in rows]
 
 
-@st.fragment
+@fragment
 def explore() -> None:
     """The sliders and every view they drive: a fragment, so moving one reruns this part only (not the
     sidebar, the header and the model), and the messages that come and go sit in one container."""

@@ -4,7 +4,7 @@ sweep``) as layers of their own, with their sources."""
 import streamlit as st
 
 from vizcore.plots.tradeoff_plot import LABELS, pareto_figure, pareto_spec
-from vizcore.ui import cached, downloads, draw, explored, labeller, number_table, selection, tr
+from vizcore.ui import cached, downloads, draw, explored, fragment, labeller, number_table, selection, tr
 from vizcore.views import tradeoffs as views
 
 sel = selection()
@@ -58,7 +58,7 @@ else:  # always one caption, so the elements after it keep their places
                                               sources="; ".join(loaded.sources)))
 
 
-@st.fragment
+@fragment
 def chart(v: views.TradeoffsView, loaded_rows: list[dict] | None) -> None:
     """The Pareto chart, its controls and its caption: a fragment, so a control reruns the chart alone
     (the tables below, unchanged, are neither sent nor drawn again)."""

@@ -6,8 +6,8 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import wukong_views as wv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import (cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
-                        selection, tr)
+from vizcore.ui import (cached, downloads, draw, labeller, limits, load_model, number_table, prepare_image,
+                        run_trace, selection, tr)
 from vizcore.views import wukong as views
 
 sel = selection()
@@ -27,6 +27,7 @@ if model is None:
 pixels, view, cfg = prepare_image(model)
 logits, trace = run_trace(name, model, pixels)
 traced = (model, pixels, logits, trace)
+limits(tokens=model.num_tokens - 1)  # a link's token checked against this model's
 pipeline_caption = st.empty()  # the real shapes, filled in from the view below
 choice = st.segmented_control(tr("wk.view"), ["grid", "single", "assign", "differ", "stats", "steps", "cost"],
                               key="wk_view",

@@ -13,12 +13,17 @@ Pages call it, it calls the rest of vizcore.
     warmup               libraries loaded in the background on a fresh server
     memory               configurations the method pages explored (for Trade-offs)
     text                 translation in the chosen language
+    address              the page's state in its address (links), the "Copy link" control
+    lessons              lesson steps: the step's text beside its page, Previous / Next, the keys
 """
-from vizcore.ui import streamlit_internals
+from vizcore.ui import address, streamlit_internals
+from vizcore.ui.address import fragment, limits
 from vizcore.ui.animation import animation, animation_files
 from vizcore.ui.cache import SharedLRU, cached, draw, fingerprint, read_only
 from vizcore.ui.downloads import Download, download_payloads, downloads, number_table, number_text
 from vizcore.ui.errors import guarded
+from vizcore.ui.lessons import available_lessons, lesson_frame, page_title
+from vizcore.ui.lessons import go as go_to_step
 from vizcore.ui.loading import load_model, macs_per_image, model_key, prepare_image, resolve_source, run_trace
 from vizcore.ui.memory import explored, note_configuration
 from vizcore.ui.sidebar import (DEFAULT_SAMPLE, PERSISTENT_KEYS, Selection, mask_in_view, mask_overlay, selection,
@@ -29,9 +34,10 @@ from vizcore.ui.warmup import wait_for_warm_up, warm_up
 
 streamlit_internals.memoise_image_encoding()
 
-__all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "animation", "animation_files",
-           "cached", "class_label", "download_payloads", "downloads", "draw", "ensure_navigation", "explored",
-           "fingerprint", "guarded",
+__all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "address", "animation",
+           "animation_files", "available_lessons", "cached", "class_label", "fragment", "go_to_step", "guarded",
+           "lesson_frame", "limits", "page_title", "download_payloads", "downloads", "draw", "ensure_navigation",
+           "explored", "fingerprint",
            "labeller", "load_model", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
            "note_configuration", "number_table", "number_text", "prepare_image", "read_only", "resolve_source",
            "run_trace", "selection", "sidebar", "tr", "wait_for_warm_up", "warm_up"]

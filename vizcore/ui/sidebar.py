@@ -13,6 +13,7 @@ from vizcore.data import scenes
 from vizcore.device import available_devices, device_info, pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
+from vizcore.ui import address
 from vizcore.ui.access import checkpoint_path_key, server_paths_enabled
 from vizcore.ui.cache import cached, draw
 from vizcore.ui.streamlit_internals import ensure_navigation
@@ -127,15 +128,17 @@ def _checkpoint_choice(source: str) -> tuple[str, str]:
     return path, ""
 
 
-def sidebar() -> Selection:
-    """Draw the shared sidebar (language, image, model weights, device) and remember the choice."""
+def sidebar(page: str | None = None) -> Selection:
+    """Draw the shared sidebar (language, image, model weights, device) and remember the choice; ``page``
+    (its url path) names whose state the address holds."""
     ss = st.session_state
     ss["_random_notice_shown"] = False  # one notice of each kind per run, however many models a page loads
     ss["_scene_notice_shown"] = False
+    address.begin(page or ss.get(address.PAGE, "home"))  # a link's values first: they win over remembered ones
     _restore_widget_state()
     with st.sidebar:
         st.selectbox(t("side.language", ss.get("lang", "en")), list(LANGUAGES), key="lang",
-                     format_func=LANGUAGES.get)
+                     format_func=LANGUAGES.get, on_change=address.relabel)
         image, image_key, mask, label, show_mask = _image_choice()
         # the overlay is for the eye only: the models always see the clean scene
         st.image(draw(mask_overlay, image.array, mask) if show_mask else image.array, width="stretch")
@@ -148,6 +151,7 @@ def sidebar() -> Selection:
         dev = pick_device(None if device == "auto" else device)
         info = device_info(dev)
         st.caption(tr("side.device_info", device=info.device, name=info.name, torch=info.torch_version))
+        address.copy_link()
     _remember_widget_state()
     sel = Selection(ss.get("lang", "en"), image, image_key, source, ckpt_path, ckpt_key, str(dev), mask, label)
     ss["selection"] = sel
