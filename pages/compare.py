@@ -4,8 +4,8 @@ import streamlit as st
 from vizcore.models.reducer_registry import KEEP_RATIO, list_reducers
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import (cached, downloads, draw, load_model, mask_in_view, note_configuration, number_table,
-                        prepare_image, selection, tr)
+from vizcore.ui import (cached, downloads, draw, load_model, mask_in_view, method_label, note_configuration,
+                        number_table, prepare_image, selection, tr)
 from vizcore.views import compare as views
 
 sel = selection()
@@ -35,8 +35,11 @@ def explore() -> None:
     # the Trade-offs page places these on its plot and highlights the last one noted: the registry's first
     for entry in reversed(v.entries):
         note_configuration(entry.method, entry.model, entry.setting, entry.locs)
-    grid_img = draw(fate_grid, view, v.fates, v.budget.locs, v.num_patches, tile=170)
-    cost_img = draw(rv.per_layer_cost_image, v.tokens, v.gmacs)
+    grid_img = draw(fate_grid, view, {method_label(m): row for m, row in v.fates.items()}, v.budget.locs,
+                    v.num_patches, tr("pic.after_layer"), tile=170)
+    cost_labels = {"titles": (tr("pic.tokens"), tr("pic.gmacs")), "x_title": tr("pic.layer"),
+                   "names": {m: method_label(m) for m in v.tokens}}
+    cost_img = draw(rv.per_layer_cost_image, v.tokens, v.gmacs, **cost_labels)
 
     st.caption(tr("cmp.budget", locs=", ".join(map(str, v.budget.locs)), target=v.budget.tokens_target,
                   matched="; ".join(f"{tr(key)}: {setting}" for key, setting in v.matched)))
@@ -48,7 +51,7 @@ def explore() -> None:
 
     st.subheader(tr("cmp.cost"))
     st.image(cost_img)
-    downloads("compare_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(v.tokens, v.gmacs),
+    downloads("compare_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(v.tokens, v.gmacs, **cost_labels),
               rows=lambda: views.cost_rows(v))
 
     st.subheader(tr("cmp.table"))

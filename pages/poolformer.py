@@ -42,11 +42,12 @@ def view(**controls):
 if choice == "block":
     slot = st.radio(tr("pf.slot"), MIXERS, key="pf_slot", horizontal=True, format_func=mixer_label)
     rows = [{tr(f"pf.col.{k}"): value for k, value in r.items()} for r in view().block.rows]
-    svg = draw(pv.block_svg, slot, {k: tr(f"pf.diagram.{k}") for k in pv.DEFAULT_LABELS})
+    diagram = {k: tr(f"pf.diagram.{k}") for k in pv.DIAGRAM_KEYS}
+    svg = draw(pv.block_svg, slot, diagram)
     st.image(svg, caption=tr("pf.block_caption"), width="stretch")
     st.markdown(tr(f"pf.slot_explain.{slot}"))
     number_table(rows)
-    downloads(f"metaformer_block_{slot}", png=lambda slot=slot: pv.block_png(slot), svg=svg, rows=rows)
+    downloads(f"metaformer_block_{slot}", png=lambda slot=slot: pv.block_png(slot, diagram), svg=svg, rows=rows)
 
 elif choice == "pool":
     st.markdown(tr("pf.pool_explain"))
@@ -66,8 +67,8 @@ elif choice == "pool":
     img, scales = draw(pv.triptych, p.x, p.pooled, p.diff, cmap=cmap)
     st.image(img, caption=what, width="stretch")
     l, r = st.columns(2)
-    l.image(colorbar(cmap, *scales["x"], "x, pool(x)"), width=380)
-    r.image(colorbar("cividis", *scales["diff"], "pool(x) - x"), width=380)
+    l.image(colorbar(cmap, *scales["x"], "x, pool(x)"))
+    r.image(colorbar("cividis", *scales["diff"], "pool(x) − x"))
     left, right = st.columns([2, 3])
     left.markdown(tr("pf.kernel_title"))
     left.table([{f"x{j - 1:+d}": f"{k:+.3f}" for j, k in enumerate(row)} for row in p.kernel], hide_index=True,
@@ -85,7 +86,7 @@ elif choice == "stages":
     s = view(per_stage=per).stages
     img = draw(pv.stage_maps, s.maps, s.names, s.row_labels, per_stage=per, cmap=cmap)
     st.image(img, caption=tr("pf.stages_caption", n=per - 1), width="stretch")
-    st.image(colorbar(cmap, 0, 1, "min-max per map"), width=380)
+    st.image(colorbar(cmap, 0, 1, tr("pic.minmax")))
     st.markdown(tr("pf.stages_explain"))
     downloads("poolformer_stage_features", png=img, data=s.rows)
 
@@ -99,9 +100,9 @@ elif choice == "mixers":
                    tr("pf.col.prob"): f"{r['top1_prob']:.1%}", tr("pf.col.ref_prob"): f"{r['ref_class_prob']:.1%}",
                    tr("pf.col.dlogit"): round(r["mean_abs_logit_change"], 3), "GMACs": round(r["gmacs"], 3)}
                   for r in m.rows])
-    img = draw(pv.norm_overlays, image, m.norms, cmap=cmap)
+    img = draw(pv.norm_overlays, image, {mixer_label(k): n for k, n in m.norms.items()}, cmap=cmap)
     st.image(img, caption=tr("pf.mix_maps_caption", shape=v.stage_shapes[-1]), width="stretch")
-    st.image(colorbar(cmap, 0, 1, "||x|| (min-max per map)"), width=380)
+    st.image(colorbar(cmap, 0, 1, tr("pic.norm_minmax", sym="‖x‖")))
     downloads("poolformer_mixer_swap", png=img, rows=m.rows,
               html=lambda: pv.mixer_figure(m.probabilities, mix_labels),
               data={"logits": {k: lg.tolist() for k, lg in m.logits.items()}, "rows": m.rows})
@@ -123,6 +124,6 @@ else:  # cam
     (h, w), label = cam.cam.shape, tr(f"pf.cam_method.{method}")
     right.image(img, caption=tr("pf.cam_caption" if cam.class_specific else "pf.cam_caption_any", method=label,
                                 cls=cam.target_name, h=h, w=w, mixer=mixer_label(mixer)), width="stretch")
-    right.image(colorbar(cmap, 0.0, 1.0, label), width=380)
+    right.image(colorbar(cmap, 0.0, 1.0, label))
     downloads(f"{method}_{mixer}_{cam.target}", png=img, rows=cam.rows,
               data={"class": cam.target_name, "mixer": mixer, "method": method})

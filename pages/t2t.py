@@ -82,11 +82,11 @@ def windows(v: views.SplitsView) -> None:
                     format_func=lambda i, word=tr("t2t.split_short"): f"{word} {i + 1}")
     where = b.radio(tr("t2t.where"), ["centre", "corner"], key="t2t_where", horizontal=True,
                     format_func=labeller("t2t.where."))
-    w = views.windows_view(v, stage, where)
+    w = views.windows_view(v, stage, where, lang=ss.get("lang", "en"))
     with st.spinner(tr("t2t.drawing")):
         img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax, w.tile_labels, cmap=cmap)
     st.image(img, caption=tr("t2t.windows_caption", **w.explain), width="stretch")
-    st.image(colorbar(cmap, 0, w.vmax, "windows per position"), width=420)
+    st.image(colorbar(cmap, 0, w.vmax, tr("pic.windows_per_position")))
     st.markdown(tr("t2t.windows_explain", **w.explain))
     downloads(f"t2t_windows_split{stage + 1}", png=img, rows=w.counts_rows, data=w.data)
 
@@ -96,7 +96,8 @@ def footprint(v: views.SplitsView) -> None:
         ss["t2t_token"] = centre_token(v.final_grid)
     left, right = st.columns([2, 3])
     left.caption(tr("t2t.click_help", h=v.final_grid[0], w=v.final_grid[1]))
-    f = views.footprint_view(v, left.number_input(tr("t2t.token_index"), 0, v.n_tokens - 1, key="t2t_token"))
+    f = views.footprint_view(v, left.number_input(tr("t2t.token_index"), 0, v.n_tokens - 1, key="t2t_token"),
+                             lang=ss.get("lang", "en"))
     picker = draw(tv.token_picker, view, v.final_grid, f.token)
 
     def picked(grid=v.final_grid, shape=picker.shape[:2]) -> None:
@@ -113,13 +114,13 @@ def footprint(v: views.SplitsView) -> None:
         number_table(headed(f.table))
         st.markdown(tr("t2t.footprint_explain", **f.explain))
     st.image(img, caption=tr("t2t.footprint_caption", **f.explain), width="stretch")
-    st.image(colorbar(cmap, 0, 1, "paths / max"), width=420)
+    st.image(colorbar(cmap, 0, 1, tr("pic.paths_max")))
     downloads(f"t2t_footprint_{f.row}_{f.col}", png=img, data=f.data)
 
 
 def schedule(v: views.SplitsView) -> None:
     logits, trace = run_trace(name, model, pixels)
-    s = views.schedule_view(v, model, pixels.shape, trace, logits.shape[-1])
+    s = views.schedule_view(v, model, pixels.shape, trace, logits.shape[-1], lang=ss.get("lang", "en"))
     labels = {key: tr(f"t2t.fig_{key}") for key in ("tokens", "dims", "stage", "soft", "hard")}
     labels["title"] = tr("t2t.fig_title", h=img_hw[0], w=img_hw[1])
     st.vega_lite_chart(draw(tv.schedule_spec, s.soft, s.hard_row, labels), key="t2t_schedule_fig")
@@ -129,7 +130,7 @@ def schedule(v: views.SplitsView) -> None:
     number_table(headed(s.shape_table))
     img = draw(tv.norm_maps, view, s.norms, s.norm_labels, cmap=cmap)
     st.image(img, caption=tr("t2t.norms_caption", s1=s.norm_shapes[0], s2=s.norm_shapes[1]), width="stretch")
-    st.image(colorbar(cmap, 0, 1, "||token|| (min-max per map)"), width=420)
+    st.image(colorbar(cmap, 0, 1, tr("pic.norm_minmax", sym="‖token‖")))
     downloads("t2t_schedule", png=img, rows=s.csv_rows, data=s.data,
               html=lambda: tv.schedule_figure(s.soft, s.hard_row, labels))
 

@@ -12,11 +12,12 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from plotly.subplots import make_subplots
 
 from vizcore.analysis.t2t import FootprintStage, WindowPanel
 from vizcore.plots import vega
+from vizcore.plots.fonts import TEXT_PX, pil_font
 from vizcore.plots.overlay import colorize, compose, draw_grid
 
 #: outline colours of neighbouring windows (Okabe-Ito: orange, sky blue, bluish green, vermillion, blue...)
@@ -25,11 +26,9 @@ WINDOW_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (213, 94, 0), (0
 PAD_GREY = (200, 200, 200)
 
 
-def _font(size: int = 12):
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+def _font(size: int = TEXT_PX):
+    """The shipped font (CJK included) at ``size`` px, never below ``fonts.TEXT_PX``."""
+    return pil_font(size)
 
 
 @lru_cache(maxsize=64)
@@ -45,7 +44,7 @@ def _label(text: str, size: int) -> Image.Image:
 
 def stamp_numbers(img: Image.Image, values: np.ndarray, cell: int, mask: np.ndarray | None = None) -> Image.Image:
     """Write each integer of ``values`` (h, w) centred in its ``cell``-pixel square of ``img`` (in place)."""
-    size = max(8, min(14, cell // 2))
+    size = TEXT_PX
     h, w = values.shape
     for r in range(h):
         for c in range(w):
@@ -136,7 +135,7 @@ def windows_panel(view: np.ndarray, panel: WindowPanel, vmax: int, side: int = 3
     crgb = colorize(zc, cmap, 0, vmax)
     crgb[~inside] = PAD_GREY
     cimg = Image.fromarray(np.kron(crgb, np.ones((cell, cell, 1), dtype=np.uint8)))
-    if cell >= 14:
+    if cell >= TEXT_PX + 8:  # numbers only where a readable one fits; the colours and the colour bar say it too
         stamp_numbers(cimg, zc, cell, inside)
     t3 = _pad_to(np.asarray(cimg), side)
 
