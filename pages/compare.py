@@ -55,7 +55,7 @@ def explore() -> None:
               rows=lambda: views.cost_rows(v))
 
     st.subheader(tr("cmp.table"))
-    number_table(v.rows)
+    number_table([{**r, "method": method_label(r["method"])} for r in v.rows])
     st.caption(tr("cmp.precision", share=v.object_share) if v.object_share is not None else tr("cmp.precision_na"))
     downloads("compare_summary", rows=v.rows, data=lambda: views.summary_data(v))
 

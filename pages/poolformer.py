@@ -6,7 +6,8 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots.overlay import COLORMAPS, colorbar, overlay
-from vizcore.ui import cached, downloads, draw, labeller, load_model, number_table, prepare_image, selection, tr
+from vizcore.ui import (cached, class_name, downloads, draw, labeller, load_model, number_table, prepare_image,
+                        selection, tr)
 from vizcore.views.poolformer import CAM_METHODS, MIXERS, SHOWS, SOURCES, poolformer_view
 
 selection()
@@ -35,7 +36,7 @@ def view(**controls):
     """The page's one computation, cached per model, image and control values; fills the pipeline caption."""
     v = cached(poolformer_view, model, pixels, image, show=choice, **controls)
     pipeline.caption(tr("pf.pipeline", image=v.image_shape, stages=" → ".join(str(s) for s in v.stage_shapes),
-                        logits=v.logits_shape, top=v.top_class))
+                        logits=v.logits_shape, top=class_name(v.top_class)))
     return v
 
 
@@ -96,7 +97,7 @@ elif choice == "mixers":
     mix_labels = {"x": tr("pf.mix_x"), "y": tr("pf.mix_y"), "title": tr("pf.mix_title"),
                   **{k: mixer_label(k) for k in MIXERS}}
     st.vega_lite_chart(draw(pv.mixer_spec, m.probabilities, mix_labels), key="pf_mixer_fig")
-    number_table([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): r["top1"],
+    number_table([{tr("pf.col.mixer"): mixer_label(r["mixer"]), tr("pf.col.top1"): class_name(r["top1"]),
                    tr("pf.col.prob"): f"{r['top1_prob']:.1%}", tr("pf.col.ref_prob"): f"{r['ref_class_prob']:.1%}",
                    tr("pf.col.dlogit"): round(r["mean_abs_logit_change"], 3), "GMACs": round(r["gmacs"], 3)}
                   for r in m.rows])
@@ -116,14 +117,15 @@ else:  # cam
     cam = view(cam_mixer=mixer, cam_method=method, cam_target=state.get(f"pf_cam_target_{mixer}")).cam
     b.selectbox(tr("pf.cam_target"), cam.targets, key=f"pf_cam_target_{mixer}", disabled=not cam.class_specific,
                 format_func={i: f"{n} ({p:.1%})"
-                             for i, n, p in zip(cam.targets, cam.target_names, cam.target_probs)}.__getitem__)
+                             for i, n, p in zip(cam.targets, map(class_name, cam.target_names),
+                                                cam.target_probs)}.__getitem__)
     alpha = c.slider(tr("pf.alpha"), 0.0, 1.0, 0.6, 0.05, key="pf_alpha")
     img = draw(overlay, image, cam.cam, alpha=alpha, cmap=cmap, vmin=0.0, vmax=1.0, smooth=True)
     left, right = st.columns(2)
     left.image(image, caption=tr("pf.cam_input", h=image.shape[0], w=image.shape[1]), width="stretch")
     (h, w), label = cam.cam.shape, tr(f"pf.cam_method.{method}")
     right.image(img, caption=tr("pf.cam_caption" if cam.class_specific else "pf.cam_caption_any", method=label,
-                                cls=cam.target_name, h=h, w=w, mixer=mixer_label(mixer)), width="stretch")
+                                cls=class_name(cam.target_name), h=h, w=w, mixer=mixer_label(mixer)), width="stretch")
     right.image(colorbar(cmap, 0.0, 1.0, label))
     downloads(f"{method}_{mixer}_{cam.target}", png=img, rows=cam.rows,
               data={"class": cam.target_name, "mixer": mixer, "method": method})

@@ -51,7 +51,9 @@ def headed(rows: list[dict]) -> list[dict]:
 @st.fragment
 def explore() -> None:
     """The sliders and every view they drive: a fragment, so moving one reruns this part only (not the
-    sidebar, the header and the model), and the messages that come and go sit in one container."""
+    sidebar, the header and the model), and the messages that come and go sit in one container. The view and
+    its picture come first (on the first screen of a projector), the sliders that shape it below."""
+    view_area = st.container()
     st.subheader(tr("t2t.sliders", h=img_hw[0], w=img_hw[1]))
     cols = st.columns(3)
     stages = []
@@ -71,9 +73,10 @@ def explore() -> None:
         getattr(messages, level)(tr(key, **fields), icon=ICONS.get(level))
     if v.schedule is None:
         return
-    choice = st.segmented_control(tr("t2t.view"), ["windows", "footprint", "schedule"], key="t2t_view",
-                                  default="windows", format_func=labeller("t2t.view.")) or "windows"
-    {"windows": windows, "footprint": footprint, "schedule": schedule}[choice](v)
+    with view_area:
+        choice = st.segmented_control(tr("t2t.view"), ["windows", "footprint", "schedule"], key="t2t_view",
+                                      default="windows", format_func=labeller("t2t.view.")) or "windows"
+        {"windows": windows, "footprint": footprint, "schedule": schedule}[choice](v)
 
 
 def windows(v: views.SplitsView) -> None:

@@ -3,7 +3,7 @@ as an interactive Pareto plot; published ImageNet numbers as a second layer with
 import streamlit as st
 
 from vizcore.plots.tradeoff_plot import pareto_figure, pareto_spec
-from vizcore.ui import cached, downloads, draw, explored, labeller, number_table, selection, tr
+from vizcore.ui import cached, downloads, draw, explored, labeller, method_label, number_table, selection, tr
 from vizcore.views import tradeoffs as views
 
 sel = selection()
@@ -72,6 +72,6 @@ def chart(v: views.TradeoffsView) -> None:
 
 chart(v)
 st.subheader(tr("trade.table"))
-number_table(v.table)
+number_table([{**r, "method": method_label(r["method"])} for r in v.table])
 st.subheader(tr("trade.sources"))
-number_table(v.published)
+number_table([{**r, "family": method_label(r["family"])} if "family" in r else r for r in v.published])

@@ -123,7 +123,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "attn.view.cls": {"en": "CLS attention", "zh": "CLS 注意力"},
     "attn.view.grid": {"en": "Layer × head grid", "zh": "层 × 头 网格"},
     "attn.view.patch": {"en": "Click a patch", "zh": "点击图块"},
-    "attn.view.rollout": {"en": "Rollout", "zh": "Rollout"},
+    "attn.view.rollout": {"en": "Rollout", "zh": "注意力展开"},
     "attn.view.shapes": {"en": "Shapes & positions", "zh": "形状与位置"},
     "attn.scale": {"en": "Colour scale", "zh": "颜色标尺"},
     "attn.scale.map": {"en": "per map", "zh": "每张图"},

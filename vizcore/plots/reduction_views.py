@@ -195,7 +195,7 @@ def _marker(draw, shape: str, x: float, y: float, r: float, colour: str) -> None
 
 def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
                          titles: Sequence[str] = ("", ""), x_title: str = "", names: Mapping[str, str] | None = None,
-                         size: tuple[int, int] = (900, 360)) -> np.ndarray:
+                         size: tuple[int, int] = (820, 360)) -> np.ndarray:
     """``per_layer_cost_figure`` as a static RGB image (H, W, 3): two panels, one legend below. ``titles``: the
     panels' y titles, ``x_title``, ``names``: method -> its legend label (translated; default the method).
 

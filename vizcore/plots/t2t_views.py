@@ -152,7 +152,7 @@ def _pad_to(img: np.ndarray, side: int) -> np.ndarray:
 
 
 def windows_figure(view: np.ndarray, soft: WindowPanel, hard: WindowPanel, vmax: int, labels: Sequence[str],
-                   cmap: str = "viridis", side: int = 300) -> np.ndarray:
+                   cmap: str = "viridis", side: int = 200) -> np.ndarray:
     """A soft split's panel (row 1) beside ViT's hard split's (row 2) as ONE image on one colour scale
     (0..``vmax``); ``labels``: the eight tiles' captions, row by row."""
     tiles = windows_panel(view, soft, vmax, side, cmap) + windows_panel(view, hard, vmax, side, cmap)
@@ -160,7 +160,7 @@ def windows_figure(view: np.ndarray, soft: WindowPanel, hard: WindowPanel, vmax:
 
 
 def footprint_figure(view: np.ndarray, stages: Sequence[FootprintStage], final_grid, token_rc, hard_box,
-                     labels: Sequence[str], cmap: str = "viridis", side: int = 260) -> np.ndarray:
+                     labels: Sequence[str], cmap: str = "viridis", side: int = 160) -> np.ndarray:
     """A final token's footprint (``vizcore.analysis.t2t.footprint_chain``: last split first) as one row of
     tiles: the final grid with the token ``token_rc`` (row, col); on the input map of each split, the token's
     path counts (scaled to max 1) with its receptive box outlined; last, the one patch ``hard_box`` of ViT's
@@ -213,7 +213,7 @@ def token_picker(view: np.ndarray, grid, token: int, min_side: int = 420) -> np.
 
 
 def norm_maps(view: np.ndarray, norms: Sequence[np.ndarray], labels: Sequence[str], cmap: str = "viridis",
-              side: int = 260) -> np.ndarray:
+              side: int = 240) -> np.ndarray:
     """The token modules' outputs (channel L2 norm per token, (h, w) each, coloured min-max per map) beside
     the image; ``labels``: the image's caption, then one per map."""
     tiles = [_resize(view, (side, side))]
@@ -271,7 +271,7 @@ def schedule_spec(soft: Sequence[dict], hard: dict, labels: dict) -> dict:
             bar["y2"] = {"datum": 1}
         return {"data": vega.data("stages"), "width": 280, "height": 300, "encoding": {"x": x, "y": y},
                 "layer": [{"mark": {"type": "bar"}, "encoding": bar},
-                          {"mark": {"type": "text", "dy": -7, "fontSize": 11},
+                          {"mark": {"type": "text", "dy": -8, "fontSize": 14},
                            "encoding": {"text": {"field": field, "type": "quantitative", "format": ","}}}]}
 
     body = {"hconcat": [panel("tokens", labels["tokens"], True), panel("dims", labels["dims"], False)]}

@@ -52,7 +52,7 @@ def maps_grid(view: np.ndarray, maps: np.ndarray, vmin: np.ndarray, vmax: np.nda
     ``vmax[t]`` and captioned ``labels[t]``."""
     T = len(maps)
     ncols = ncols or (T if T <= 4 else math.ceil(T / 2) if T <= 12 else 8)
-    side = side or max(110, min(240, 960 // ncols - 8))
+    side = side or max(110, min(240, 816 // ncols - 8))  # fits the page's 820 px at 1280×720 with the sidebar
     base = tile(view, side)
     tiles = [overlay(base, np.asarray(maps[t], dtype=np.float64), alpha=alpha, cmap=cmap, vmin=float(vmin[t]),
                      vmax=float(vmax[t])) for t in range(T)]
@@ -227,7 +227,7 @@ def cost_spec(curve: dict, chosen: dict, labels: dict) -> dict:
          "encoding": {"tooltip": [{"field": "series", "type": "nominal", "title": " "},
                                   {"field": "M", "type": "quantitative", "title": labels["x"]},
                                   {"field": "text", "type": "nominal", "title": labels["y"]}]}},
-        {"data": vega.data("chosen"), "mark": {"type": "text", "align": "left", "dx": 6, "dy": -10, "fontSize": 12},
+        {"data": vega.data("chosen"), "mark": {"type": "text", "align": "left", "dx": 6, "dy": -10, "fontSize": 14},
          "encoding": {"text": {"field": "text", "type": "nominal"}}}]}
     return vega.chart(body, {"lines": lines, "chosen": marks}, title=labels.get("title"), height=300)
 

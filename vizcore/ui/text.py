@@ -39,6 +39,12 @@ def class_label(name: str, index: int) -> str:
     return str(index)
 
 
+def class_name(name: str) -> str:
+    """A class name as a model's head names it, in the chosen language (the synthetic scenes' classes are
+    translated; ImageNet's and others stay as they are)."""
+    return tr(f"scene.class.{name}") if f"scene.class.{name}" in STRINGS else name
+
+
 def method_label(method: str) -> str:
     """A method's name in charts and tables: a registered reducer's label, "plain ViT" for the backbone alone,
     else the name itself."""
@@ -48,6 +54,13 @@ def method_label(method: str) -> str:
     return tr("pic.plain") if method == "plain" else method
 
 
+def column_labeller():
+    """A function column -> its header in the language chosen now (``col.<column>`` from the catalogue when it
+    has one, else the column itself); the language is bound now, as in :func:`labeller`."""
+    lang = st.session_state.get("lang", "en")
+    return lambda column: t(f"col.{column}", lang) if f"col.{column}" in STRINGS else column
+
+
 def column_label(column: str) -> str:
-    """A table's or a CSV file's column header: ``col.<column>`` from the catalogue when it has one."""
-    return tr(f"col.{column}") if f"col.{column}" in STRINGS else column
+    """A table's or a CSV file's column header in the chosen language (see :func:`column_labeller`)."""
+    return column_labeller()(column)
