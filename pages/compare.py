@@ -6,13 +6,13 @@ from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
 from vizcore.ui import (cached, downloads, draw, load_model, mask_in_view, method_label, note_configuration,
                         number_table, prepare_image, selection, tr)
+from vizcore.ui.presenter import page_intro, presenting
 from vizcore.views import compare as views
 
 sel = selection()
 st.title(tr("cmp.title"))
-with st.expander(tr("cmp.how"), icon=":material/school:"):
-    st.markdown("\n".join([tr("cmp.explain"), ""] + [f"- **{tr(s.label_key)}**: {tr(s.about_key)}"
-                                                     for s in list_reducers()]))
+page_intro(tr("cmp.how"), "\n".join([tr("cmp.explain"), ""] + [f"- **{tr(s.label_key)}**: {tr(s.about_key)}"
+                                                            for s in list_reducers()]))
 
 backbones = views.compare_backbones()
 
@@ -36,7 +36,8 @@ def explore() -> None:
     for entry in reversed(v.entries):
         note_configuration(entry.method, entry.model, entry.setting, entry.locs)
     grid_img = draw(fate_grid, view, {method_label(m): row for m, row in v.fates.items()}, v.budget.locs,
-                    v.num_patches, tr("pic.after_layer"), tile=170)
+                    v.num_patches, tr("pic.after_layer"), tile=170 if not presenting() else 140,
+                    per_row=2 if presenting() else 1)
     cost_labels = {"titles": (tr("pic.tokens"), tr("pic.gmacs")), "x_title": tr("pic.layer"),
                    "names": {m: method_label(m) for m in v.tokens}}
     cost_img = draw(rv.per_layer_cost_image, v.tokens, v.gmacs, **cost_labels)

@@ -7,12 +7,12 @@ from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import lineage_strip
 from vizcore.ui import (cached, class_label, downloads, draw, labeller, load_model, method_label, note_configuration,
                         prepare_image, selection, tr)
+from vizcore.ui.presenter import page_intro
 from vizcore.views.dynamicvit import cost_rows, dynamicvit_view, token_fate_data
 
 sel = selection()
 st.title(tr("dyn.title"))
-with st.expander(tr("dyn.how"), icon=":material/school:"):
-    st.markdown(tr("dyn.explain"))
+page_intro(tr("dyn.how"), tr("dyn.explain"))
 
 candidates = sorted(list_models(family="dynamicvit"), key=lambda n: (not n.startswith("bundled"), n))
 name = st.selectbox(tr("dyn.model"), candidates, key="dyn_model")

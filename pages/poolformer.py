@@ -8,13 +8,12 @@ from vizcore.plots import poolformer_views as pv
 from vizcore.plots.overlay import COLORMAPS, colorbar, overlay
 from vizcore.ui import (cached, class_name, downloads, draw, labeller, load_model, number_table, prepare_image,
                         selection, tr)
+from vizcore.ui.presenter import page_intro
 from vizcore.views.poolformer import CAM_METHODS, MIXERS, SHOWS, SOURCES, poolformer_view
 
 selection()
 st.title(tr("pf.title"))
-st.markdown(tr("pf.idea"))
-with st.expander(tr("pf.more"), icon=":material/school:"):
-    st.markdown(tr("pf.explain"))
+page_intro(tr("pf.more"), tr("pf.explain"), idea=tr("pf.idea"))
 
 candidates = list_models(family="poolformer")
 default = "bundled_poolformer" if "bundled_poolformer" in candidates else "poolformer_s12"

@@ -10,13 +10,12 @@ from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
 from vizcore.plots.overlay import COLORMAPS, colorbar
 from vizcore.ui import downloads, draw, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
+from vizcore.ui.presenter import page_intro, presenting
 from vizcore.views import t2t as views
 
 selection()  # the shared sidebar (drawn here when the page runs on its own)
 st.title(tr("t2t.title"))
-st.markdown(tr("t2t.idea"))
-with st.expander(tr("t2t.more"), icon=":material/school:"):
-    st.markdown(tr("t2t.explain"))
+page_intro(tr("t2t.more"), tr("t2t.explain"), idea=tr("t2t.idea"))
 
 candidates = list_models(family="t2t")
 default = "bundled_t2t" if "bundled_t2t" in candidates else "t2t_vit_7"
@@ -87,7 +86,8 @@ def windows(v: views.SplitsView) -> None:
                     format_func=labeller("t2t.where."))
     w = views.windows_view(v, stage, where, lang=ss.get("lang", "en"))
     with st.spinner(tr("t2t.drawing")):
-        img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax, w.tile_labels, cmap=cmap)
+        img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax, w.tile_labels, cmap=cmap,
+                   side=150 if presenting() else 200)  # presenter mode: short enough for the first screen
     st.image(img, caption=tr("t2t.windows_caption", **w.explain), width="stretch")
     st.image(colorbar(cmap, 0, w.vmax, tr("pic.windows_per_position")))
     st.markdown(tr("t2t.windows_explain", **w.explain))

@@ -4,13 +4,13 @@ import streamlit as st
 
 from vizcore.plots.tradeoff_plot import pareto_figure, pareto_spec
 from vizcore.ui import cached, downloads, draw, explored, labeller, method_label, number_table, selection, tr
+from vizcore.ui.presenter import page_intro
 from vizcore.views import tradeoffs as views
 
 sel = selection()
 ss = st.session_state
 st.title(tr("trade.title"))
-with st.expander(tr("trade.how"), icon=":material/school:"):
-    st.markdown(tr("trade.explain"))
+page_intro(tr("trade.how"), tr("trade.explain"))
 
 
 def say(words) -> str:

@@ -8,13 +8,12 @@ from vizcore.plots import wukong_views as wv
 from vizcore.plots.overlay import COLORMAPS, colorbar
 from vizcore.ui import (cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
                         selection, tr)
+from vizcore.ui.presenter import page_intro, presenting
 from vizcore.views import wukong as views
 
 sel = selection()
 st.title(tr("wk.title"))
-st.markdown(tr("wk.idea"))
-with st.expander(tr("wk.more"), icon=":material/school:"):
-    st.markdown(tr("wk.explain"))
+page_intro(tr("wk.more"), tr("wk.explain"), idea=tr("wk.idea"))
 
 candidates = list_models(family="wukong")
 default = "bundled_wukong" if "bundled_wukong" in candidates else "wukong_vit_b32"
@@ -37,7 +36,9 @@ if choice == "grid":
                      format_func=labeller("wk.scale."))
     v = cached(views.maps_view, *traced, scale=scale)
     labels = [tr("wk.tile", t=t, peak=peak) for t, peak in enumerate(v.peaks)]
-    img = draw(wv.maps_grid, view, v.maps, v.vmin, v.vmax, labels, cmap=cmap)
+    # presenter mode: all maps in one row (a wide, short picture that fits under the controls)
+    img = draw(wv.maps_grid, view, v.maps, v.vmin, v.vmax, labels, cmap=cmap,
+               ncols=min(v.pipeline.T, 12) if presenting() else None)
     st.image(img, caption=tr("wk.grid_caption", T=v.pipeline.T, h=v.pipeline.h, w=v.pipeline.w), width="stretch")
     st.image(colorbar(cmap, *v.bar), caption=tr(f"wk.bar.{scale}"))
     st.markdown(tr("wk.grid_explain"))

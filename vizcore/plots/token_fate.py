@@ -65,11 +65,12 @@ def lineage_strip(view: np.ndarray, stage_fates: Sequence[Fate], num_patches: in
 
 
 def fate_grid(view: np.ndarray, fate_rows: Mapping[str, Sequence[Fate | None]], layers: Sequence[int],
-              num_patches: int, caption: str = "{tokens}", tile: int = 150) -> np.ndarray:
+              num_patches: int, caption: str = "{tokens}", tile: int = 150, per_row: int = 1) -> np.ndarray:
     """Methods (rows) x layers (columns) of token-fate pictures, plus the input, as one image.
 
     view (H, W, 3) uint8; fate_rows: method label -> the Fate after each of ``layers`` (None: no stage yet,
-    all ``num_patches`` patches left); caption: a translated template with {layer} and {tokens}."""
+    all ``num_patches`` patches left); caption: a translated template with {layer} and {tokens}; per_row:
+    methods side by side in one row of the picture (a wide, short picture for a projector)."""
     small = np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
     tiles, labels = [], []
     for method, row in fate_rows.items():
@@ -78,4 +79,4 @@ def fate_grid(view: np.ndarray, fate_rows: Mapping[str, Sequence[Fate | None]], 
         for layer, fate in zip(layers, row):
             tiles.append(small if fate is None else fate_picture(small, fate))
             labels.append(caption.format(layer=layer, tokens=num_patches if fate is None else fate.tokens))
-    return compose(tiles, ncols=len(layers) + 1, pad=4, labels=labels)
+    return compose(tiles, ncols=(len(layers) + 1) * max(1, per_row), pad=4, labels=labels)
