@@ -21,13 +21,10 @@ PAGES = ["home", "attention", "wukong", "t2t", "poolformer", "dynamicvit", "comp
 #: map names, the device line
 ALLOWED = {
     "Token", "token", "CLS", "ViT", "DeiT", "DynamicViT", "EViT", "ToMe", "ATS", "PoolFormer", "MetaFormer", "WuKong",
-    "TokenReduction", "Transformer", "ImageNet", "GMACs", "MACs", "MMACs", "FLOPs", "PNG", "CSV", "JSON", "HTML",
-    "SVG", "GIF", "JPEG", "WebP", "BMP", "TIFF", "px", "ms", "cpu", "CPU", "cuda", "GPU", "torch", "top", "softmax",
-    "Gumbel", "logits", "Unfold", "Mixer", "Norm", "MLP", "pool", "CAM", "FILIP", "block", "viridis", "cividis",
-    "magma", "inferno", "plasma", "rollout", "GradCAM", "Grad", "Score", "Eigen", "LayerCAM", "einsum", "maps",
-    "featu", "feats", "si", "id", "sd", "nn", "kernel", "size", "stride", "padding", "GroupNorm", "AvgPool",
-    "LN", "Linear", "Conv", "qkv", "proj", "MHSA", "FFN", "sim", "max", "min", "log", "argmax", "exp", "Performer",
-    "TTA", "NVIDIA", "AMD", "Apple", "MPS", "mps", "Intel", "AugReg", "LV", "Tokens", "ViTs", "RGB", "dim",
+    "TokenReduction", "Transformer", "ImageNet", "GMACs", "MACs", "MMACs", "PNG", "CSV", "JSON", "HTML", "SVG",
+    "GIF", "JPEG", "WebP", "BMP", "TIFF", "px", "ms", "cpu", "CPU", "cuda", "GPU", "torch", "top", "softmax", "Gumbel",
+    "logits", "Unfold", "Mixer", "Norm", "MLP", "pool", "CAM", "FILIP", "block", "viridis", "cividis", "magma",
+    "inferno", "plasma", "Grad", "EigenCAM", "LayerCAM", "AugReg", "LV",  # Grad-CAM and the other CAM methods
     # layer, operation and class names the Chinese text keeps, as Chinese writing on deep learning does
     "CNN", "LayerNorm", "GELU", "LayerScale", "PredictorLG", "PyTorch", "FLOP", "QK", "value", "gather", "feature",
     "features", "performer", "transformer", "unfold"}

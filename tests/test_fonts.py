@@ -8,6 +8,7 @@ import pytest
 from PIL import ImageDraw
 
 from tests.conftest import assert_clean, open_page
+from tests.test_browser_projector import latin_words
 from vizcore.plots import fonts
 from vizcore.plots.overlay import colorbar, compose
 
@@ -95,3 +96,5 @@ def test_every_page_draws_its_pictures_in_chinese_with_every_glyph(app, drawn_te
         assert Path(str(font)).name == fonts.FONT_PATH.name, (text, font)
         assert not fonts.missing_glyphs(text), (text, fonts.missing_glyphs(text))
         assert px >= fonts.TEXT_PX - 0.01, (text, px)
+    english = {w for text, _, _ in drawn_text for w in latin_words(text)}
+    assert not english, f"English drawn into {page}'s pictures in Chinese: {sorted(english)}"

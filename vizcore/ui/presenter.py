@@ -13,7 +13,7 @@ KEY, PARAM = "present", "present"
 
 #: every page: a compact header, so that the main picture starts on the first screen at 1280×720
 BASE_CSS = """
-[data-testid="stMainBlockContainer"] { padding-top: 2.75rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 2rem; }  /* just below the header */
 [data-testid="stAppDeployButton"] { display: none; }
 [data-testid="stMain"] h1 { font-size: 2rem; padding-top: 0.25rem; padding-bottom: 0.5rem; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { padding-top: 0.4rem; padding-bottom: 0.4rem; }
