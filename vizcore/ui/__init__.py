@@ -9,7 +9,8 @@ Pages call it, it calls the rest of vizcore.
     downloads            download menus and number tables
     warmup               libraries loaded in the background on a fresh server
     memory               configurations the method pages explored (for Trade-offs)
-    text                 translation in the chosen language
+    text                 translation in the chosen language (class, method and column names too)
+    presenter            the page style (readable at 1280×720) and presenter mode
 """
 from vizcore.ui import streamlit_internals
 from vizcore.ui.cache import SharedLRU, cached, draw, fingerprint, read_only
