@@ -92,7 +92,8 @@ def explore() -> None:
     st.subheader(tr("dyn.cost"))
     st.caption(tr("dyn.cost_caption", name=name, g=v.gmacs, rho=rho, g0=v.plain_gmacs, pct=v.gmacs / v.plain_gmacs))
     st.image(cost_img)
-    downloads("dynamicvit_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(v.cost_tokens, v.cost_gmacs, **cost_labels),
+    downloads("dynamicvit_cost", png=cost_img,
+              html=lambda: rv.per_layer_cost_figure(v.cost_tokens, v.cost_gmacs, **cost_labels),
               rows=lambda: cost_rows(v))
 
 

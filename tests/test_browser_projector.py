@@ -26,7 +26,8 @@ ALLOWED = {
     "logits", "Unfold", "Mixer", "Norm", "MLP", "pool", "CAM", "FILIP", "block", "viridis", "cividis", "magma",
     "inferno", "plasma", "Grad", "EigenCAM", "LayerCAM", "AugReg", "LV",  # Grad-CAM and the other CAM methods
     # layer, operation and class names the Chinese text keeps, as Chinese writing on deep learning does
-    "CNN", "LayerNorm", "GELU", "LayerScale", "PredictorLG", "PyTorch", "FLOP", "QK", "value", "gather", "feature",
+    "CNN", "LayerNorm", "GroupNorm", "GELU", "LayerScale", "argmax", "log", "PredictorLG", "PyTorch", "FLOP", "QK",
+    "value", "gather", "feature",
     "features", "performer", "transformer", "unfold"}
 #: texts another change of issue 13 translates (remove an entry when it lands): the Trade-offs chart and the
 #: published table's settings and sources (item 4)
@@ -44,7 +45,8 @@ MEASURE_JS = """([picture, textPx, skip]) => {
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const t = n.textContent.trim();
     const el = n.parentElement;
-    if (!t || !el || el.closest('[data-testid="stIconMaterial"], script, style, noscript, [aria-hidden="true"]')) continue;
+    if (!t || !el) continue;
+    if (el.closest('[data-testid="stIconMaterial"], script, style, noscript, [aria-hidden="true"]')) continue;
     const code = !!el.closest('code, pre');  // code and formulas: measured, never translated
     const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
     if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || +cs.opacity === 0) continue;
@@ -54,7 +56,8 @@ MEASURE_JS = """([picture, textPx, skip]) => {
   const pic = main.querySelector(picture);
   const images = Array.from(main.querySelectorAll('[data-testid="stImage"] img'))
     .filter(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)
-    .map(i => ({src: i.src.slice(-40), scale: Math.min(i.clientWidth / i.naturalWidth, i.clientHeight / i.naturalHeight)}))
+    .map(i => ({src: i.src.slice(-40),
+                scale: Math.min(i.clientWidth / i.naturalWidth, i.clientHeight / i.naturalHeight)}))
     .map(i => ({...i, textPx: i.scale * textPx}));
   return {top: pic ? pic.getBoundingClientRect().top + window.scrollY : null, texts, images};
 }"""

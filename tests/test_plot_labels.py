@@ -57,7 +57,8 @@ def label_literals(source: str) -> list[tuple[int, str]]:
             args = node.args[1:] if name == "text" else node.args  # draw.text(xy, text) and ax.text(x, y, s)
             if name in LABEL_CALLS:
                 found += [(node.lineno, " ".join(w)) for a in args if (w := _words(a))]
-            found += [(node.lineno, " ".join(w)) for k in node.keywords if k.arg in LABEL_KEYS and (w := _words(k.value))]
+            found += [(node.lineno, " ".join(w)) for k in node.keywords
+                      if k.arg in LABEL_KEYS and (w := _words(k.value))]
         elif isinstance(node, ast.Dict):
             found += [(node.lineno, " ".join(w)) for k, v in zip(node.keys, node.values)
                       if isinstance(k, ast.Constant) and k.value in LABEL_KEYS and not isinstance(v, ast.Dict)

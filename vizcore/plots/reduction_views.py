@@ -93,7 +93,8 @@ def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, labels:
     fig.add_bar(x=tokens, y=probs, name=labels["prob"], marker_color="#0072B2")
     fig.add_scatter(x=x, y=np.asarray(soft).reshape(-1), mode="markers", name=labels["soft"].format(n=samples),
                     marker=dict(color="#E69F00", size=8, symbol="circle"))
-    fig.add_scatter(x=x, y=(np.asarray(hard) + jitter).reshape(-1), mode="markers", name=labels["hard"].format(n=samples),
+    fig.add_scatter(x=x, y=(np.asarray(hard) + jitter).reshape(-1), mode="markers",
+                    name=labels["hard"].format(n=samples),
                     marker=dict(color="#CC79A7", size=7, symbol="x"))
     fig.update_layout(title=title, xaxis_title=labels["x"], yaxis_title=labels["y"],
                       yaxis_range=[-0.08, 1.08], height=340, margin=dict(l=50, r=20, t=40, b=40),
@@ -233,7 +234,8 @@ def per_layer_cost_figure(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     for col, series in enumerate((tokens, gmacs), start=1):
         for method, values in series.items():
-            fig.add_scatter(x=list(range(len(values))), y=list(values), mode="lines+markers", name=names.get(method, method),
+            fig.add_scatter(x=list(range(len(values))), y=list(values), mode="lines+markers",
+                            name=names.get(method, method),
                             legendgroup=method, showlegend=col == 1, row=1, col=col,
                             line=dict(color=method_colour(method.split(" ")[0])))
         fig.update_xaxes(title_text=x_title, row=1, col=col)

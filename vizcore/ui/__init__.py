@@ -20,13 +20,15 @@ from vizcore.ui.memory import explored, note_configuration
 from vizcore.ui.sidebar import (DEFAULT_SAMPLE, PERSISTENT_KEYS, Selection, mask_in_view, mask_overlay, selection,
                                 sidebar)
 from vizcore.ui.streamlit_internals import ensure_navigation
-from vizcore.ui.text import class_label, class_name, column_label, column_labeller, labeller, method_label, scene_class, scene_pattern, tr
+from vizcore.ui.text import (class_label, class_name, column_label, column_labeller, labeller, method_label,
+                             scene_class, scene_pattern, tr)
 from vizcore.ui.warmup import wait_for_warm_up, warm_up
 
 streamlit_internals.memoise_image_encoding()
 
 __all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "cached", "class_label",
            "download_payloads", "downloads", "draw", "ensure_navigation", "explored", "fingerprint",
-           "labeller", "load_model", "method_label", "class_name", "column_label", "column_labeller", "scene_class", "scene_pattern", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
+           "labeller", "load_model", "method_label", "class_name", "column_label", "column_labeller",
+           "scene_class", "scene_pattern", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
            "note_configuration", "number_table", "number_text", "prepare_image", "read_only", "resolve_source",
            "run_trace", "selection", "sidebar", "tr", "wait_for_warm_up", "warm_up"]
