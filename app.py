@@ -8,10 +8,13 @@ import streamlit as st
 
 from vizcore.i18n import t
 from vizcore.ui import address, guarded, lesson_frame, sidebar, wait_for_warm_up, warm_up
+from vizcore.ui.presenter import page_style, presenter_requested, presenter_toggle
 
 HERE = Path(__file__).parent
 # a local icon: a Material icon or emoji would be fetched from Google's font servers (not reachable offline)
-st.set_page_config(page_title="Token Lab", page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
+# presenter mode (sidebar toggle or ?present=1) starts with the sidebar collapsed
+st.set_page_config(page_title="Token Lab", page_icon=str(HERE / "assets" / "icon.png"), layout="wide",
+                   initial_sidebar_state="collapsed" if presenter_requested() else "auto")
 lang = st.session_state.get("lang", "en")
 
 # (section, [(file, title key, icon, url)]) — pages that do not exist yet are skipped
@@ -44,6 +47,8 @@ page = st.navigation(pages)
 warm_up()  # the model libraries load in the background while the first page renders
 url = page.url_path or "home"
 with guarded():  # an unexpected error: one line with an id here, its traceback in the server log
+    with st.sidebar:
+        page_style(presenter_toggle())
     sidebar(url)  # also takes a link's values into the widgets' state
     if url not in ("home", "lesson"):
         wait_for_warm_up()  # the model pages import those libraries too: never at the same time

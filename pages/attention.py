@@ -10,13 +10,13 @@ from vizcore.plots import attention_views as av
 from vizcore.plots.overlay import COLORMAPS, colorbar
 from vizcore.ui import (animation, cached, downloads, draw, labeller, limits, load_model, number_table, prepare_image,
                         run_trace, selection, tr)
+from vizcore.ui.presenter import page_intro
 from vizcore.views import animations as anim
 from vizcore.views import attention as views
 
 sel = selection()
 st.title(tr("attn.title"))
-with st.expander(tr("attn.how"), icon=":material/school:", expanded=False):
-    st.markdown(tr("attn.explain"))
+page_intro(tr("attn.how"), tr("attn.explain"))
 
 candidates = sorted(list_models(family="vit"), key=lambda n: not n.startswith("bundled"))  # bundled first
 name = st.selectbox(tr("attn.model"), candidates, key="attn_model")

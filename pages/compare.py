@@ -4,16 +4,16 @@ import streamlit as st
 from vizcore.models.reducer_registry import KEEP_RATIO, MEASURES, list_reducers
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import (animation, cached, downloads, draw, fragment, labeller, load_model, mask_in_view,
+from vizcore.ui import (animation, cached, downloads, draw, fragment, labeller, load_model, mask_in_view, method_label,
                         note_configuration, number_table, prepare_image, selection, tr)
+from vizcore.ui.presenter import page_intro, presenting
 from vizcore.views import animations as anim
 from vizcore.views import compare as views
 
 sel = selection()
 st.title(tr("cmp.title"))
-with st.expander(tr("cmp.how"), icon=":material/school:"):
-    st.markdown("\n".join([tr("cmp.explain"), ""] + [f"- **{tr(s.label_key)}**: {tr(s.about_key)}"
-                                                     for s in list_reducers()]))
+page_intro(tr("cmp.how"), "\n".join([tr("cmp.explain"), ""] + [f"- **{tr(s.label_key)}**: {tr(s.about_key)}"
+                                                            for s in list_reducers()]))
 
 backbones = views.compare_backbones()
 
@@ -46,9 +46,12 @@ def explore() -> None:
     # the Trade-offs page places these on its plot and highlights the last one noted: the registry's first
     for entry in reversed(v.entries):
         note_configuration(entry.method, entry.model, entry.setting, entry.locs)
-    grid_img = draw(fate_grid, view, v.fates, v.budget.locs, v.num_patches, tile=170)
-    titles = (tr("cmp.axis.patch_tokens"), "GMACs")
-    cost_img = draw(rv.per_layer_cost_image, v.tokens, v.gmacs, titles=titles)
+    grid_img = draw(fate_grid, view, {method_label(m): row for m, row in v.fates.items()}, v.budget.locs,
+                    v.num_patches, tr("pic.after_layer"), tile=170 if not presenting() else 140,
+                    per_row=2 if presenting() else 1)
+    cost_labels = {"titles": (tr("cmp.axis.patch_tokens"), tr("pic.gmacs")), "x_title": tr("pic.layer"),
+                   "names": {m: method_label(m) for m in v.tokens}}
+    cost_img = draw(rv.per_layer_cost_image, v.tokens, v.gmacs, **cost_labels)
 
     b = v.budget
     st.caption(tr("cmp.budget", n0=v.num_patches, locs=", ".join(map(str, b.locs)), rho=b.rho,
@@ -67,7 +70,7 @@ def explore() -> None:
 
     st.subheader(tr("cmp.cost"))
     st.image(cost_img)
-    downloads("compare_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(v.tokens, v.gmacs, titles=titles),
+    downloads("compare_cost", png=cost_img, html=lambda: rv.per_layer_cost_figure(v.tokens, v.gmacs, **cost_labels),
               rows=lambda: views.cost_rows(v))
 
     st.subheader(tr("cmp.table"))

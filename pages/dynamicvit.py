@@ -5,15 +5,15 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import lineage_strip
-from vizcore.ui import (animation, cached, class_label, downloads, draw, fragment, labeller, load_model,
+from vizcore.ui import (animation, cached, class_label, downloads, draw, fragment, labeller, load_model, method_label,
                         note_configuration, prepare_image, selection, tr)
+from vizcore.ui.presenter import page_intro
 from vizcore.views import animations as anim
 from vizcore.views.dynamicvit import cost_rows, dynamicvit_view, token_fate_data
 
 sel = selection()
 st.title(tr("dyn.title"))
-with st.expander(tr("dyn.how"), icon=":material/school:"):
-    st.markdown(tr("dyn.explain"))
+page_intro(tr("dyn.how"), tr("dyn.explain"))
 
 candidates = sorted(list_models(family="dynamicvit"), key=lambda n: (not n.startswith("bundled"), n))
 name = st.selectbox(tr("dyn.model"), candidates, key="dyn_model")
@@ -46,14 +46,23 @@ def explore() -> None:
 
     # --- compute (cached by the model, the pixels and the control values), then draw
     v = cached(dynamicvit_view, model, pixels, rho, semantics, tau, seed, samples)
-    strip = draw(lineage_strip, view, v.fates, v.num_patches, tile=200)
-    scores = draw(rv.score_maps, view, v.trace, tile=200, colour_bar=True)
+    fate_labels = [tr("pic.input_tokens", n=v.num_patches)] + [
+        tr("pic.stage_merged" if f.kind == "merge" else "pic.stage_kept", layer=f.layer, tokens=f.tokens)
+        for f in v.fates]
+    strip = draw(lineage_strip, view, v.fates, v.num_patches, fate_labels, tile=200)
+    scores = draw(rv.score_maps, view, v.trace, {"tile": tr("pic.keep_prob_tile"), "bar": tr("pic.keep_prob")},
+                  tile=200, colour_bar=True)
     if training:
         freq_img = draw(rv.frequency_vs_probability, view, v.keep_frequency, v.expected_keep, v.trace.grid,
-                        list(v.pruning_loc), colour_bar=True)
-    gumbel_img = draw(rv.gumbel_image, *v.gumbel, title=f"τ = {tau:.1f}")
-    titles = (tr("dyn.axis.patch_tokens"), "GMACs")
-    cost_img = draw(rv.per_layer_cost_image, v.cost_tokens, v.cost_gmacs, titles=titles)
+                        list(v.pruning_loc),
+                        {"sampled": tr("pic.sampled"), "predicted": tr("pic.predicted"),
+                         "bar": tr("pic.share_probability")}, colour_bar=True)
+    gumbel_labels = {"prob": tr("pic.gumbel_prob"), "soft": tr("pic.gumbel_soft"), "hard": tr("pic.gumbel_hard"),
+                     "x": tr("pic.token"), "y": tr("pic.keep_axis")}
+    gumbel_img = draw(rv.gumbel_image, *v.gumbel, gumbel_labels, title=f"τ = {tau:.1f}")
+    cost_labels = {"titles": (tr("dyn.axis.patch_tokens"), tr("pic.gmacs")), "x_title": tr("pic.layer"),
+                   "names": {m: method_label(m) for m in v.cost_tokens}}
+    cost_img = draw(rv.per_layer_cost_image, v.cost_tokens, v.cost_gmacs, **cost_labels)
 
     arrows = dict(n0=v.num_patches, counts=" → ".join(map(str, v.counts)), locs=", ".join(map(str, v.pruning_loc)))
     counts = (tr("dyn.counts_training", kept=" → ".join(map(str, v.kept)),
@@ -86,14 +95,14 @@ def explore() -> None:
         st.image(gumbel_img)
         keep_p, soft, hard = v.gumbel
         downloads("gumbel_softmax_samples", png=gumbel_img,
-                  html=lambda: rv.gumbel_figure(keep_p, soft, hard, title=f"τ = {tau:.1f}"),
+                  html=lambda: rv.gumbel_figure(keep_p, soft, hard, gumbel_labels, title=f"τ = {tau:.1f}"),
                   data={"keep_prob": keep_p.tolist(), "soft": soft.tolist(), "hard": hard.tolist(), "tau": tau})
 
     st.subheader(tr("dyn.cost"))
     st.caption(tr("dyn.cost_caption", name=name, g=v.gmacs, rho=rho, g0=v.plain_gmacs, pct=v.gmacs / v.plain_gmacs))
     st.image(cost_img)
     downloads("dynamicvit_cost", png=cost_img,
-              html=lambda: rv.per_layer_cost_figure(v.cost_tokens, v.cost_gmacs, titles=titles),
+              html=lambda: rv.per_layer_cost_figure(v.cost_tokens, v.cost_gmacs, **cost_labels),
               rows=lambda: cost_rows(v))
 
 

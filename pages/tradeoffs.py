@@ -4,14 +4,14 @@ sweep``) as layers of their own, with their sources."""
 import streamlit as st
 
 from vizcore.plots.tradeoff_plot import LABELS, pareto_figure, pareto_spec
-from vizcore.ui import cached, downloads, draw, explored, fragment, labeller, number_table, selection, tr
+from vizcore.ui import cached, downloads, draw, explored, fragment, labeller, method_label, number_table, selection, tr
+from vizcore.ui.presenter import page_intro
 from vizcore.views import tradeoffs as views
 
 sel = selection()
 ss = st.session_state
 st.title(tr("trade.title"))
-with st.expander(tr("trade.how"), icon=":material/school:"):
-    st.markdown(tr("trade.explain"))
+page_intro(tr("trade.how"), tr("trade.explain"))
 
 
 def say(words) -> str:
@@ -88,9 +88,9 @@ def chart(v: views.TradeoffsView, loaded_rows: list[dict] | None) -> None:
 
 chart(v, loaded.rows if loaded is not None and not loaded.error else None)
 st.subheader(tr("trade.table"))
-number_table(v.table)
+number_table([{**r, "method": method_label(r["method"])} for r in v.table])
 if loaded is not None and loaded.rows:
     st.subheader(tr("trade.loaded_table"))
     number_table(loaded.table)
 st.subheader(tr("trade.sources"))
-number_table(v.published)
+number_table([{**r, "family": method_label(r["family"])} if "family" in r else r for r in v.published])

@@ -8,13 +8,12 @@ from vizcore.plots import wukong_views as wv
 from vizcore.plots.overlay import COLORMAPS, colorbar
 from vizcore.ui import (cached, downloads, draw, labeller, limits, load_model, number_table, prepare_image,
                         run_trace, selection, tr)
+from vizcore.ui.presenter import page_intro, presenting
 from vizcore.views import wukong as views
 
 sel = selection()
 st.title(tr("wk.title"))
-st.markdown(tr("wk.idea"))
-with st.expander(tr("wk.more"), icon=":material/school:"):
-    st.markdown(tr("wk.explain"))
+page_intro(tr("wk.more"), tr("wk.explain"), idea=tr("wk.idea"))
 
 candidates = list_models(family="wukong")
 default = "bundled_wukong" if "bundled_wukong" in candidates else "wukong_vit_b32"
@@ -39,9 +38,11 @@ if choice == "grid":
                      format_func=labeller("wk.scale."))
     v = cached(views.maps_view, *traced, scale=scale)
     labels = [tr("wk.tile", t=t, peak=peak) for t, peak in enumerate(v.peaks)]
-    img = draw(wv.maps_grid, view, v.maps, v.vmin, v.vmax, labels, cmap=cmap)
+    # presenter mode: all maps in one row (a wide, short picture that fits under the controls)
+    img = draw(wv.maps_grid, view, v.maps, v.vmin, v.vmax, labels, cmap=cmap,
+               ncols=min(v.pipeline.T, 12) if presenting() else None)
     st.image(img, caption=tr("wk.grid_caption", T=v.pipeline.T, h=v.pipeline.h, w=v.pipeline.w), width="stretch")
-    st.image(colorbar(cmap, *v.bar), caption=tr(f"wk.bar.{scale}"), width=420)
+    st.image(colorbar(cmap, *v.bar), caption=tr(f"wk.bar.{scale}"))
     st.markdown(tr("wk.grid_explain"))
     downloads("wukong_maps", png=img, rows=v.rows, data=v.data)
 
@@ -54,7 +55,7 @@ elif choice == "single":
     s, p = v.stats, v.pipeline
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.single_caption", t=token, h=p.h, w=p.w), width="stretch")
-    left.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("wk.bar.single"), width=420)
+    left.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("wk.bar.single"))
     right.markdown(tr("wk.single_explain", t=token, peak=s["peak"], r=s["peak_row"], c=s["peak_col"],
                       eff=s["effective_patches"], N=p.N, k=s["patches_for_mass"], cov=s["coverage"], total=v.total))
     downloads(f"wukong_map_T{token}", png=img, rows=v.rows, data=v.data)
@@ -64,7 +65,7 @@ elif choice == "assign":
     img = draw(wv.assignment_image, view, v.best, v.share)
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.assign_caption", h=v.pipeline.h, w=v.pipeline.w), width="stretch")
-    left.image(draw(wv.legend_image, v.pipeline.T, v.counts), width=420)
+    left.image(draw(wv.legend_image, v.pipeline.T, v.counts))
     right.markdown(tr("wk.assign_explain", unused=v.unused, T=v.pipeline.T))
     downloads("wukong_assignment", png=img, rows=v.rows, data=v.data)
 

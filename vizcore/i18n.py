@@ -82,7 +82,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "home.pages": {"en": "What each page shows", "zh": "各页面内容"},
     "home.attention": {"en": "**Attention** — where the CLS token and any patch look, per layer and head; rollout "
                              "across layers; Q/K/V shapes; position-embedding similarity.",
-                       "zh": "**注意力**——CLS token 与任一图块在每层、每个头关注哪里；跨层注意力 rollout；"
+                       "zh": "**注意力**——CLS token 与任一图块在每层、每个头关注哪里；跨层注意力展开；"
                              "Q/K/V 形状；位置编码相似度。"},
     "home.wukong": {"en": "**WuKong TokenReduction** — the few learned spatial maps that pool the patch grid into T "
                           "tokens, and what that saves in token-wise late interaction.",
@@ -128,7 +128,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "attn.view.cls": {"en": "CLS attention", "zh": "CLS 注意力"},
     "attn.view.grid": {"en": "Layer × head grid", "zh": "层 × 头 网格"},
     "attn.view.patch": {"en": "Click a patch", "zh": "点击图块"},
-    "attn.view.rollout": {"en": "Rollout", "zh": "Rollout"},
+    "attn.view.rollout": {"en": "Rollout", "zh": "注意力展开"},
     "attn.view.shapes": {"en": "Shapes & positions", "zh": "形状与位置"},
     "attn.scale": {"en": "Colour scale", "zh": "颜色标尺"},
     "attn.scale.map": {"en": "per map", "zh": "每张图"},

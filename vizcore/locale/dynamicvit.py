@@ -59,7 +59,7 @@ STRINGS = {
               "uses the hard sample forward and the soft sample's gradient backward (straight-through). The dots "
               "are draws for the first tokens of stage 1 with the same noise for soft and hard.",
         "zh": "给对数概率加上 Gumbel 噪声 g = −log(−log u)，再取 softmax((log π + g)/τ)，得到单纯形上的*软*样本；"
-              "其 argmax 的 one-hot 是*硬*样本，分布恰好为 π。DynamicViT 前向用硬样本、反向用软样本的梯度（直通估计）。"
+              "其 argmax 的独热向量是*硬*样本，分布恰好为 π。DynamicViT 前向用硬样本、反向用软样本的梯度（直通估计）。"
               "图中的点是第 1 阶段前几个 token 的采样，软硬样本使用相同的噪声。"},
     "dyn.cost": {"en": "Tokens and GMACs per layer", "zh": "每层的 token 数与 GMACs"},
     "dyn.cost_caption": {"en": "{name}: {g:.3f} GMACs at ρ = {rho:.2f} vs {g0:.3f} without pruning ({pct:.0%}).",

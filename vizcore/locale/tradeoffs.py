@@ -13,7 +13,7 @@ STRINGS = {
               "ImageNet numbers on the right axis, each with its source. The line joins the Pareto-optimal points "
               "(nothing is both cheaper and more accurate).",
         "zh": "GMACs 为解析计算：按每种配置的 token 计划逐层统计（包括注意力矩阵乘、预测器与 token 模块），并在测试中与 "
-              "PyTorch 的 FLOP 计数器核对。延迟在本设备上实测，batch 为 1（多次运行取中位数）——请点击按钮。内置模型的准确率是"
+              "PyTorch 的 FLOP 计数器核对。延迟在本设备上实测，批大小为 1（多次运行取中位数）——请点击按钮。内置模型的准确率是"
               "其在保留的合成场景测试集上的 top-1，由 `python -m vizcore tradeoffs --write` 计算并缓存；论文发表的 ImageNet 数字"
               "显示在右侧坐标轴上，并注明来源。折线连接帕累托最优点（没有其他点同时更便宜且更准确）。"},
     "trade.set": {"en": "Models", "zh": "模型集"},

@@ -190,7 +190,7 @@ STRINGS = {
     "wk.published": {"en": "The published WuKong encoders (224 px) at the chosen M:",
                      "zh": "已发布的 WuKong 编码器（224 像素）在所选 M 下："},
     # words Pillow draws into the pictures: its font has Latin letters only, so both languages stay Latin
-    "wk.tile": {"en": "T{t}  max {peak:.0%}", "zh": "T{t}  max {peak:.0%}"},
+    "wk.tile": {"en": "T{t}  max {peak:.0%}", "zh": "T{t}  峰值 {peak:.0%}"},
     "wk.shapes_full": {"en": "N x M = {N} x {M} = {NM}", "zh": "N x M = {N} x {M} = {NM}"},
     "wk.shapes_reduced": {"en": "T x M = {T} x {M} = {TM}", "zh": "T x M = {T} x {M} = {TM}"},
     # colour bars: the browser writes these under the bar

@@ -12,9 +12,10 @@ Pages call it, it calls the rest of vizcore.
     animation            animations: a client-side player and their GIF download
     warmup               libraries loaded in the background on a fresh server
     memory               configurations the method pages explored (for Trade-offs)
-    text                 translation in the chosen language
+    text                 translation in the chosen language (class, method and column names too)
     address              the page's state in its address (links), the "Copy link" control
     lessons              lesson steps: the step's text beside its page, Previous / Next, the keys
+    presenter            the page style (readable at 1280×720) and presenter mode
 """
 from vizcore.ui import address, streamlit_internals
 from vizcore.ui.address import fragment, limits
@@ -29,7 +30,8 @@ from vizcore.ui.memory import explored, note_configuration
 from vizcore.ui.sidebar import (DEFAULT_SAMPLE, PERSISTENT_KEYS, Selection, mask_in_view, mask_overlay, selection,
                                 sidebar)
 from vizcore.ui.streamlit_internals import ensure_navigation
-from vizcore.ui.text import class_label, labeller, tr
+from vizcore.ui.text import (class_label, class_name, column_label, column_labeller, labeller, method_label,
+                             scene_class, scene_pattern, tr)
 from vizcore.ui.warmup import wait_for_warm_up, warm_up
 
 streamlit_internals.memoise_image_encoding()
@@ -37,7 +39,8 @@ streamlit_internals.memoise_image_encoding()
 __all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "address", "animation",
            "animation_files", "available_lessons", "cached", "class_label", "fragment", "go_to_step", "guarded",
            "lesson_frame", "limits", "page_title", "download_payloads", "downloads", "draw", "ensure_navigation",
-           "explored", "fingerprint",
+           "explored", "fingerprint", "method_label", "class_name", "column_label", "column_labeller",
+           "scene_class", "scene_pattern",
            "labeller", "load_model", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
            "note_configuration", "number_table", "number_text", "prepare_image", "read_only", "resolve_source",
            "run_trace", "selection", "sidebar", "tr", "wait_for_warm_up", "warm_up"]

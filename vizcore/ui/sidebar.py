@@ -17,7 +17,7 @@ from vizcore.ui import address
 from vizcore.ui.access import checkpoint_path_key, server_paths_enabled
 from vizcore.ui.cache import cached, draw
 from vizcore.ui.streamlit_internals import ensure_navigation
-from vizcore.ui.text import labeller, tr
+from vizcore.ui.text import labeller, scene_class, scene_pattern, tr
 
 DEFAULT_SAMPLE = "astronaut"
 #: widgets whose values survive page switches
@@ -81,7 +81,7 @@ def _image_choice():
         index = int(st.number_input(tr("side.scene_index"), 0, scenes.TEST_SIZE - 1, 0, key="scene_index"))
         image, label, mask = cached(_scene, index)
         image_key = f"scene:{index}"
-        st.caption(tr("side.scene_label", cls=scenes.class_names()[label], pattern=scenes.PATTERNS[label]))
+        st.caption(tr("side.scene_label", cls=scene_class(label), pattern=scene_pattern(label)))
         show_mask = st.toggle(tr("side.show_mask"), key="show_mask")
     else:
         samples = images.list_samples()
