@@ -148,3 +148,14 @@ def test_render_equals_the_page_downloads(app, downloaded, tmp_path, page, toggl
         assert files[name] == downloaded[name], name
     # every page figure (not the interactive HTML) is written by render too
     assert {n for n in downloaded if not n.endswith(".html")} <= set(files)
+
+
+def test_from_link_uses_the_apps_address_parser():
+    """A link's widget values go through the app's own parser: an out-of-range one is noted and dropped (the
+    page's default stands), exactly as the page does when that address is opened."""
+    notes = []
+    state = R.state_from_query("dynamicvit", "dyn_rho=7&dyn_semantics=training&image_mode=scene&scene_index=2",
+                               warn=notes.append)
+    assert "dyn_rho" not in state and state["dyn_semantics"] == "training"
+    assert len(notes) == 1 and "dyn_rho" in notes[0]
+    assert R.image_of_link(state) == "scene:2"

@@ -33,7 +33,7 @@ from vizcore.data import scenes
 from vizcore.device import pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
-from vizcore.models.reducer_registry import KEEP_RATIO
+from vizcore.models.reducer_registry import KEEP_RATIO, MEASURES, find_reducer
 from vizcore.plots import attention_views as av
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots import reduction_views as rv
@@ -45,6 +45,7 @@ from vizcore.ui.animation import animation_files
 from vizcore.ui.downloads import download_payloads
 from vizcore.ui.loading import macs_per_image
 from vizcore.ui.sidebar import UPLOAD_TYPES, _mask_view
+from vizcore.views import address
 from vizcore.views import animations as anim
 from vizcore.views import attention as attention_views
 from vizcore.views import compare as compare_views
@@ -114,6 +115,11 @@ class Context:
 
     def tr(self, key: str, **fields) -> str:
         return t(key, self.lang, **fields)
+
+    def method_label(self, method: str) -> str:
+        """As the pages' ``ui.method_label``, in this render's language."""
+        spec = find_reducer(method)
+        return self.tr(spec.label_key) if spec is not None else self.tr("pic.plain") if method == "plain" else method
 
     def model(self, name: str):
         """The model ``name`` as the page loads it (bundled falls back to random weights where absent)."""
@@ -203,13 +209,24 @@ def _dynamicvit(ctx: Context, s: dict) -> list[Output]:
     seed = _or(s["seed"], 0) if training else None  # the page draws with seed 0 until "Resample"
     v = dynamicvit_view(model, pixels, rho, semantics, tau, seed, s["samples"])
     keep_p, soft, hard = v.gumbel
-    out = [("dynamicvit_token_fate", {"png": lineage_strip(view, v.fates, v.num_patches, tile=200),
+    tr = ctx.tr
+    fate_labels = [tr("pic.input_tokens", n=v.num_patches)] + [
+        tr("pic.stage_merged" if f.kind == "merge" else "pic.stage_kept", layer=f.layer, tokens=f.tokens)
+        for f in v.fates]
+    gumbel_labels = {"prob": tr("pic.gumbel_prob"), "soft": tr("pic.gumbel_soft"), "hard": tr("pic.gumbel_hard"),
+                     "x": tr("pic.token"), "y": tr("pic.keep_axis")}
+    cost_labels = {"titles": (tr("dyn.axis.patch_tokens"), tr("pic.gmacs")), "x_title": tr("pic.layer"),
+                   "names": {m: ctx.method_label(m) for m in v.cost_tokens}}
+    out = [("dynamicvit_token_fate", {"png": lineage_strip(view, v.fates, v.num_patches, fate_labels, tile=200),
                                       "data": token_fate_data(v, name, rho, semantics, tau, seed)}),
-           ("dynamicvit_keep_prob", {"png": rv.score_maps(view, v.trace, tile=200, colour_bar=True)}),
-           ("gumbel_softmax_samples", {"png": rv.gumbel_image(keep_p, soft, hard, title=f"τ = {tau:.1f}"),
+           ("dynamicvit_keep_prob", {"png": rv.score_maps(view, v.trace, {"tile": tr("pic.keep_prob_tile"),
+                                                                          "bar": tr("pic.keep_prob")},
+                                                          tile=200, colour_bar=True)}),
+           ("gumbel_softmax_samples", {"png": rv.gumbel_image(keep_p, soft, hard, gumbel_labels, title=f"τ = {tau:.1f}"),
                                        "data": {"keep_prob": keep_p.tolist(), "soft": soft.tolist(),
                                                 "hard": hard.tolist(), "tau": tau}}),
-           ("dynamicvit_cost", {"png": rv.per_layer_cost_image(v.cost_tokens, v.cost_gmacs), "rows": cost_rows(v)})]
+           ("dynamicvit_cost", {"png": rv.per_layer_cost_image(v.cost_tokens, v.cost_gmacs, **cost_labels),
+                                "rows": cost_rows(v)})]
     if ctx.gif:
         out.append(("dynamicvit_fate_layers", animation_files(anim.fate_through_layers(view, v.trace))))
         if training:
@@ -224,9 +241,15 @@ def _compare(ctx: Context, s: dict) -> list[Output]:
     pixels, view, cfg = ctx.prepared(backbone)
     partners = {name: ctx.model(name) for name in compare_views.partner_models(backbone_name)}
     mask = None if ctx.mask is None else _mask_view(ctx.mask, cfg)
-    v = compare_views.compare_view(backbone_name, backbone, pixels, s["rho"], mask, partners)
-    out = [("compare_token_fate", {"png": fate_grid(view, v.fates, v.budget.locs, v.num_patches, tile=170)}),
-           ("compare_cost", {"png": rv.per_layer_cost_image(v.tokens, v.gmacs), "rows": compare_views.cost_rows(v)}),
+    v = compare_views.compare_view(backbone_name, backbone, pixels, s["rho"], mask, partners, measure=s["measure"])
+    tr = ctx.tr
+    fates = {ctx.method_label(m): row for m, row in v.fates.items()}
+    cost_labels = {"titles": (tr("cmp.axis.patch_tokens"), tr("pic.gmacs")), "x_title": tr("pic.layer"),
+                   "names": {m: ctx.method_label(m) for m in v.tokens}}
+    out = [("compare_token_fate", {"png": fate_grid(view, fates, v.budget.locs, v.num_patches, tr("pic.after_layer"),
+                                                    tile=170, per_row=1)}),
+           ("compare_cost", {"png": rv.per_layer_cost_image(v.tokens, v.gmacs, **cost_labels),
+                             "rows": compare_views.cost_rows(v)}),
            ("compare_summary", {"rows": v.rows, "data": compare_views.summary_data(v)})]
     if ctx.gif and v.traces:
         out.append(("compare_fate_layers", animation_files(anim.compare_through_layers(view, v.traces))))
@@ -298,8 +321,9 @@ def _poolformer(ctx: Context, s: dict) -> list[Output]:
     cmap, slot = s["cmap"], s["slot"]
     block = poolformer_view(model, pixels, image, show="block")
     rows = [{ctx.tr(f"pf.col.{k}"): value for k, value in r.items()} for r in block.block.rows]
-    svg = pv.block_svg(slot, {k: ctx.tr(f"pf.diagram.{k}") for k in pv.DEFAULT_LABELS})
-    out = [(f"metaformer_block_{slot}", {"png": pv.block_png(slot), "svg": svg, "rows": rows})]
+    diagram = {k: ctx.tr(f"pf.diagram.{k}") for k in pv.DIAGRAM_KEYS}
+    svg = pv.block_svg(slot, diagram)
+    out = [(f"metaformer_block_{slot}", {"png": pv.block_png(slot, diagram), "svg": svg, "rows": rows})]
     p = poolformer_view(model, pixels, image, show="pool", source="image").pool
     what = ctx.tr("pf.what_image", h=p.x.shape[0], w=p.x.shape[1])
     img, scales = pv.triptych(p.x, p.pooled, p.diff, cmap=cmap)
@@ -343,7 +367,8 @@ def page_renders() -> dict[str, PageRender]:
             Option("samples", "choice", choices=(8, 16, 32, 64), default=32)), _dynamicvit),
         "compare": PageRender("compare", (
             Option("backbone", "choice", choices=tuple(compare_views.compare_backbones())),
-            Option("rho", "float", KEEP_RATIO.low, KEEP_RATIO.high, default=KEEP_RATIO.default)), _compare),
+            Option("rho", "float", KEEP_RATIO.low, KEEP_RATIO.high, default=KEEP_RATIO.default),
+            Option("measure", "choice", choices=tuple(MEASURES), default=MEASURES[0])), _compare),
         "t2t": PageRender("t2t", (
             Option("model", "choice", choices=tuple(registry.list_models(family="t2t"))), _cmap(),
             Option("split", "int", 1, 3, default=1),
@@ -378,7 +403,7 @@ WIDGET_KEYS: dict[str, dict[str, tuple[str, Callable[[str], str]]]] = {
                       "roll_upto": "upto", "pos_patch": "ref"},
         "dynamicvit": {"dyn_model": "model", "dyn_rho": "rho", "dyn_semantics": "semantics", "dyn_tau": "tau",
                        "dyn_seed": "seed", "dyn_samples": "samples"},
-        "compare": {"cmp_backbone": "backbone", "cmp_rho": "rho"},
+        "compare": {"cmp_backbone": "backbone", "cmp_rho": "rho", "cmp_measure": "measure"},
         "t2t": {"t2t_model": "model", "t2t_cmap": "cmap", "t2t_where": "where", "t2t_token": "token"},
         "wukong": {"wk_model": "model", "wk_cmap": "cmap", "wk_scale": "scale", "wk_token": "token",
                    "wk_alpha": "alpha", "wk_text_tokens": "text_tokens", "wk_batch": "batch"},
@@ -400,12 +425,26 @@ def image_of_link(state: dict) -> str | None:
     return image
 
 
-def state_from_query(page: str, query_string: str) -> dict:
+def state_from_query(page: str, query_string: str, warn=print) -> dict:
     """The state a page address's query string describes, as ``{key: text}`` pairs read like ``--set
-    key=value`` (``image`` and ``lang`` included; the values are checked by the caller).
+    key=value``. The app's own address parser (:func:`vizcore.views.address.parse_query`) reads the pages'
+    widget keys; a value it finds out of range is noted through ``warn`` and left at its default, as the app
+    does. Other pairs (render's short names such as ``rho``, ``image=scene:3``) pass as they are, checked later."""
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query_string.lstrip("?"), keep_blank_values=False):
+        query.setdefault(key, []).append(value)
+    state, notes = address.parse_query(page, query) if page in address.PAGES else ({}, [])
+    bad = {note.key for note in notes if note.reason != "unknown"}
+    for note in notes:
+        if note.key in bad:
+            warn(f"note: {note}")
+    passed = {key: values[-1] for key, values in query.items() if key not in state and key not in bad}
+    return {**passed, **{key: _text(value) for key, value in state.items()}}
 
-    Stand-in for the app's own address parser: the pages' query-string state comes from there once merged."""
-    return {key: value for key, value in parse_qsl(query_string.lstrip("?"), keep_blank_values=False)}
+
+def _text(value) -> str:
+    """A parsed address value back as the text ``--set`` reads (booleans and numbers as Python writes them)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def page_of_link(url: str) -> str:
