@@ -14,7 +14,7 @@ from vizcore.data import scenes
 from vizcore.device import available_devices, device_info, pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
-from vizcore.ui.cache import cached, draw
+from vizcore.ui.cache import cached, draw, from_upload, start_sweeper
 from vizcore.ui.streamlit_internals import ensure_navigation
 from vizcore.ui.text import labeller, tr
 
@@ -95,7 +95,7 @@ def _image_choice():
         else:
             data = up.getvalue()
             try:
-                image, image_key = cached(images.load_image, data, up.name), f"upload:{_digest(data)}"
+                image, image_key = from_upload(images.load_image, data, up.name), f"upload:{_digest(data)}"
             except images.ImageError as err:
                 st.error(tr("msg.bad_image", error=str(err)))
     return image, image_key, mask, label, show_mask
@@ -123,6 +123,7 @@ def sidebar() -> Selection:
     ss = st.session_state
     ss["_random_notice_shown"] = False  # one notice of each kind per run, however many models a page loads
     ss["_scene_notice_shown"] = False
+    start_sweeper()  # what sessions that have ended uploaded leaves the shared caches
     _restore_widget_state()
     with st.sidebar:
         st.selectbox(t("side.language", ss.get("lang", "en")), list(LANGUAGES), key="lang",
