@@ -209,7 +209,7 @@ class Session:
             return
         await self._check(page, "home")
         visited = 0
-        while time.monotonic() < deadline:
+        while visited == 0 or time.monotonic() < deadline:  # every session opens one page at least
             name = PAGES[visited % len(PAGES)]
             visited += 1
             link = sidebar.locator(f'a[href$="/{name}"]').first
