@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (Python packages and Debian's chromium) and runs the whole suite.
+# Installs everything the tests need (Python packages, Debian's chromium and nginx) and runs the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -8,6 +8,10 @@ PY=${PYTHON:-python3}
 if [ ! -x /usr/bin/chromium ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -x /usr/sbin/nginx ]; then  # the scale-out test runs nginx as the current user, not as a service
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nginx >/dev/null
 fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 .venv/bin/python -m pytest "$@"
