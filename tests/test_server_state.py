@@ -154,3 +154,41 @@ def test_the_queued_note_is_shown_in_the_page_language(lang, words):
     assert not at.exception
     assert any(words in m.value for m in at.info), [m.value for m in at.info]
     assert any("ran" == m.value for m in at.markdown)
+
+
+def test_files_of_sessions_streamlit_forgot_are_released(monkeypatch):
+    """Streamlit drops a disconnected session after its TTL without shutting it down; its uploaded files
+    and media files must not stay in the process."""
+    import streamlit as st
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    from vizcore.ui import streamlit_internals
+
+    class Sessions:
+        def get_session_info(self, session_id):
+            return object() if session_id == "here" else None  # "gone" expired from Streamlit's storage
+
+    class Runtime:
+        uploaded_file_mgr = MemoryUploadedFileManager("/_stcore/upload_file")
+        media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/media"))
+        _session_mgr = Sessions()
+
+    from streamlit.runtime import media_file_manager
+    rt = Runtime()
+    urls = {}
+    for session in ("gone", "here"):
+        rt.uploaded_file_mgr.add_file(session, UploadedFileRec(f"{session}-1", "photo.png", "image/png", b"x" * 1000))
+        monkeypatch.setattr(media_file_manager, "_get_session_id", lambda s=session: s)
+        urls[session] = rt.media_file_mgr.add(b"jpeg bytes of " + session.encode(), "image/jpeg", "coord")
+    assert len(rt.media_file_mgr._file_metadata) == 2
+    monkeypatch.setattr(st.runtime, "exists", lambda: True)
+    monkeypatch.setattr(st.runtime, "get_instance", lambda: rt)
+    assert streamlit_internals.release_forgotten_sessions() == 1
+    assert rt.uploaded_file_mgr.get_files("gone", ["gone-1"]) == []
+    assert len(rt.uploaded_file_mgr.get_files("here", ["here-1"])) == 1
+    assert "gone" not in rt.media_file_mgr._files_by_session_and_coord
+    assert len(rt.media_file_mgr._file_metadata) == 1  # the picture only "gone" was sent is deleted
+    assert streamlit_internals.release_forgotten_sessions() == 0

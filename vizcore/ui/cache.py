@@ -30,7 +30,7 @@ from vizcore.i18n import t
 from vizcore.ui.gate import computing
 from vizcore.ui.keys import CACHE_KEY, derive_key, fingerprint, keyed, tag  # noqa: F401  (re-exported)
 from vizcore.ui.lru import _STORES, MISSING, SharedLRU, budget_mb, release_session
-from vizcore.ui.streamlit_internals import current_session, session_alive
+from vizcore.ui.streamlit_internals import current_session, release_forgotten_sessions, session_alive
 
 #: how often (seconds) a background sweep releases what ended sessions owned
 SWEEP_SECONDS = 20.0
@@ -88,7 +88,9 @@ RESULTS = Store(128, budget_mb("TOKENLAB_RESULTS_MB", 192) << 20)
 
 def release_ended_sessions() -> int:
     """Drop, from every store, what only sessions that have ended owned (their uploads and all computed
-    from them). Returns how many entries were dropped."""
+    from them), and Streamlit's own files of sessions it has forgotten. Returns how many cache entries
+    were dropped."""
+    release_forgotten_sessions()
     owners: set = set()
     for store in list(_STORES):
         with store._lock:
@@ -107,9 +109,8 @@ def _sweep_forever() -> None:
 
 
 def start_sweeper() -> None:
-    """Release ended sessions' uploads now and, from a background thread, every SWEEP_SECONDS (so memory
-    comes back even when no one uses the server any more). Idempotent."""
-    release_ended_sessions()
+    """Release ended sessions' uploads from a background thread every SWEEP_SECONDS (so memory comes back
+    even when no one uses the server any more). Idempotent: a page run calls it."""
     if not _sweeper_started.is_set():
         _sweeper_started.set()
         threading.Thread(target=_sweep_forever, name="tokenlab-upload-sweeper", daemon=True).start()

@@ -6,6 +6,10 @@ fails with a clear message when a Streamlit upgrade removes or renames what thes
 - ``ensure_navigation``: ``streamlit.runtime.pages_manager.PagesManager.uses_pages_directory``
 - ``current_session`` / ``session_alive``: ``streamlit.runtime.scriptrunner.get_script_run_ctx`` and
   ``Runtime.is_active_session`` (which sessions still exist, to release what their uploads left)
+- ``release_forgotten_sessions``: ``Runtime._session_mgr.get_session_info``, the uploaded-file manager's
+  ``file_storage`` and the media-file manager's ``_files_by_session_and_coord`` (Streamlit drops a
+  disconnected session after ``server.disconnectedSessionTTL`` without shutting it down, so what it
+  uploaded and the media it was sent would stay in the process for good)
 - ``freeze_long_lived_objects``: ``gc.freeze``, which pays off because ``.streamlit/config.toml`` sets
   ``runner.postScriptGC = false`` (Streamlit's full collection after every run)
 """
@@ -80,3 +84,25 @@ def session_alive(session_id: str) -> bool:
     """Whether the session still has a browser connected (False once it disconnected or closed; True when
     no server runs, e.g. under AppTest, where it cannot be told)."""
     return not st.runtime.exists() or st.runtime.get_instance().is_active_session(session_id)
+
+
+def release_forgotten_sessions() -> int:
+    """Release the uploaded files and media files of sessions Streamlit no longer knows.
+
+    Streamlit keeps a disconnected session for reconnection (``server.disconnectedSessionTTL``, 2 min) and
+    then drops it from its storage without shutting it down: the files it uploaded and the pictures it was
+    sent stay in the server's memory for good. Every session id that still holds uploaded files or media
+    references but is neither connected nor stored has them removed here, as its shutdown would have.
+    Returns how many sessions were released (0 when no server runs)."""
+    if not st.runtime.exists():
+        return 0
+    rt = st.runtime.get_instance()
+    uploads, media = rt.uploaded_file_mgr, rt.media_file_mgr
+    holders = set(getattr(uploads, "file_storage", {})) | set(getattr(media, "_files_by_session_and_coord", {}))
+    gone = [s for s in holders if rt._session_mgr.get_session_info(s) is None]
+    for session_id in gone:
+        uploads.remove_session_files(session_id)
+        media.clear_session_refs(session_id)
+    if gone:
+        media.remove_orphaned_files()
+    return len(gone)
