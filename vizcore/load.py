@@ -102,14 +102,15 @@ def percentile(values: list[float], q: float) -> float | None:
 class Session:
     """One visitor: a browser context, its own photo and language, and what it saw."""
 
-    def __init__(self, index: int, sessions: int, url: str, timeout_s: float):
-        self.index, self.sessions, self.url = index, sessions, url
+    def __init__(self, index: int, sessions: int, url: str, timeout_s: float, every_page: bool = False):
+        self.index, self.sessions, self.url, self.every_page = index, sessions, url, every_page
         self.lang = "zh" if index % 2 else "en"
         self.timeout_ms = timeout_s * 1000
         self.times: list[tuple[str, float]] = []  # (kind: setup, open or control, seconds)
         self.errors: list[str] = []
         self.leaks: list[str] = []
         self.answered = False
+        self.opened: set[str] = set()  # pages opened without error
 
     async def _done(self, page, before: str | None) -> None:
         """Wait until the page changed from ``before`` (the run has begun) and Streamlit finished the run."""
@@ -164,12 +165,14 @@ class Session:
             label = arg if self.lang == "en" else None
             control = main.locator(f'input[type="range"][aria-label^="{label}"]' if label
                                    else 'input[type="range"]').first
-            key = "ArrowLeft" if len(self.times) % 2 else "ArrowRight"  # back and forth, not off the end
         else:
             control = main.locator('[data-testid="stRadio"]').nth(arg).locator("input[type=radio]:checked")
-            key = "ArrowRight"
 
         async def act():
+            key = "ArrowRight"  # a radio group: its next option
+            if kind == "slider":  # one step down, or up from the minimum: the value always changes
+                at_min = await control.evaluate("e => Number(e.value) <= Number(e.min)", timeout=self.timeout_ms)
+                key = "ArrowRight" if at_min else "ArrowLeft"
             await control.focus(timeout=self.timeout_ms)
             await page.keyboard.press(key)
         return await self._timed(page, f"{name} control", act, kind="control")
@@ -209,12 +212,14 @@ class Session:
             return
         await self._check(page, "home")
         visited = 0
-        while visited == 0 or time.monotonic() < deadline:  # every session opens one page at least
+        # every session opens one page at least; with every_page, each page once at least
+        while visited < (len(PAGES) if self.every_page else 1) or time.monotonic() < deadline:
             name = PAGES[visited % len(PAGES)]
             visited += 1
             link = sidebar.locator(f'a[href$="/{name}"]').first
             if await self._timed(page, f"open {name}", lambda: link.click(timeout=self.timeout_ms), kind="open"):
                 self.answered = True
+                self.opened.add(name)
                 await self._check(page, name)
                 if time.monotonic() < deadline and await self._move(page, name):
                     await self._check(page, f"{name} control")
@@ -229,7 +234,7 @@ def _rss(proc) -> int:
 
 
 async def _drive(url: str, sessions: int, seconds: float, chromium: str, timeout_s: float, server,
-                 warm: bool) -> dict:
+                 warm: bool, every_page: bool) -> dict:
     from playwright.async_api import async_playwright  # deferred: a test-only dependency, needed by this command only
     peak = [0]
 
@@ -240,7 +245,7 @@ async def _drive(url: str, sessions: int, seconds: float, chromium: str, timeout
             await asyncio.sleep(0.5)
 
     watcher = asyncio.create_task(watch())
-    visitors = [Session(i, sessions, url, timeout_s) for i in range(sessions)]
+    visitors = [Session(i, sessions, url, timeout_s, every_page) for i in range(sessions)]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         if warm:  # the server's first import of torch and timm is a server start's cost, not a visitor's
@@ -274,16 +279,19 @@ async def _drive(url: str, sessions: int, seconds: float, chromium: str, timeout
         "by_kind": {kind: {"n": len(ts), "p50_s": None if not ts else round(statistics.median(ts), 3),
                            "p95_s": None if not ts else round(percentile(ts, 95), 3)} for kind, ts in by_kind.items()},
         "errors": len(errors), "leaks": len(leaks), "answered": sum(v.answered for v in visitors),
+        "pages_opened_min": min(len(v.opened) for v in visitors),
         "error_samples": errors[:10], "leak_samples": leaks[:10],
         "rss_peak_mb": round(peak[0] / 2**20) if server is not None else None,
     }
 
 
 def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "/usr/bin/chromium",
-        timeout_s: float = 120.0, after: float = 0.0, server_pid: int | None = None, warm: bool = True) -> dict:
+        timeout_s: float = 120.0, after: float = 0.0, server_pid: int | None = None, warm: bool = True,
+        every_page: bool = False) -> dict:
     """Drive ``sessions`` browser sessions for ``seconds`` against ``url`` (else a server started here on a
     free loopback port and stopped afterwards); the figures described in the module docstring. ``warm``:
-    first open Home and Attention once, so the server has imported its libraries (not timed)."""
+    first open Home and Attention once, so the server has imported its libraries (not timed).
+    ``every_page``: each session goes on past ``seconds`` until it has opened every page."""
     import psutil  # deferred: a test-only dependency, needed by this command only
     proc = None
     if url is None:
@@ -291,7 +299,8 @@ def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "
         server_pid = proc.pid
     server = psutil.Process(server_pid) if server_pid else None
     try:
-        result = asyncio.run(_drive(url.rstrip("/"), sessions, seconds, chromium, timeout_s, server, warm))
+        result = asyncio.run(_drive(url.rstrip("/"), sessions, seconds, chromium, timeout_s, server, warm,
+                                    every_page))
         if server is not None:
             result["rss_end_mb"] = round(_rss(server) / 2**20)
             if after > 0:
@@ -306,7 +315,8 @@ def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "
                 proc.wait(15)
             except Exception:  # it did not stop in time
                 proc.kill()
-    result.update({"cpus": os.cpu_count(), "loadavg_1m": round(os.getloadavg()[0], 2), "url_given": proc is None})
+    result.update({"cpus": os.cpu_count(), "loadavg_1m": round(os.getloadavg()[0], 2), "url_given": proc is None,
+                   "every_page": every_page})
     return result
 
 
@@ -328,6 +338,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--timeout", type=positive_int, default=120, help="seconds one interaction may take")
     p.add_argument("--after", type=float, default=0.0, help="then wait this long and measure RSS again")
     p.add_argument("--cold", action="store_true", help="no warm-up visit before the sessions start")
+    p.add_argument("--every-page", action="store_true", help="each session goes on until it opened every page")
     p.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=_cmd)
@@ -335,7 +346,7 @@ def add_parser(subparsers) -> None:
 
 def _cmd(args) -> int:
     res = run(args.sessions, args.seconds, args.url, args.chromium, args.timeout, args.after, args.server_pid,
-              not args.cold)
+              not args.cold, args.every_page)
     if args.json:
         print(json.dumps(res, indent=1))
     else:
