@@ -5,11 +5,20 @@ import time
 
 import numpy as np
 import pytest
+import streamlit as st
 import torch
 from PIL import Image
+from streamlit.runtime import media_file_manager
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+from streamlit.testing.v1 import AppTest
 
-from vizcore.ui import cache, gate, lru
+from conftest import assert_clean, png_bytes
+from vizcore.ui import cache, gate, lru, streamlit_internals
 from vizcore.ui.cache import Store, release_ended_sessions
+from vizcore.ui.loading import MODELS, TRACES
 from vizcore.ui.lru import SharedLRU, estimate_bytes, release_session
 
 MB = 1 << 20
@@ -48,7 +57,6 @@ def test_bytes_bound_evicts_the_least_recent_and_refuses_what_never_fits():
 
 
 def test_the_app_stores_are_bounded_in_bytes():
-    from vizcore.ui.loading import MODELS, TRACES
     for store in (cache.PICTURES, cache.RESULTS, MODELS, TRACES):
         assert store.max_bytes is not None and store.max_bytes <= 1 << 30
 
@@ -126,6 +134,8 @@ def test_the_cap_makes_the_next_run_wait_with_a_note():
 
 
 def _queued_page():
+    """An AppTest script (its body runs on its own: it imports what it uses): another visitor holds the
+    only slot for half a second, this run waits with the queued note, then runs."""
     import threading
 
     import streamlit as st
@@ -147,7 +157,6 @@ def _queued_page():
 
 @pytest.mark.parametrize("lang, words", [("en", "Queued"), ("zh", "排队中")])
 def test_the_queued_note_is_shown_in_the_page_language(lang, words):
-    from streamlit.testing.v1 import AppTest
     at = AppTest.from_function(_queued_page, default_timeout=30)
     at.session_state["lang"] = lang
     at.run()
@@ -159,14 +168,6 @@ def test_the_queued_note_is_shown_in_the_page_language(lang, words):
 def test_files_of_sessions_streamlit_forgot_are_released(monkeypatch):
     """Streamlit drops a disconnected session after its TTL without shutting it down; its uploaded files
     and media files must not stay in the process."""
-    import streamlit as st
-    from streamlit.runtime.media_file_manager import MediaFileManager
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
-    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
-
-    from vizcore.ui import streamlit_internals
-
     class Sessions:
         def get_session_info(self, session_id):
             return object() if session_id == "here" else None  # "gone" expired from Streamlit's storage
@@ -176,13 +177,11 @@ def test_files_of_sessions_streamlit_forgot_are_released(monkeypatch):
         media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/media"))
         _session_mgr = Sessions()
 
-    from streamlit.runtime import media_file_manager
     rt = Runtime()
-    urls = {}
     for session in ("gone", "here"):
         rt.uploaded_file_mgr.add_file(session, UploadedFileRec(f"{session}-1", "photo.png", "image/png", b"x" * 1000))
         monkeypatch.setattr(media_file_manager, "_get_session_id", lambda s=session: s)
-        urls[session] = rt.media_file_mgr.add(b"jpeg bytes of " + session.encode(), "image/jpeg", "coord")
+        rt.media_file_mgr.add(b"jpeg bytes of " + session.encode(), "image/jpeg", "coord")
     assert len(rt.media_file_mgr._file_metadata) == 2
     monkeypatch.setattr(st.runtime, "exists", lambda: True)
     monkeypatch.setattr(st.runtime, "get_instance", lambda: rt)
@@ -192,3 +191,24 @@ def test_files_of_sessions_streamlit_forgot_are_released(monkeypatch):
     assert "gone" not in rt.media_file_mgr._files_by_session_and_coord
     assert len(rt.media_file_mgr._file_metadata) == 1  # the picture only "gone" was sent is deleted
     assert streamlit_internals.release_forgotten_sessions() == 0
+
+
+def _owned_by_anyone() -> dict:
+    """store -> the number of entries some session owns, over every store alive."""
+    return {store: len(store._owners) for store in list(lru._STORES) if store._owners}
+
+
+def test_an_upload_on_a_page_is_owned_down_to_its_traces_and_pictures_and_released(attention_page):
+    at = attention_page
+    at.radio(key="image_mode").set_value("upload").run()
+    at.sidebar.file_uploader(key="upload").upload("mine.png", png_bytes(seed=17), "image/png")
+    at.run()
+    assert_clean(at)
+    owners = {s for store in lru._STORES for who in store._owners.values() for s in who}
+    assert len(owners) == 1  # this session's
+    owned = _owned_by_anyone()
+    assert owned.get(cache.RESULTS, 0) >= 2  # the decoded upload and the pixels prepared from it
+    assert owned.get(TRACES, 0) >= 1 and owned.get(cache.PICTURES, 0) >= 1  # its forward pass, its pictures
+    (session,) = owners
+    assert release_session(session) == sum(owned.values())
+    assert not _owned_by_anyone()
