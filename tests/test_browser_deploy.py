@@ -6,6 +6,7 @@ import secrets
 import shutil
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -97,10 +98,12 @@ def test_sessions_through_nginx_stay_on_a_replica_and_move_when_it_stops(proxy, 
     (stopped,) = [p for p in proxy["apps"] if home.endswith(f":{p}")]
     replicas.stop(proxy["apps"][stopped])
     (other,) = [p for p in proxy["apps"] if p != stopped]
-    for _ in range(2):
-        offset = log.stat().st_size
-        context, page, errors = _open_session(browser, url)
-        _assert_clean(page, errors)
-        served = _served_by(log, offset)
-        assert served and all(s.endswith(f":{other}") for s in served), served
-        context.close()
+    offset = log.stat().st_size
+    context, page, errors = _open_session(browser, url)  # a new browser session, working
+    _assert_clean(page, errors)
+    context.close()
+    for _ in range(4):  # and more new visitors (no cookie yet: each hashed by a fresh key)
+        with urllib.request.urlopen(url, timeout=20) as response:
+            assert response.status == 200 and "tokenlab_replica=" in response.headers.get("Set-Cookie", "")
+    served = _served_by(log, offset)
+    assert len(served) >= 5 and all(s.endswith(f":{other}") for s in served), served
