@@ -212,3 +212,38 @@ def test_an_upload_on_a_page_is_owned_down_to_its_traces_and_pictures_and_releas
     (session,) = owners
     assert release_session(session) == sum(owned.values())
     assert not _owned_by_anyone()
+
+
+def test_a_slot_is_given_back_when_clearing_the_note_raises():
+    """Streamlit stops a waiting script at its next call (the visitor moved a control): the slot it had
+    just taken must not leak, or the server stalls once every slot has leaked."""
+    runs = gate.RunGate(1)
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with runs.slot():
+            taken.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(5)
+    failures = []
+
+    def stopped_visitor():
+        def clear():
+            raise RuntimeError("stopped by a rerun")
+        try:
+            with runs.slot(on_wait=lambda: clear):
+                failures.append("ran")
+        except RuntimeError as err:
+            failures.append(str(err))
+
+    waiter = threading.Thread(target=stopped_visitor)
+    waiter.start()
+    time.sleep(0.2)
+    release.set()
+    waiter.join(5)
+    holder.join(5)
+    assert failures == ["stopped by a rerun"] and runs.running == 0 and runs.waiting == 0
+    assert runs._free.acquire(timeout=2), "the slot leaked: a later run would wait for ever"

@@ -40,31 +40,39 @@ class RunGate:
     @contextmanager
     def slot(self, on_wait=None):
         """Hold a slot for the block. When none is free, ``on_wait()`` is called first (it may return a
-        function, called once the slot is taken: e.g. to clear a note) and the thread waits."""
+        function, called once the slot is taken: e.g. to clear a note) and the thread waits. Once taken,
+        the slot is given back whatever happens, also when clearing the note raises (Streamlit stops a
+        script at its next call when the visitor moved a control meanwhile)."""
         depth = getattr(self._held, "depth", 0)
-        if depth == 0:
-            if not self._free.acquire(blocking=False):
-                clear = on_wait() if on_wait is not None else None
-                with self._count:
-                    self.waiting += 1
-                try:
-                    self._free.acquire()
-                finally:
-                    with self._count:
-                        self.waiting -= 1
-                    if callable(clear):
-                        clear()
+        if depth > 0:
+            self._held.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._held.depth = depth
+            return
+        clear = None
+        if not self._free.acquire(blocking=False):
+            clear = on_wait() if on_wait is not None else None  # may raise: nothing is held yet
             with self._count:
-                self.running += 1
-        self._held.depth = depth + 1
+                self.waiting += 1
+            try:
+                self._free.acquire()
+            finally:
+                with self._count:
+                    self.waiting -= 1
+        with self._count:
+            self.running += 1
+        self._held.depth = 1
         try:
+            if callable(clear):
+                clear()
             yield
         finally:
-            self._held.depth = depth
-            if depth == 0:
-                with self._count:
-                    self.running -= 1
-                self._free.release()
+            self._held.depth = 0
+            with self._count:
+                self.running -= 1
+            self._free.release()
 
 
 #: the one gate of the process
