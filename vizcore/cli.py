@@ -29,7 +29,8 @@ EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 #: modules that each add one subcommand (``add_parser(subparsers)``); a missing one is skipped
 COMMAND_MODULES = ("vizcore.bench", "vizcore.bench_ui", "vizcore.evaluate", "vizcore.train",
-                   "vizcore.analysis.tradeoffs", "vizcore.render", "vizcore.sweep", "vizcore.views.lessons")
+                   "vizcore.analysis.tradeoffs", "vizcore.load", "vizcore.render", "vizcore.sweep",
+                   "vizcore.views.lessons")
 
 
 def one_line(err: BaseException) -> str:

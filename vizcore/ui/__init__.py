@@ -2,7 +2,9 @@
 Pages call it, it calls the rest of vizcore.
 
     cache                the one caching mechanism: stores whose keys are derived from the arguments
-                         (draw, cached); keys: fingerprint, derive_key, tag; lru: SharedLRU
+                         (draw, cached, from_upload); keys: fingerprint, derive_key, tag; lru: SharedLRU,
+                         bounded in entries and bytes, uploads' results released with their session
+    gate                 the cap on concurrent model runs (a queued note while a run waits)
     streamlit_internals  every use of something Streamlit does not promise, each with why
     sidebar              the shared sidebar, what it chose (Selection), widget values across pages
     access               whether the checkpoint-path box exists (server paths are for the owner)

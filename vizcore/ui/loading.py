@@ -14,13 +14,16 @@ from vizcore.analysis.forward import traced_forward
 from vizcore.models import registry
 from vizcore.ui.access import server_paths_enabled
 from vizcore.ui.cache import CACHE_KEY, Store, cached
+from vizcore.ui.gate import computing
+from vizcore.ui.lru import budget_mb
 from vizcore.ui.sidebar import Selection, selection
+from vizcore.ui.streamlit_internals import current_session
 from vizcore.ui.text import tr
 
 #: the loaded models (a few hundred MB each at most): keyed by name, source, weights, device and options
-MODELS = Store(6)
+MODELS = Store(6, budget_mb("TOKENLAB_MODELS_MB", 1024) << 20)
 #: (logits, Trace) of recent forward passes
-TRACES = Store(48)
+TRACES = Store(48, budget_mb("TOKENLAB_TRACES_MB", 256) << 20)
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,9 @@ def load_model(name: str, options: dict | None = None):
                       else Checkpoint(sel.checkpoint_key, sel.checkpoint_path))
     args = (name, source, checkpoint, sel.device, json.dumps(options or {}, sort_keys=True))
     try:
-        model = MODELS.call(_create_model, args, {},
-                            busy=lambda: st.spinner(tr("msg.loading_model", model=name)))
+        uploaded = checkpoint is not None and isinstance(checkpoint.payload, bytes)
+        model = MODELS.call(_create_model, args, {}, owner=current_session() if uploaded else None,
+                            busy=lambda: computing(tr("msg.loading_model", model=name)))
     except (registry.HubUnavailable, registry.CheckpointError, ValueError, KeyError, OSError) as err:
         st.error(tr("msg.model_failed", model=name, error=str(err)))
         return None
@@ -131,7 +135,7 @@ def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = Non
     The results are shared by every rerun and session and carry their key (a picture drawn from the trace
     is found without hashing it): read them, never modify them in place. ``seed`` seeds a generator for
     stochastic views (Gumbel draws, random drop)."""
-    return TRACES.call(_forward, (model, pixels, seed, kwargs), {}, busy=lambda: st.spinner(tr("msg.running")))
+    return TRACES.call(_forward, (model, pixels, seed, kwargs), {}, busy=lambda: computing(tr("msg.running")))
 
 
 def _prepared(array: np.ndarray, cfg: dict):

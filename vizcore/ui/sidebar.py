@@ -15,7 +15,7 @@ from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
 from vizcore.ui import address
 from vizcore.ui.access import checkpoint_path_key, server_paths_enabled
-from vizcore.ui.cache import cached, draw
+from vizcore.ui.cache import cached, draw, from_upload, start_sweeper
 from vizcore.ui.streamlit_internals import ensure_navigation
 from vizcore.ui.text import labeller, scene_class, scene_pattern, tr
 
@@ -100,7 +100,7 @@ def _image_choice():
         else:
             data = up.getvalue()
             try:
-                image, image_key = cached(images.load_image, data, up.name), f"upload:{_digest(data)}"
+                image, image_key = from_upload(images.load_image, data, up.name), f"upload:{_digest(data)}"
             except images.ImageError as err:
                 st.error(tr("msg.bad_image", error=str(err)))
     return image, image_key, mask, label, show_mask
@@ -134,6 +134,7 @@ def sidebar(page: str | None = None) -> Selection:
     ss = st.session_state
     ss["_random_notice_shown"] = False  # one notice of each kind per run, however many models a page loads
     ss["_scene_notice_shown"] = False
+    start_sweeper()  # what sessions that have ended uploaded leaves the shared caches
     address.begin(page or ss.get(address.PAGE, "home"))  # a link's values first: they win over remembered ones
     _restore_widget_state()
     with st.sidebar:
