@@ -6,8 +6,8 @@ from tests.conftest import assert_clean, open_page
 
 
 def players(at) -> list:
-    """The components.html iframes on the page (the animation players)."""
-    return [el for el in at.get("iframe")]
+    """The animation players on the page: the iframes holding frames (the sidebar's Copy link is an iframe too)."""
+    return [el for el in at.get("iframe") if "tl-frame" in el.proto.srcdoc]
 
 
 @pytest.mark.parametrize("page, setup, toggle", [

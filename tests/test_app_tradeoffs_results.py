@@ -2,6 +2,8 @@
 layer of its own with its source, and the accuracy axis and the published table do not mislead."""
 import json
 
+from vizcore.i18n import STRINGS, t
+
 from conftest import assert_clean
 
 RECORD = {"config": {"label": "EViT 0.7", "model": "deit_small_patch16_224", "method": "evit", "setting": 0.7,
@@ -15,9 +17,15 @@ def _chart(at):
     return json.loads(el.proto.spec), {d.name for d in el.proto.datasets}
 
 
-def _table(at, column: str):
-    """The page's table that has ``column``."""
-    table, = [t.value for t in at.table if column in t.value.columns]
+def _header(column: str, lang: str) -> str:
+    """A column's header as the page writes it in ``lang`` (tables translate their headers)."""
+    key = f"col.{column}"
+    return t(key, lang) if key in STRINGS else column
+
+
+def _table(at, column: str, lang: str = "en"):
+    """The page's table that has ``column`` (by its header in ``lang``)."""
+    table, = [t.value for t in at.table if _header(column, lang) in t.value.columns]
     return table
 
 
@@ -46,7 +54,7 @@ def test_an_uploaded_results_file_joins_the_chart_and_gets_its_table(trade_page)
     assert_clean(at)
     text = json.dumps(_chart(at)[0], ensure_ascii=False)
     assert "载入的结果（右轴）" in text and "帕累托前沿" in text and "Pareto front" not in text
-    assert "完整模型（不削减）" in set(_table(at, "throughput")["setting"])
+    assert "完整模型（不削减）" in set(_table(at, "throughput", "zh")[_header("setting", "zh")])
 
 
 def test_a_file_that_is_no_results_file_is_a_warning(trade_page):

@@ -24,6 +24,14 @@ from vizcore.ui.lru import SharedLRU, estimate_bytes, release_session
 MB = 1 << 20
 
 
+@pytest.fixture(autouse=True)
+def _nothing_owned_before():
+    """Each test starts with no session owning anything in the process-wide stores (AppTest sessions of
+    earlier test files leave their uploads owned until a sweep finds them ended)."""
+    for owner in {s for store in list(lru._STORES) for who in store._owners.values() for s in who}:
+        release_session(owner)
+
+
 def test_estimate_bytes_counts_arrays_tensors_images_and_modules_once():
     a = np.zeros((256, 1024), np.float32)  # 1 MB
     assert estimate_bytes(a) == MB
