@@ -31,7 +31,7 @@ ALLOWED = {
     "features", "performer", "transformer", "unfold"}
 #: texts another change of issue 13 translates (remove an entry when it lands): the Trade-offs chart and the
 #: published table's settings and sources (item 4)
-PENDING = {"tradeoffs": '[data-testid="stVegaLiteChart"], [data-testid="stTable"]:last-of-type'}
+PENDING: dict[str, str] = {}
 
 MAIN_PICTURE = ('[data-testid="stImage"], [data-testid="stVegaLiteChart"], [data-testid="stPlotlyChart"], '
                 'iframe[title*="image_coordinates"]')

@@ -20,12 +20,18 @@ LABEL_KEYS = {"label", "labels", "title", "name", "title_text", "xaxis_title", "
 ALLOWED = {"pool", "ViT", "GMACs", "MACs", "px", "CLS", "ToMe", "EViT", "DynamicViT", "T2T", "AvgPool3x3",
            "softmax", "yy", "PoolFormer", "WuKong", "MLP"}
 #: modules whose labels another change owns, with why (remove the entry when it lands)
-PENDING = {"tradeoff_plot.py": "the Trade-offs chart rework (issue 13, item 4) passes translated labels in"}
+PENDING: dict[str, str] = {}
 WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+#: literals that are code, not text: Vega-Lite field shorthands ("label:N") and snake_case identifiers ("x_title")
+CODE = re.compile(r"^\w+:[NQOT]$|^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 
 
 def _words(node) -> list[str]:
     """The Latin words of a literal string (the constant parts of an f-string), tuple or list of them."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE.match(node.value):
+        return []
     if isinstance(node, ast.Constant) and isinstance(node.value, str):  # format fields ({tokens}) are no words
         return [w for w in WORD.findall(re.sub(r"\{[^}]*\}", "", node.value)) if w not in ALLOWED]
     if isinstance(node, ast.JoinedStr):

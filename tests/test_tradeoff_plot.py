@@ -92,7 +92,7 @@ def test_the_page_spec_changes_only_its_data_with_the_axis_and_the_highlight():
     assert latency["datasets"]["meta"] == [{"x_title": "latency (ms)", "y2_title": ""}]  # no right axis
     assert latency["datasets"]["published"] == [] and len(gmacs["datasets"]["published"]) == 2
     assert latency["datasets"]["highlight"] == [{"cost": 1.0, "top1": 0.95, "label": "▶ ViT"}]
-    assert {p["name"] for p in gmacs["params"]} == {"x_title", "y2_title", "zoom"}
+    assert {p["name"] for p in gmacs["params"]} == {"x_title", "y2_title", "zoom_pan"}
     text = without_data(gmacs)
     assert '"title": {"signal": "x_title"}' in text and '"title": {"signal": "y2_title"}' in text
     assert '"type": "log"' in text  # decided on GMACs and the published points, on either axis

@@ -4,18 +4,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from vizcore.analysis.tradeoffs import pareto_front
+from vizcore.i18n import t
 from vizcore.plots.reduction_views import method_colour
 
 
-Y_TITLE = "top-1 on the scenes test split"
-Y2_TITLE = "ImageNet top-1 (%) — published"
-#: the words the chart draws, in English; the page passes its own language's (``labels=``)
-LABELS = {"y": Y_TITLE, "y2": Y2_TITLE, "y2_loaded": "top-1 (%) — loaded results file",
-          "y2_both": "top-1 (%) — published ImageNet and loaded results",
-          "measured": "measured on the scenes (left axis)", "cost_only": "cost only, accuracy not measured",
-          "published": "published ImageNet (right axis)", "loaded": "loaded results (right axis)",
-          "front": "Pareto front", "method": "method", "marks": "marks", "cost": "cost", "top1": "top-1",
-          "source": "source", "label": "configuration"}
+#: the words the chart draws (catalogue keys ``trade.chart.<key>``): English by default, the page passes its
+#: own language's (``labels=``)
+WORD_KEYS = ("y", "y2", "y2_loaded", "y2_both", "measured", "cost_only", "published", "loaded", "front", "method",
+              "marks", "cost", "top1", "source", "label")
+LABELS = {key: t(f"trade.chart.{key}", "en") for key in WORD_KEYS}
 #: the second legend of the page's chart: what each kind of mark is (shape) and the front (dash)
 LAYER_LABELS = {k: LABELS[k] for k in ("measured", "cost_only", "published", "loaded", "front")}
 _LAYER_SHAPES = {"measured": "circle", "cost_only": "stroke", "published": "diamond", "loaded": "triangle-up"}
@@ -186,7 +183,7 @@ def pareto_spec(rows: list[dict], x: str = "gmacs", highlight: str | None = None
     # axis titles from the data, and fixed names where Altair makes hashed ones
     spec["params"] = [{"name": "x_title", "expr": "length(data('meta')) ? data('meta')[0].x_title : ''"},
                       {"name": "y2_title", "expr": "length(data('meta')) ? data('meta')[0].y2_title : ''"},
-                      *({**p, "name": "zoom", "views": ["zoom_view"]} for p in spec.get("params", []))]
+                      *({**p, "name": "zoom_pan", "views": ["zoom_view"]} for p in spec.get("params", []))]
     return spec
 
 
