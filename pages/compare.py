@@ -4,8 +4,8 @@ import streamlit as st
 from vizcore.models.reducer_registry import KEEP_RATIO, MEASURES, list_reducers
 from vizcore.plots import reduction_views as rv
 from vizcore.plots.token_fate import fate_grid
-from vizcore.ui import (animation, cached, downloads, draw, fragment, labeller, load_model, mask_in_view, method_label,
-                        note_configuration, number_table, prepare_image, selection, tr)
+from vizcore.ui import (animation, cached, class_name, downloads, draw, fragment, labeller, load_model, mask_in_view,
+                        method_label, note_configuration, number_table, prepare_image, selection, tr)
 from vizcore.ui.presenter import page_intro, presenting
 from vizcore.views import animations as anim
 from vizcore.views import compare as views
@@ -21,7 +21,8 @@ backbones = views.compare_backbones()
 def headed(v: views.CompareView) -> list[dict]:
     """The summary rows with translated headers and method names."""
     measure = tr(f"cmp.measure.{v.budget.measure}")
-    return [{tr(f"cmp.col.{key}", measure=measure): tr(v.label_keys[value]) if key == "method" else value
+    shown = {"method": lambda value: tr(v.label_keys[value]), "prediction": class_name}
+    return [{tr(f"cmp.col.{key}", measure=measure): shown.get(key, lambda value: value)(value)
              for key, value in row.items()} for row in v.rows]
 
 

@@ -74,8 +74,9 @@ def chart(v: views.TradeoffsView, loaded_rows: list[dict] | None) -> None:
     c = cached(views.chart_view, v, x_axis, highlight, show_published, loaded_rows)
     unit = tr(f"trade.x.{x_axis}")
     labels = {k: tr(f"trade.chart.{k}") for k in LABELS}
+    names = {m: method_label(m) for m in dict.fromkeys(r["method"] for r in [*v.rows, *(loaded_rows or [])])}
     spec = draw(pareto_spec, v.rows, x=c.x_field, highlight=highlight, published=c.published, x_title=unit,
-                loaded=loaded_rows, y01=y01, labels=labels)
+                loaded=loaded_rows, y01=y01, labels=labels, names=names)
     st.vega_lite_chart(spec, key="trade_fig")
     # the chart in words (and the numbers of the highlighted configuration); always one caption: an element
     # that comes and goes would shift the ones after it, and the browser would build them again from scratch
@@ -88,7 +89,8 @@ def chart(v: views.TradeoffsView, loaded_rows: list[dict] | None) -> None:
 
 chart(v, loaded.rows if loaded is not None and not loaded.error else None)
 st.subheader(tr("trade.table"))
-number_table([{**r, "method": method_label(r["method"])} for r in v.table])
+# the label column repeats model, method and setting in ids: the table shows those three, translated
+number_table([{**{k: x for k, x in r.items() if k != "label"}, "method": method_label(r["method"])} for r in v.table])
 if loaded is not None and loaded.rows:
     st.subheader(tr("trade.loaded_table"))
     number_table(loaded.table)

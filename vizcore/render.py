@@ -33,7 +33,7 @@ from vizcore.data import scenes
 from vizcore.device import pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
-from vizcore.models.reducer_registry import KEEP_RATIO, MEASURES, find_reducer
+from vizcore.models.reducer_registry import KEEP_RATIO, MEASURES
 from vizcore.plots import attention_views as av
 from vizcore.plots import poolformer_views as pv
 from vizcore.plots import reduction_views as rv
@@ -45,6 +45,7 @@ from vizcore.ui.animation import animation_files
 from vizcore.ui.downloads import download_payloads
 from vizcore.ui.loading import macs_per_image
 from vizcore.ui.sidebar import UPLOAD_TYPES, _mask_view
+from vizcore.ui.text import method_key
 from vizcore.views import address
 from vizcore.views import animations as anim
 from vizcore.views import attention as attention_views
@@ -118,8 +119,8 @@ class Context:
 
     def method_label(self, method: str) -> str:
         """As the pages' ``ui.method_label``, in this render's language."""
-        spec = find_reducer(method)
-        return self.tr(spec.label_key) if spec is not None else self.tr("pic.plain") if method == "plain" else method
+        key = method_key(method)
+        return self.tr(key) if key else method
 
     def model(self, name: str):
         """The model ``name`` as the page loads it (bundled falls back to random weights where absent)."""

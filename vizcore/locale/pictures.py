@@ -22,6 +22,10 @@ STRINGS = {
     "pic.tokens": {"en": "tokens", "zh": "token 数"},
     "pic.gmacs": {"en": "GMACs", "zh": "GMACs"},
     "pic.plain": {"en": "plain ViT", "zh": "原始 ViT"},
+    # whole-model methods on the Trade-offs page (their names, the same in both languages)
+    "pic.method.poolformer": {"en": "PoolFormer", "zh": "PoolFormer"},
+    "pic.method.wukong": {"en": "WuKong", "zh": "WuKong"},
+    "pic.method.t2t": {"en": "T2T-ViT", "zh": "T2T-ViT"},
     # --- colour bars
     "pic.minmax": {"en": "min–max per map", "zh": "每张图各自归一化"},
     "pic.norm_minmax": {"en": "{sym} (min–max per map)", "zh": "{sym}（每张图各自归一化）"},

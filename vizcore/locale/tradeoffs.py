@@ -67,7 +67,7 @@ STRINGS = {
     "trade.load_help": {"en": "A results file of `python -m vizcore sweep --out FILE` (JSON lines, one configuration "
                               "per line): its points join the chart as their own layer on the right-hand axis, "
                               "with their data, number of images and date.",
-                        "zh": "`python -m vizcore sweep --out FILE` 生成的结果文件（JSON lines，每行一个配置）：其中的点作为"
+                        "zh": "`python -m vizcore sweep --out FILE` 生成的结果文件（JSONL：每行一个配置）：其中的点作为"
                               "单独一层加入图表，位于右侧坐标轴，并注明数据、图像数与日期。"},
     "trade.load_file": {"en": "Results file (.jsonl)", "zh": "结果文件（.jsonl）"},
     "trade.loaded_from": {"en": "Loaded from {name}: {k} configurations on {sources}.",

@@ -55,7 +55,8 @@ def _right_title(labels: dict, published: bool, loaded: bool) -> str:
 
 def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = None,
                  published: list[dict] | None = None, x_title: str = "GMACs", log_x: bool | None = None,
-                 loaded: list[dict] | None = None, y01: bool = False, labels: dict | None = None):
+                 loaded: list[dict] | None = None, y01: bool = False, labels: dict | None = None,
+                 names: dict | None = None):
     """The trade-off plot for the page, as a Vega-Lite (Altair) chart: tooltips, zoom and pan. The browser
     draws it several times faster than the plotly twin, and its script is a tenth of plotly's 4.7 MB.
 
@@ -70,16 +71,17 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
     words = {**LABELS, **(labels or {})}
     parts = pareto_parts(rows, x, highlight, published, loaded)
     log_x = parts["log_x"] if log_x is None else log_x
-    colours = {m: method_colour(m) for m in dict.fromkeys([*(r["method"] for r in rows),
-                                                           *(r["method"] for r in loaded or [])])}
+    shown = (names or {}).get  # a method id -> the name the legend and tooltips show (``names``, translated)
+    colours = {shown(m, m): method_colour(m) for m in dict.fromkeys([*(r["method"] for r in rows),
+                                                                     *(r["method"] for r in loaded or [])])}
     scale_x = alt.Scale(type="log" if log_x else "linear", zero=False)
     enc_x = alt.X("cost:Q", title=x_title, scale=scale_x)
     # fitted to the points, RUG_PAD pixels kept free at the foot for the rug; or the whole 0-1 range
     scale_y = alt.Scale(domain=[0, 1], nice=False, padding=RUG_PAD) if y01 else \
         alt.Scale(zero=False, nice=True, padding=RUG_PAD)
-    points = [{"label": r["label"], "method": r["method"], "cost": r[x], "cost_text": f"{x_title}: {r[x]:.4g}",
+    points = [{"label": r["label"], "method": shown(r["method"], r["method"]), "cost": r[x], "cost_text": f"{x_title}: {r[x]:.4g}",
                "top1": r["top1"], "layer": words["measured"]} for r in parts["measured"]]
-    rug = [{"label": r["label"], "method": r["method"], "cost": r[x], "cost_text": f"{x_title}: {r[x]:.4g}",
+    rug = [{"label": r["label"], "method": shown(r["method"], r["method"]), "cost": r[x], "cost_text": f"{x_title}: {r[x]:.4g}",
             "top1_text": "–", "layer": words["cost_only"]} for r in parts["cost_only"]]
     has_loaded = loaded is not None and len(loaded) > 0
     present = {"measured": any(r.get("top1") is not None for r in rows),
@@ -128,7 +130,7 @@ def pareto_chart(rows: list[dict], x: str = "gmacs", highlight: str | None = Non
                 "source": p["source"], "colour": method_colour(p["family"], "#999999"),
                 "layer": words["published"]} for p in parts["published"]]
         mine = [{"cost": m["gmacs"], "top1_pct": round(100 * m["top1"], 2), "label": m["label"],
-                 "method": m["method"], "source": m["source"], "layer": words["loaded"]} for m in parts["loaded"]]
+                 "method": shown(m["method"], m["method"]), "source": m["source"], "layer": words["loaded"]} for m in parts["loaded"]]
         right_tip = [alt.Tooltip("label:N", title=words["label"]), alt.Tooltip("cost:Q", title="GMACs"),
                      alt.Tooltip("top1_pct:Q", title=f"{words['top1']} (%)"),
                      alt.Tooltip("source:N", title=words["source"])]
@@ -149,7 +151,7 @@ _DATASETS = ("front", "points", "rug", "highlight", "highlight", "highlight_rug"
 
 def pareto_spec(rows: list[dict], x: str = "gmacs", highlight: str | None = None,
                 published: list[dict] | None = None, x_title: str = "GMACs", loaded: list[dict] | None = None,
-                y01: bool = False, labels: dict | None = None) -> dict:
+                y01: bool = False, labels: dict | None = None, names: dict | None = None) -> dict:
     """:func:`pareto_chart` as the Vega-Lite spec (a plain dict) the page hands to ``st.vega_lite_chart``.
 
     Its data sit in named datasets and the axis titles are signals read from the "meta" dataset, so for
@@ -159,7 +161,7 @@ def pareto_spec(rows: list[dict], x: str = "gmacs", highlight: str | None = None
     page caches this dict. Altair's default theme (a fixed 300 px view) is left out: the page sizes the chart."""
     log_x = log_cost_axis(rows, published, loaded)
     spec = pareto_chart(rows, x, highlight, published, x_title, log_x=log_x, loaded=loaded, y01=y01,
-                        labels=labels).to_dict()
+                        labels=labels, names=names).to_dict()
     spec.pop("config", None)
     datasets, names = {}, iter(_DATASETS)
 

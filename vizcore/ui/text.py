@@ -45,13 +45,20 @@ def class_name(name: str) -> str:
     return tr(f"scene.class.{name}") if f"scene.class.{name}" in STRINGS else name
 
 
-def method_label(method: str) -> str:
-    """A method's name in charts and tables: a registered reducer's label, "plain ViT" for the backbone alone,
-    else the name itself."""
+def method_key(method: str) -> str | None:
+    """The catalogue key of a method's name (a registered reducer's label, "plain ViT" for the backbone alone,
+    the whole-model methods' names), or None: then the id itself is its name."""
     spec = find_reducer(method)
     if spec is not None:
-        return tr(spec.label_key)
-    return tr("pic.plain") if method == "plain" else method
+        return spec.label_key
+    key = "pic.plain" if method == "plain" else f"pic.method.{method}"
+    return key if key in STRINGS else None
+
+
+def method_label(method: str) -> str:
+    """A method's name in charts and tables, in the chosen language (see :func:`method_key`)."""
+    key = method_key(method)
+    return tr(key) if key else method
 
 
 def column_labeller():
