@@ -89,8 +89,7 @@ def chart(v: views.TradeoffsView, loaded_rows: list[dict] | None) -> None:
 
 chart(v, loaded.rows if loaded is not None and not loaded.error else None)
 st.subheader(tr("trade.table"))
-# the label column repeats model, method and setting in ids: the table shows those three, translated
-number_table([{**{k: x for k, x in r.items() if k != "label"}, "method": method_label(r["method"])} for r in v.table])
+number_table([{**r, "method": method_label(r["method"])} for r in v.table])
 if loaded is not None and loaded.rows:
     st.subheader(tr("trade.loaded_table"))
     number_table(loaded.table)
