@@ -14,7 +14,7 @@ from vizcore.analysis.evaluation import evaluate_model
 from vizcore.analysis.sweep import VOLATILE, load_records, run_sweep, sweep_configs
 from vizcore.data.folder import folder_classes
 from vizcore.data.scenes import CLASSES, make_batch
-from vizcore.distributed import ShardSampler, shard
+from vizcore.data.distributed import ShardSampler, shard
 from vizcore.models.registry import create_model
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: bottom up; a module belongs to the layer of the longest prefix it matches (the package ``vizcore`` itself,
 #: which holds only its version, to core)
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("vizcore.trace", "vizcore.device", "vizcore.distributed", "vizcore.images", "vizcore.data", "vizcore.i18n",
+    ("core", ("vizcore.trace", "vizcore.device", "vizcore.images", "vizcore.data", "vizcore.i18n",
               "vizcore.locale", "vizcore.published", "vizcore.geometry")),
     ("models", ("vizcore.models",)),
     ("analysis", ("vizcore.analysis",)),

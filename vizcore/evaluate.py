@@ -6,7 +6,7 @@ ImageNet-1k class index when the folder names are ImageNet wnids and ``--wnids``
 file, ``--classes``).
 
 Under ``torchrun --nproc_per_node N -m vizcore evaluate ...`` every process evaluates its shard of the data
-and rank 0 prints the summed result (``vizcore.distributed``); the numbers are the same for any N.
+and rank 0 prints the summed result (``vizcore.data.distributed``); the numbers are the same for any N.
 
 The evaluation itself, and what each printed number means, is ``vizcore.analysis.evaluation``; this module
 parses the command line and calls it.
@@ -22,7 +22,7 @@ import torch
 
 from vizcore.analysis.evaluation import evaluate_model
 from vizcore.cli import block_list, json_object, positive_int
-from vizcore.distributed import setup, teardown
+from vizcore.data.distributed import setup, teardown
 from vizcore.models.reducer_registry import default_locations, get_reducer, pruning_locations, reducer_names
 from vizcore.models.registry import create_model, get_spec, list_models
 

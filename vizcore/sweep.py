@@ -9,7 +9,7 @@ from pathlib import Path
 
 from vizcore.analysis.sweep import run_sweep, sweep_configs
 from vizcore.cli import positive_int
-from vizcore.distributed import setup, teardown
+from vizcore.data.distributed import setup, teardown
 from vizcore.evaluate import parse_data, threads
 from vizcore.models.reducer_registry import reducer_names
 from vizcore.models.registry import get_spec

@@ -1,5 +1,5 @@
 """Evaluation of a model on the synthetic scenes (accuracy, cost and token precision) or an ImageFolder, in one
-process or sharded across the processes of torchrun (``vizcore.distributed``: counts summed, the same numbers
+process or sharded across the processes of torchrun (``vizcore.data.distributed``: counts summed, the same numbers
 for any number of processes).
 
 Data: ``"scenes"`` (the held-out synthetic test split, with masks) or a folder in ImageFolder layout
@@ -32,7 +32,7 @@ from tqdm import tqdm
 from vizcore.data.folder import Batch, ImageFolderData, collate_skipping, folder_classes, folder_items
 from vizcore.data import model_scenes
 from vizcore.data.scenes import batch_coverage, to_tensor
-from vizcore.distributed import ShardSampler, World, barrier, gather_lists, sum_counts
+from vizcore.data.distributed import ShardSampler, World, barrier, gather_lists, sum_counts
 
 
 def _model_input(model, images: np.ndarray) -> torch.Tensor:
@@ -153,7 +153,7 @@ def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, 
     (first ``n`` images; classes by ``wnids`` or ``class_file``, see :mod:`vizcore.data.folder`), with the
     model's own preprocessing, ``workers`` DataLoader workers, ``batch`` images per forward pass.
 
-    Under torchrun (``world`` of :func:`vizcore.distributed.setup`) each process takes its shard and the counts
+    Under torchrun (``world`` of :func:`vizcore.data.distributed.setup`) each process takes its shard and the counts
     are summed: every process returns the same numbers, identical for any number of processes. A progress bar
     (images, images/s, ETA) on rank 0 when ``progress``. Unreadable images are skipped: ``skipped`` and
     ``skipped_files`` in the result (folders only). Also returned: ``top5``, ``images_per_s`` (all processes

@@ -24,7 +24,7 @@ import torch
 
 from vizcore.analysis.evaluation import evaluate_model
 from vizcore.analysis.tradeoffs import NAMES, Config, cost, reducer_for
-from vizcore.distributed import World, broadcast
+from vizcore.data.distributed import World, broadcast
 from vizcore.models.reducer_registry import find_reducer, get_reducer, list_reducers, model_for, pruning_locations
 from vizcore.models.registry import build_meta, create_model, get_spec
 

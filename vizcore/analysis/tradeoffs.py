@@ -13,7 +13,7 @@ import torch
 
 from vizcore.analysis.evaluation import evaluate_model
 from vizcore.device import threads_for
-from vizcore.distributed import World, setup, teardown
+from vizcore.data.distributed import World, setup, teardown
 from vizcore.models.reducer_registry import find_reducer, list_reducers, model_for, pruning_locations
 from vizcore.models.registry import build_meta, count_params, create_model, get_spec, list_models
 from vizcore.published import PUBLISHED, Published
