@@ -27,7 +27,7 @@ import numpy as np
 
 from vizcore.data.scenes import (CLASSES, PATTERNS, SCENE_SIZE, SEED, SPLITS, TEST_SIZE, _background, _blob,
                                  _colour, _composite, _fill, _outline, _patterned_fill, _place, _raster, _stroke,
-                                 batch_coverage, class_names, to_tensor, token_coverage)
+                                 batch_coverage, class_names, stack_scenes, to_tensor, token_coverage)
 
 __all__ = ["CLASSES", "PATTERNS", "SCENE_SIZE", "TEST_SIZE", "SEED", "VERSION", "Part", "Scene", "render", "scene",
            "class_names", "label_of", "token_coverage", "batch_coverage", "make_batch", "to_tensor", "SPLITS",
@@ -170,6 +170,4 @@ def scene(index: int, split: str = "test", size: int = SCENE_SIZE) -> tuple[np.n
 
 def make_batch(indices, split: str = "train", size: int = SCENE_SIZE):
     """(images (B, H, W, 3) uint8, labels (B,) int64, masks (B, H, W) bool) for these indices."""
-    scenes = [render(int(i), split, size) for i in indices]
-    return (np.stack([s.image for s in scenes]), np.array([s.label for s in scenes], dtype=np.int64),
-            np.stack([s.mask for s in scenes]))
+    return stack_scenes([render(int(i), split, size) for i in indices])
