@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from test_browser import ARTIFACTS, ROOT, _free_port, _wait_idle, browser  # noqa: F401  (browser: a fixture)
+from test_browser import ARTIFACTS, ROOT, _free_port, _wait_idle, browser, wait_healthy  # noqa: F401  (browser: a fixture)
 
 pytestmark = pytest.mark.browser
 LOG = ARTIFACTS / "server_links.log"
@@ -30,18 +30,7 @@ def server():
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"the Streamlit server did not become healthy within 90 s; see {LOG}")
+    url = wait_healthy(port, proc, LOG)
     yield url
     proc.terminate()
     try:
