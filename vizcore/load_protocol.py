@@ -357,6 +357,7 @@ class ProtocolSession(Visitor):
         self._started = False  # that run has started (its new_session arrived)
         self._file_urls: dict[str, asyncio.Future] = {}
         self._doing = "connect"  # the interaction under way: names what a delta shows
+        self.last_run_fragments: list[str] = []  # the fragments the last run ran ([]: the whole script)
 
     # ------------------------------------------------------------------------------------------ wire
     def _http(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> bytes:
@@ -402,6 +403,7 @@ class ProtocolSession(Visitor):
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self._started = True
+            self.last_run_fragments = list(msg.metadata.run.fragment_ids)
         elif kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             if self._waiting is not None and self._started and not self._waiting.done():
                 self._waiting.set_result(msg.script_finished)
@@ -467,7 +469,8 @@ class ProtocolSession(Visitor):
             return None
         return centre_colour(await asyncio.to_thread(self._http, "GET", url))
 
-    async def _check(self, where: str) -> None:
+    async def check_sidebar(self, where: str) -> None:
+        """The leak check of the sidebar as it is now (its picture fetched from the server)."""
         try:
             rgb = await self._sidebar_colour()
         except OSError as err:
@@ -510,7 +513,15 @@ class ProtocolSession(Visitor):
         if self._reader is not None:
             self._reader.cancel()
 
-    async def _choose(self, what: str, kind: str, key: str, value: str) -> bool:
+    # ------------------------------------------------------------------------------------------ the steps
+    async def connect(self) -> None:
+        await asyncio.wait_for(self._connect(), self.timeout_s)
+
+    async def open_home(self) -> bool:
+        """The first run, as a browser opening the app's address (Home)."""
+        return await self._interact("open Home", lambda: self._send(self.view.rerun(url=self.url + "/")))
+
+    async def choose(self, what: str, kind: str, key: str, value: str) -> bool:
         """Choose option ``value`` of the sidebar's ``kind`` widget ``key`` (a select box or radio group)."""
         node = self.view.widget(kind, key)
         if value not in node.proto.options:
@@ -519,37 +530,18 @@ class ProtocolSession(Visitor):
         state = WidgetState(id=node.widget_id, string_value=value)
         return await self._interact(what, lambda: self._send(self.view.change(node, state, self.url)))
 
-    async def _visit(self, photo: bytes, deadline: float) -> None:
-        t0 = time.monotonic()
-        await asyncio.wait_for(self._connect(), self.timeout_s)
-        if not await self._interact("open Home", lambda: self._send(self.view.rerun(url=self.url + "/"))):
-            return
-        self.times[-1] = ("setup", time.monotonic() - t0)  # Home's time includes the connection, as a browser's
-        if self.lang != "en" and not await self._choose("language", "selectbox", "lang", LANGUAGE_NAME[self.lang]):
-            return
-        if not await self._choose("upload mode", "radio", "image_mode", UPLOAD_OPTION[self.lang]):
-            return
+    async def upload(self, photo: bytes) -> bool:
+        """Upload ``photo`` through the sidebar's uploader (upload mode chosen); whether its run finished."""
         uploader = self.view.widget("file_uploader", "upload")
-        if not await self._interact("upload", lambda: self._upload(uploader, f"session-{self.index}.png", photo)):
-            return
-        rgb = await self._sidebar_colour()
-        self.upload_shown = shows_colour(rgb, self.colour)
-        if not self.upload_shown:
-            self.error("upload", "the sidebar does not show the uploaded photo")
-        self.check("home", rgb, self.view.text(1))
-        visited = 0
-        while self.pages_wanted(visited, deadline, time.monotonic()):
-            name = PAGES[visited % len(PAGES)]
-            visited += 1
-            if await self._interact(f"open {name}", lambda: self._send(self.view.switch_page(name, self.url)),
-                                    kind="open"):
-                self.answered = True
-                self.opened.add(name)
-                await self._check(name)
-                if time.monotonic() < deadline and await self._move(name):
-                    await self._check(f"{name} control")
+        return await self._interact("upload", lambda: self._upload(uploader, f"session-{self.index}.png", photo))
 
-    async def _move(self, name: str) -> bool:
+    async def open_page(self, name: str) -> bool:
+        """Switch to the page at url path ``name``, as its sidebar link does."""
+        return await self._interact(f"open {name}", lambda: self._send(self.view.switch_page(name, self.url)),
+                                    kind="open")
+
+    async def move_control(self, name: str) -> bool:
+        """Move page ``name``'s control (PAGE_ACTIONS) one step."""
         what = f"{name} control"
         try:
             node, state = self._control(name)
@@ -558,16 +550,43 @@ class ProtocolSession(Visitor):
             return False
         return await self._interact(what, lambda: self._send(self.view.change(node, state, self.url)), kind="control")
 
-    async def warm_up(self, paths=("", "attention")) -> None:
-        """Open Home, then the other pages of ``paths`` (the server imports its libraries), untimed; raises when
-        a run does not finish."""
+    async def _visit(self, photo: bytes, deadline: float) -> None:
+        t0 = time.monotonic()
+        await self.connect()
+        if not await self.open_home():
+            return
+        self.times[-1] = ("setup", time.monotonic() - t0)  # Home's time includes the connection, as a browser's
+        if self.lang != "en" and not await self.choose("language", "selectbox", "lang", LANGUAGE_NAME[self.lang]):
+            return
+        if not await self.choose("upload mode", "radio", "image_mode", UPLOAD_OPTION[self.lang]):
+            return
+        if not await self.upload(photo):
+            return
+        rgb = await self._sidebar_colour()
+        self.upload_shown = shows_colour(rgb, self.colour)
+        if not self.upload_shown:
+            self.error("upload", "the sidebar does not show the uploaded photo")
+        self.check("home", rgb, self.view.text(1))
+        visited = 0
+        # every session opens one page at least; with every_page, each page once at least
+        while self.pages_wanted(visited, deadline, time.monotonic()):
+            name = PAGES[visited % len(PAGES)]
+            visited += 1
+            if await self.open_page(name):
+                self.answered = True
+                self.opened.add(name)
+                await self.check_sidebar(name)
+                if time.monotonic() < deadline and await self.move_control(name):
+                    await self.check_sidebar(f"{name} control")
+
+    async def warm_up(self, pages=("attention",)) -> None:
+        """Open Home, then ``pages`` (the server imports its libraries), untimed; raises when a run does not
+        finish in time."""
         try:
-            await asyncio.wait_for(self._connect(), self.timeout_s)
-            for path in paths:
-                send = (lambda: self._send(self.view.rerun(url=self.url + "/"))) if not path else \
-                    (lambda: self._send(self.view.switch_page(path, self.url)))
-                if not await self._interact(f"warm-up {path or 'Home'}", send):
-                    raise RuntimeError(self.errors[-1])
+            await self.connect()
+            for ok in (self.open_home, *(lambda name=name: self.open_page(name) for name in pages)):
+                if not await ok():
+                    raise RuntimeError(f"the warm-up visit failed: {self.errors[-1]}")
         finally:
             await self.close()
 
