@@ -114,7 +114,8 @@ def drawn_state(kind: str, el) -> WidgetState | None:
                                                            if 0 <= i < len(el.options)]
         state.string_array_value.data.extend(labels)
     elif kind == "multiselect":
-        labels = list(el.raw_values) if el.set_value else [el.options[i] for i in el.default if 0 <= i < len(el.options)]
+        labels = list(el.raw_values) if el.set_value else [el.options[i] for i in el.default
+                                                           if 0 <= i < len(el.options)]
         state.string_array_value.data.extend(labels)
     elif kind == "file_uploader":
         state.file_uploader_state_value.CopyFrom(FileUploaderState())
@@ -227,7 +228,8 @@ class AppView:
             if state is not None:
                 self.widgets[node.widget_id] = state
         if node.kind == "exception":
-            return [f"an exception shown: {node.proto.type}: {node.proto.message.splitlines()[0] if node.proto.message else ''}"]
+            first_line = node.proto.message.splitlines()[0] if node.proto.message else ""
+            return [f"an exception shown: {node.proto.type}: {first_line}"]
         if node.kind == "alert" and node.proto.body.startswith(UNEXPECTED):
             return [f"an unexpected-error message shown: {node.proto.body}"]
         return []
