@@ -220,3 +220,24 @@ def test_a_fragment_control_runs_the_fragment_and_a_shared_photo_is_a_leak(serve
     assert impostor.last_run_fragments  # the slider sits in st.fragment: the fragment ran alone
     assert "t2t_k0=6" in query, query  # the kernel moved one step down from 7 (the page wrote it to the address)
     assert time.monotonic() - t0 < 300
+
+
+def test_a_visitor_reads_between_interactions_for_about_its_think_time():
+    import asyncio
+    import time
+
+    from vizcore.load_common import Visitor
+    v = Visitor(1, 4)
+    t0 = time.monotonic()
+    asyncio.run(v.read())
+    assert time.monotonic() - t0 < 0.05  # think 0: back to back
+    v.think = 0.2
+    waits = []
+    for _ in range(4):
+        t0 = time.monotonic()
+        asyncio.run(v.read())
+        waits.append(time.monotonic() - t0)
+    assert all(0.1 <= w <= 0.4 for w in waits), waits
+    assert len({round(w, 2) for w in waits}) > 1  # drawn, not fixed
+    again = Visitor(1, 4)
+    assert again._reading.random() == Visitor(1, 4)._reading.random()  # seeded per session

@@ -33,7 +33,7 @@ import time
 
 from vizcore import load_protocol
 from vizcore.bench_ui import CHROMIUM_ARGS, PAGE_ACTIONS, ROOT, RUN_DONE_JS, _serve
-from vizcore.cli import positive_int
+from vizcore.cli import non_negative_float, positive_int
 from vizcore.load_common import (LANGUAGE_MARK, LANGUAGE_NAME, PAGES, SHOWN_TOLERANCE, UPLOAD_OPTION, Visitor, healthy,
                                  nearest_session, percentile, rss, session_colour, session_photo, summarise, watch_rss)
 
@@ -171,10 +171,12 @@ class Session(Visitor):
             name = PAGES[visited % len(PAGES)]
             visited += 1
             link = sidebar.locator(f'a[href$="/{name}"]').first
+            await self.read()
             if await self._timed(page, f"open {name}", lambda: link.click(timeout=self.timeout_ms), kind="open"):
                 self.answered = True
                 self.opened.add(name)
                 await self._check(page, name)
+                await self.read()
                 if time.monotonic() < deadline and await self._move(page, name):
                     await self._check(page, f"{name} control")
 
@@ -206,30 +208,36 @@ async def _drive_browsers(url: str, visitors: list[Session], seconds: float, chr
 
 
 async def _drive(url: str, sessions: int, seconds: float, chromium: str, timeout_s: float, server,
-                 warm: bool, every_page: bool, client: str = "browser") -> dict:
+                 warm: bool, every_page: bool, client: str = "browser", think: float = 0.0) -> dict:
     """Drive ``sessions`` sessions with ``client`` while watching the server's RSS; the report."""
     peak = [0]
     watcher = asyncio.create_task(watch_rss(server, peak))
     try:
         if client == "protocol":
             visitors = [load_protocol.ProtocolSession(i, sessions, url, timeout_s, every_page) for i in range(sessions)]
+            for v in visitors:
+                v.think = think
             elapsed = await load_protocol.drive(url, visitors, seconds, timeout_s, warm)
         else:
             visitors = [Session(i, sessions, url, timeout_s, every_page) for i in range(sessions)]
+            for v in visitors:
+                v.think = think
             elapsed = await _drive_browsers(url, visitors, seconds, chromium, timeout_s, warm)
     finally:
         watcher.cancel()
-    return {**summarise(visitors, seconds, elapsed, peak[0] if server is not None else None), "client": client}
+    return {**summarise(visitors, seconds, elapsed, peak[0] if server is not None else None), "client": client,
+            "think_s": think}
 
 
 def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "/usr/bin/chromium",
         timeout_s: float = 120.0, after: float = 0.0, server_pid: int | None = None, warm: bool = True,
-        every_page: bool = False, client: str = "browser") -> dict:
+        every_page: bool = False, client: str = "browser", think: float = 0.0) -> dict:
     """Drive ``sessions`` sessions (``client``: ``browser``, chromium contexts, or ``protocol``, Streamlit's
     websocket protocol) for ``seconds`` against ``url`` (else a server started here on a free loopback port
     and stopped afterwards); the figures described in the module docstring. ``warm``: first open Home and
     Attention once, so the server has imported its libraries (not timed). ``every_page``: each session goes on
-    past ``seconds`` until it has opened every page."""
+    past ``seconds`` until it has opened every page. ``think``: mean seconds a visitor reads before each page
+    switch and control move (0: back to back, every session always waiting on the server)."""
     import psutil  # deferred: a test-only dependency, needed by this command only
     if client not in CLIENTS:
         raise ValueError(f"unknown client {client!r}; one of {', '.join(CLIENTS)}")
@@ -240,7 +248,7 @@ def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "
     server = psutil.Process(server_pid) if server_pid else None
     try:
         result = asyncio.run(_drive(url.rstrip("/"), sessions, seconds, chromium, timeout_s, server, warm,
-                                    every_page, client))
+                                    every_page, client, think))
         if server is not None:
             result["rss_end_mb"] = round(rss(server) / 2**20)
             if after > 0:
@@ -275,6 +283,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--after", type=float, default=0.0, help="then wait this long and measure RSS again")
     p.add_argument("--cold", action="store_true", help="no warm-up visit before the sessions start")
     p.add_argument("--every-page", action="store_true", help="each session goes on until it opened every page")
+    p.add_argument("--think", type=non_negative_float, default=0.0,
+                   help="mean seconds a visitor reads between two interactions (0: back to back)")
     p.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=_cmd)
@@ -282,7 +292,7 @@ def add_parser(subparsers) -> None:
 
 def _cmd(args) -> int:
     res = run(args.sessions, args.seconds, args.url, args.chromium, args.timeout, args.after, args.server_pid,
-              not args.cold, args.every_page, args.client)
+              not args.cold, args.every_page, args.client, args.think)
     if args.json:
         print(json.dumps(res, indent=1))
     else:

@@ -94,6 +94,15 @@ class Visitor:
         self.answered = False  # an interaction completed after the upload
         self.upload_shown = False  # the sidebar showed the session's own photo after its upload
         self.opened: set[str] = set()  # pages opened without error
+        #: mean seconds the visitor reads the page before its next interaction (0: back to back)
+        self.think = 0.0
+        self._reading = np.random.default_rng([index, sessions])
+
+    async def read(self) -> None:
+        """Wait as a reader would before the next interaction: ``think`` seconds on average, between half and
+        one and a half times it (seeded per session, so runs repeat)."""
+        if self.think > 0:
+            await asyncio.sleep(self.think * (0.5 + self._reading.random()))
 
     @property
     def colour(self) -> tuple[int, int, int]:

@@ -574,10 +574,12 @@ class ProtocolSession(Visitor):
         while self.pages_wanted(visited, deadline, time.monotonic()):
             name = PAGES[visited % len(PAGES)]
             visited += 1
+            await self.read()
             if await self.open_page(name):
                 self.answered = True
                 self.opened.add(name)
                 await self.check_sidebar(name)
+                await self.read()
                 if time.monotonic() < deadline and await self.move_control(name):
                     await self.check_sidebar(f"{name} control")
 
