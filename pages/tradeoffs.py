@@ -36,7 +36,8 @@ measured = ss.setdefault("yours_accuracy", {})
 # what the user explored on the method pages and Compare is placed on the plot (cost only where the grid has
 # no such configuration, until its accuracy is measured on request) and highlighted
 v = cached(views.tradeoffs_view, model_set, explored(), tr("trade.yours"), views.load_results(), ss.get(lat_key, {}),
-           measured, memo=cached, no_setting=tr("trade.no_setting"))
+           measured, memo=cached, no_setting=tr("trade.no_setting"),
+           words={name: tr(f"trade.pub.{name}") for name in views.PUBLISHED_WORDS})
 if c2.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
     ss[lat_key] = views.measure_latencies(v.configs, sel.device, progress_bar())
     st.rerun()  # the page again, with the numbers
