@@ -4,7 +4,8 @@ sweep``) as layers of their own, with their sources."""
 import streamlit as st
 
 from vizcore.plots.tradeoff_plot import LABELS, pareto_figure, pareto_spec
-from vizcore.ui import cached, downloads, draw, explored, fragment, labeller, method_label, number_table, selection, tr
+from vizcore.ui import (cached, configuration_label, downloads, draw, explored, fragment, labeller, method_label,
+                        number_table, selection, tr)
 from vizcore.ui.presenter import page_intro
 from vizcore.views import tradeoffs as views
 
@@ -90,7 +91,8 @@ def chart(v: views.TradeoffsView, loaded_rows: list[dict] | None) -> None:
 
 chart(v, loaded.rows if loaded is not None and not loaded.error else None)
 st.subheader(tr("trade.table"))
-number_table([{**r, "method": method_label(r["method"])} for r in v.table])
+number_table([{**r, "label": configuration_label(r["label"], r["method"]), "method": method_label(r["method"])}
+              for r in v.table])
 if loaded is not None and loaded.rows:
     st.subheader(tr("trade.loaded_table"))
     number_table(loaded.table)

@@ -23,3 +23,17 @@ def test_published_words_are_replaced_whole_and_only_there():
 
 def test_a_word_inside_another_is_left_alone():
     assert views._reworded("keeper rho 0.7, keep", {"keep": "K", "rho": "ρ"}) == "keeper ρ 0.7, K"
+
+
+def test_configuration_labels_carry_their_tag_in_the_readers_words():
+    import streamlit as st
+
+    from vizcore.ui import configuration_label, method_label
+    st.session_state["lang"] = "zh"
+    try:
+        assert configuration_label("random 0.7", "random_drop") == "随机 0.7"
+        assert configuration_label("EViT 0.7", "evit") == "EViT 0.7" and configuration_label("ViT", "plain") == "ViT"
+        assert method_label("vit") == "ViT"  # the published table's family
+    finally:
+        st.session_state["lang"] = "en"
+    assert configuration_label("random 0.7", "random_drop") == "random 0.7"
