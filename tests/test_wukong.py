@@ -107,3 +107,33 @@ def test_token_wise_similarity():
     sim = a @ b.T
     torch.testing.assert_close(i2t[1, 1], sim.max(1).values.mean())
     torch.testing.assert_close(t2i[1, 1], sim.max(0).values.mean())
+
+
+def test_late_interaction_head_scores_each_class_by_its_best_token():
+    from vizcore.models.wukong import LateInteractionHead
+    torch.manual_seed(0)
+    head = LateInteractionHead(dim=6, num_classes=3, queries=2)
+    tokens = torch.randn(4, 5, 6)
+    logits = head(tokens)
+    img = torch.nn.functional.normalize(tokens, dim=-1)
+    q = torch.nn.functional.normalize(head.queries, dim=-1)
+    sim = torch.einsum("btd,cmd->bctm", img, q)  # (B, C, T, M)
+    expected = head.logit_scale.exp() * sim.amax(dim=2).mean(dim=-1)
+    torch.testing.assert_close(logits, expected)
+    # only the best token of each class query gets a gradient from it
+    tokens.requires_grad_(True)
+    head(tokens)[0, 0].backward()
+    assert (tokens.grad[0].abs().sum(-1) > 0).sum() <= 2 and tokens.grad[1:].abs().sum() == 0
+
+
+def test_wukong_late_head_in_forward_trace_and_macs():
+    from vizcore.models.bundled import build_bundled_wukong
+    late = build_bundled_wukong(head="late").eval()
+    x = torch.randn(2, 3, 96, 96)
+    out = late.forward_trace(x)
+    torch.testing.assert_close(out.logits, late(x), rtol=1e-4, atol=1e-5)
+    linear = build_bundled_wukong().eval()
+    extra = late.analytic_macs()[2] - linear.analytic_macs()[2]
+    assert extra == 8 * 10 * 2 * 64 - 64 * 10  # T x C x M x D similarities instead of the D x C probe
+    with pytest.raises(ValueError):
+        build_bundled_wukong(head="max")

@@ -31,7 +31,7 @@ from vizcore.data.scenes import (CLASSES, PATTERNS, SCENE_SIZE, SEED, SPLITS, TE
 
 __all__ = ["CLASSES", "PATTERNS", "SCENE_SIZE", "TEST_SIZE", "SEED", "VERSION", "Part", "Scene", "render", "scene",
            "class_names", "label_of", "token_coverage", "batch_coverage", "make_batch", "to_tensor", "SPLITS",
-           "RADIUS", "OTHERS"]
+           "RADIUS", "OTHERS", "part_masks"]
 
 VERSION = 2
 #: object radius range, as a fraction of the scene size (9.1-12 px at 96 px): two copies always outweigh
@@ -109,6 +109,12 @@ def _layout(rng: np.random.Generator, labels: list[int], size: int) -> list[Part
     return parts
 
 
+def _coverage(p: Part, size: int) -> np.ndarray:
+    """The part's anti-aliased coverage (size, size) float32 in [0, 1]."""
+    return _raster([(_place(pts, p.cx, p.cy, p.r, p.angle, p.stretch), f) for pts, f in _outline(CLASSES[p.label])],
+                   size)
+
+
 def _bounds(cov: np.ndarray) -> tuple[int, int, int, int]:
     """(y0, y1, x0, x1): the smallest window holding every pixel with coverage > 0 (at least 1 x 1)."""
     rows, cols = np.flatnonzero(cov.any(axis=1)), np.flatnonzero(cov.any(axis=0))
@@ -134,8 +140,7 @@ def render(index: int, split: str = "train", size: int = SCENE_SIZE) -> Scene:
     mask = np.zeros((size, size), bool)
     pair = np.zeros((size, size), bool)
     for p in parts:
-        cov = _raster([(_place(pts, p.cx, p.cy, p.r, p.angle, p.stretch), f) for pts, f in _outline(CLASSES[p.label])],
-                      size)
+        cov = _coverage(p, size)
         under = (img * cov[..., None]).sum(axis=(0, 1)) / max(float(cov.sum()), 1.0)
         box = _bounds(cov)  # paint only the shape's window: same values as a full-size paint cut to it
         y0, y1, x0, x1 = box
@@ -148,6 +153,13 @@ def render(index: int, split: str = "train", size: int = SCENE_SIZE) -> Scene:
     image = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
     return Scene(image=image, label=label, mask=mask, index=int(index), split=split, pair_mask=pair,
                  parts=tuple(parts))
+
+
+def part_masks(s: Scene) -> np.ndarray:
+    """(P, H, W) bool: each part's own mask, in ``s.parts`` order (shapes never overlap)."""
+    size = s.image.shape[0]
+    out = [_coverage(p, size) >= 0.5 for p in s.parts]
+    return np.stack(out) if out else np.zeros((0, size, size), bool)
 
 
 def scene(index: int, split: str = "test", size: int = SCENE_SIZE) -> tuple[np.ndarray, int, np.ndarray]:

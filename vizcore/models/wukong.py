@@ -26,6 +26,7 @@ at C·C/8 per position) and the einsum (T·N·C). LayerNorm and softmax are not 
 """
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import torch
@@ -97,6 +98,29 @@ class TokenReduction(nn.Module):
                 + conv2d_macs(positions, c, c, 1, g) + float(t * positions * c))
 
 
+class LateInteractionHead(nn.Module):
+    """Classes as learned "text" tokens, scored the way WuKong scores an image against a caption:
+    reduced image tokens (B, T, D) -> logits (B, C).
+
+    Each class has ``queries`` tokens (C, M, D); a class's score is the mean over its tokens of the best cosine
+    similarity with any image token (WuKong's text-to-image token-wise similarity), times a learned scale.
+    Because every class token takes its *best* image token, the T maps gain from pooling different objects."""
+
+    def __init__(self, dim: int, num_classes: int, queries: int = 2, init_scale: float = 1 / 0.07):
+        super().__init__()
+        self.queries = nn.Parameter(torch.randn(num_classes, queries, dim) * 0.02)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(init_scale)))
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        _, text_to_image = token_wise_similarity(tokens, self.queries)  # (B, C)
+        return self.logit_scale.exp() * text_to_image
+
+    def macs(self, num_tokens: int) -> int:
+        """Similarities T x C x M, each a dot product of width D."""
+        c, m, d = self.queries.shape
+        return num_tokens * c * m * d
+
+
 class WuKongViT(ViT):
     """WuKong image tower (timm ViT, traceable) + projection + TokenReduction + linear probe."""
 
@@ -104,7 +128,7 @@ class WuKongViT(ViT):
 
     def __init__(self, img_size: int = 224, patch_size: int = 32, embed_dim: int = 768, depth: int = 12,
                  num_heads: int = 12, output_dim: int = 256, num_tokens: int = 12, num_groups: int = 8,
-                 num_classes: int = 1000, **timm_kwargs):
+                 num_classes: int = 1000, head: str = "linear", head_queries: int = 2, **timm_kwargs):
         kwargs = dict(img_size=img_size, patch_size=patch_size, embed_dim=embed_dim, depth=depth,
                       num_heads=num_heads, num_classes=0, pre_norm=True, act_layer=QuickGELU,
                       norm_layer=partial(nn.LayerNorm, eps=1e-5))
@@ -114,8 +138,16 @@ class WuKongViT(ViT):
         self.proj = nn.Linear(embed_dim, output_dim, bias=False)
         self.token_reduction = TokenReduction(output_dim, num_tokens, num_groups)
         self.num_classes = num_classes
-        self.head = nn.Linear(output_dim, num_classes) if num_classes > 0 else nn.Identity()
-        if num_classes > 0:
+        if head not in ("linear", "late"):
+            raise ValueError(f"head must be 'linear' (a probe on the mean reduced token) or 'late', not {head!r}")
+        #: "linear": a probe on the mean of the T tokens; "late": :class:`LateInteractionHead` over the T tokens
+        self.head_kind = head if num_classes > 0 else "linear"
+        if num_classes <= 0:
+            self.head = nn.Identity()
+        elif head == "late":
+            self.head = LateInteractionHead(output_dim, num_classes, head_queries)
+        else:
+            self.head = nn.Linear(output_dim, num_classes)
             nn.init.trunc_normal_(self.head.weight, std=0.02)
             nn.init.zeros_(self.head.bias)
         self.default_img_size = tuple(self.patch_embed.img_size)
@@ -133,9 +165,13 @@ class WuKongViT(ViT):
         patches = self.proj(x[:, self.num_prefix_tokens:])  # (B, h*w, out)
         return self.token_reduction(patches.reshape(B, h, w, self.output_dim))
 
+    def classify(self, reduced: torch.Tensor) -> torch.Tensor:
+        """Reduced tokens (B, T, out) -> logits (B, classes) by the model's head."""
+        return self.head(reduced) if self.head_kind == "late" else self.head(reduced.mean(dim=1))
+
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        pooled = self.reduce(x)[0].mean(dim=1)
-        return pooled if pre_logits else self.head(pooled)
+        reduced = self.reduce(x)[0]
+        return reduced.mean(dim=1) if pre_logits else self.classify(reduced)
 
     def forward_trace(self, x: torch.Tensor, attn: bool = False, **_unused) -> TraceOutput:
         """x: (B, 3, H, W) -> logits and the Trace: the ViT blocks, then a "reduce" layer with T tokens.
@@ -151,7 +187,7 @@ class WuKongViT(ViT):
         x = self.norm(x)
         patches = self.proj(x[:, self.num_prefix_tokens:])
         reduced, maps = self.token_reduction(patches.reshape(B, h, w, self.output_dim))
-        logits = self.head(reduced.mean(dim=1))
+        logits = self.classify(reduced)
         tokens, macs, other = self.analytic_macs()
         stage = Stage(layer=len(tokens) - 1, kind="reduce", source=maps,
                       extras={"num_tokens": self.num_tokens})
@@ -169,7 +205,8 @@ class WuKongViT(ViT):
         other -= self.embed_dim * self.num_classes if self.num_classes else 0  # ViT counted its head on width
         other += linear_macs(n, self.embed_dim, self.output_dim)
         if self.num_classes:
-            other += linear_macs(1, self.output_dim, self.num_classes)
+            other += self.head.macs(self.num_tokens) if self.head_kind == "late" else \
+                linear_macs(1, self.output_dim, self.num_classes)
         return list(tokens) + [self.num_tokens], list(macs) + [self.token_reduction.macs(n)], float(other)
 
 
@@ -302,5 +339,5 @@ register(ModelSpec(
                  "mean of the 12 tokens + Linear (a probe: WuKong itself matches texts token-wise)."),
     paper="Gu et al., Wukong: A 100 Million Large-scale Chinese Cross-modal Pre-training Benchmark, NeurIPS 2022"))
 
-__all__ = ["TokenReduction", "WuKongViT", "WUKONG_CONFIGS", "build_wukong", "late_interaction_cost",
+__all__ = ["LateInteractionHead", "TokenReduction", "WuKongViT", "WUKONG_CONFIGS", "build_wukong", "late_interaction_cost",
            "token_wise_similarity", "wukong_key_map", "wukong_to_official"]
