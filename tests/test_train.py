@@ -100,3 +100,17 @@ def test_quick_eval_gives_keep_precision_from_the_same_pass():
     assert none is None and top1 == top1_traced
     ref = evaluate_model(model, n=20)  # the evaluation CLI's numbers on the same scenes
     assert top1 == pytest.approx(ref["top1"]) and precision == pytest.approx(ref["keep_precision"], abs=1e-4)
+
+
+def test_card_records_scene_set_and_wukong_map_diversity(tmp_path):
+    import json
+
+    from vizcore.train import export
+    train("bundled_wukong", steps=4, stop_after=2, options=TINY["bundled_wukong"], cache_dir=tmp_path, out_dir=None,
+          threads=1, workers=0, progress=False, eval_every=1000, overrides={**FAST, "scenes": 2})
+    export("bundled_wukong", cache_dir=tmp_path, out_dir=tmp_path / "assets", final_eval_n=12)
+    card = json.loads((tmp_path / "assets" / "bundled_wukong.json").read_text())
+    assert card["data"]["version"] == 2 and card["data"]["generator"] == "vizcore.data.scenes_v2"
+    div = card["map_diversity"]
+    assert div["n"] == 12 and div["maps"] == TINY["bundled_wukong"]["num_tokens"]
+    assert -1.0 <= div["cosine"] <= 1.0 and 0 < div["distinct_peaks"] <= 1 and 0 < div["object_share"] < 1

@@ -32,6 +32,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from vizcore.analysis.evaluation import evaluate_model, reducer_stats
+from vizcore.analysis.map_diversity import scene_diversity
 from vizcore.data import scene_set
 from vizcore.data.scenes import to_tensor
 from vizcore.models.registry import ASSETS, build, count_params, create_model, get_spec
@@ -446,6 +447,9 @@ def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, st
         "check": check,
         "tolerance": CHECK_TOLERANCE,
     }
+    if res.get("map_object_mass") is not None:  # a model that pools tokens into T maps: do the maps differ?
+        card["map_diversity"] = {k: round(v, 4) if isinstance(v, float) else v
+                                 for k, v in scene_diversity(model, n=res["n"]).items()}
     path = out_dir / f"{name}.json"
     path.write_text(json.dumps(card, indent=1) + "\n")
     return path
