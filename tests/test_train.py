@@ -114,3 +114,57 @@ def test_card_records_scene_set_and_wukong_map_diversity(tmp_path):
     div = card["map_diversity"]
     assert div["n"] == 12 and div["maps"] == TINY["bundled_wukong"]["num_tokens"]
     assert -1.0 <= div["cosine"] <= 1.0 and 0 < div["distinct_peaks"] <= 1 and 0 < div["object_share"] < 1
+
+
+def test_scene_pool_holds_the_rendered_scenes_and_each_epoch_sees_each_once(tmp_path):
+    import numpy as np
+
+    from vizcore.data import scenes_v2
+    from vizcore.data.pool import ScenePool, fill
+    from vizcore.train import SceneBatches
+    pool = ScenePool(tmp_path, 2, 7, 24, 48)
+    assert pool.filled == 0
+    images, labels, classes = pool.batch([3, 3, 20])  # drawn lazily, a repeat drawn once
+    assert pool.filled == 2
+    s = scenes_v2.render(7 + 20, "train", 48)
+    assert (images[2] == s.image).all() and labels[2] == s.label and (classes[2] == s.class_map).all()
+    assert ((classes[2] < len(scenes_v2.CLASSES)) == s.mask).all()  # the class map covers the masked shapes
+    assert fill(pool, processes=2, chunk=5) == 22 and pool.filled == 24
+    again = ScenePool(tmp_path, 2, 7, 24, 48)  # reopened from its files
+    assert (again.batch([20])[0][0] == s.image).all()
+    batches = SceneBatches(8, 48, 7, "train", (0.5,) * 3, (0.5,) * 3, scenes=2, dense=True, pool=24, seed=0,
+                           pool_root=tmp_path)
+    x, y, cmap = batches[0]
+    assert x.shape == (8, 3, 48, 48) and cmap.shape == (8, 48, 48) and cmap.dtype == torch.int64
+    # three batches of 8 = one epoch of 24: every scene once; the next epoch in another order
+    seen = torch.cat([batches[k][1] for k in range(3)])
+    assert sorted(seen.tolist()) == sorted(np.asarray(pool.batch(range(24))[1]).tolist())
+    assert not np.array_equal(pool.order(0), pool.order(1))
+    assert sorted(pool.order(1).tolist()) == list(range(24))
+
+
+def test_token_label_loss_rewards_the_class_under_each_cell():
+    from vizcore.train import token_label_loss
+    k = 3  # classes; index 3 = background
+    classes = torch.full((1, 8, 8), k, dtype=torch.int64)
+    classes[0, :4, :4] = 1  # the top-left cell of a 2 x 2 grid holds class 1
+    head = torch.nn.Linear(4, k + 1, bias=False)
+    with torch.no_grad():
+        head.weight.copy_(10 * torch.eye(k + 1))
+    right = torch.zeros(1, 4, 2, 2)
+    right[0, 3] = 1.0
+    right[0, 3, 0, 0], right[0, 1, 0, 0] = 0.0, 1.0
+    wrong = right.flip(-1)  # class 1 predicted in the top-right cell instead
+    assert token_label_loss(head, right, classes, k) < 0.01
+    assert token_label_loss(head, wrong, classes, k) > 4.0
+
+
+@pytest.mark.parametrize("name", ["bundled_vit", "bundled_poolformer", "bundled_t2t"])
+def test_dense_forward_gives_the_logits_and_a_grid(name):
+    from vizcore.models.registry import build
+    from vizcore.train import dense_forward
+    model = build(name, TINY[name], seed=0).eval()
+    x = torch.randn(2, 3, 32, 32)
+    logits, grid = dense_forward(model, x)
+    assert torch.allclose(logits, model(x), atol=1e-5)
+    assert grid.ndim == 4 and grid.shape[0] == 2 and grid.shape[-1] == grid.shape[-2] >= 1
