@@ -7,16 +7,20 @@ from pathlib import Path
 import streamlit as st
 
 from vizcore.i18n import t
-from vizcore.ui import sidebar, wait_for_warm_up, warm_up
+from vizcore.ui import address, guarded, lesson_frame, sidebar, wait_for_warm_up, warm_up
+from vizcore.ui.presenter import page_style, presenter_requested, presenter_toggle
 
 HERE = Path(__file__).parent
 # a local icon: a Material icon or emoji would be fetched from Google's font servers (not reachable offline)
-st.set_page_config(page_title="Token Lab", page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
+# presenter mode (sidebar toggle or ?present=1) starts with the sidebar collapsed
+st.set_page_config(page_title="Token Lab", page_icon=str(HERE / "assets" / "icon.png"), layout="wide",
+                   initial_sidebar_state="collapsed" if presenter_requested() else "auto")
 lang = st.session_state.get("lang", "en")
 
 # (section, [(file, title key, icon, url)]) — pages that do not exist yet are skipped
 SECTIONS = [
-    ("nav.basics", [("home.py", "nav.home", ":material/home:", "home"), ("attention.py", "nav.attention", ":material/visibility:", "attention")]),
+    ("nav.basics", [("home.py", "nav.home", ":material/home:", "home"), ("lesson.py", "nav.lesson", ":material/school:", "lesson"),
+                    ("attention.py", "nav.attention", ":material/visibility:", "attention")]),
     ("nav.methods", [("wukong.py", "nav.wukong", ":material/blur_on:", "wukong"), ("t2t.py", "nav.t2t", ":material/grid_view:", "t2t"),
                      ("poolformer.py", "nav.poolformer", ":material/waves:", "poolformer"),
                      ("dynamicvit.py", "nav.dynamicvit", ":material/content_cut:", "dynamicvit")]),
@@ -41,7 +45,13 @@ for section, entries in SECTIONS:
 
 page = st.navigation(pages)
 warm_up()  # the model libraries load in the background while the first page renders
-sidebar()
-if page.url_path not in ("", "home"):
-    wait_for_warm_up()  # the model pages import those libraries too: never at the same time
-page.run()
+url = page.url_path or "home"
+with guarded():  # an unexpected error: one line with an id here, its traceback in the server log
+    with st.sidebar:
+        page_style(presenter_toggle())
+    sidebar(url)  # also takes a link's values into the widgets' state
+    if url not in ("home", "lesson"):
+        wait_for_warm_up()  # the model pages import those libraries too: never at the same time
+    with lesson_frame(url):  # a lesson step's text beside the page, when the address names one
+        page.run()
+    address.publish()  # the page's state into its address (fragments write theirs after each of their runs)

@@ -8,14 +8,15 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 from vizcore.models.registry import list_models
 from vizcore.plots import attention_views as av
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import (cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
-                        selection, tr)
+from vizcore.ui import (animation, cached, downloads, draw, labeller, limits, load_model, number_table, prepare_image,
+                        run_trace, selection, tr)
+from vizcore.ui.presenter import page_intro
+from vizcore.views import animations as anim
 from vizcore.views import attention as views
 
 sel = selection()
 st.title(tr("attn.title"))
-with st.expander(tr("attn.how"), icon=":material/school:", expanded=False):
-    st.markdown(tr("attn.explain"))
+page_intro(tr("attn.how"), tr("attn.explain"))
 
 candidates = sorted(list_models(family="vit"), key=lambda n: not n.startswith("bundled"))  # bundled first
 name = st.selectbox(tr("attn.model"), candidates, key="attn_model")
@@ -25,11 +26,15 @@ if model is None:
 pixels, view, cfg = prepare_image(model)
 logits, trace = run_trace(name, model, pixels, attn=True)
 n_layers, heads, (h, w) = len(trace.attn), trace.attn[0].shape[1], trace.grid
+limits(layers=n_layers - 1, heads=heads - 1, patches=h * w - 1)  # a link's layer, head, patch checked here
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-layer = c1.slider(tr("attn.layer"), 0, n_layers - 1, n_layers - 1, key="attn_layer")
+every = st.session_state.get("attn_view") == "grid"  # the grid shows every layer and head: those controls rest
+layer = c1.slider(tr("attn.layer"), 0, n_layers - 1, n_layers - 1, key="attn_layer", disabled=every,
+                  help=tr("attn.grid_every") if every else None)
 head_word, head_fused = tr("attn.head"), labeller("attn.head_")
-head = c2.selectbox(head_word, ["mean", "max", *range(heads)], key="attn_head",
+head = c2.selectbox(head_word, ["mean", "max", *range(heads)], key="attn_head", disabled=every,
+                    help=tr("attn.grid_every") if every else None,
                     format_func=lambda x: head_fused(x) if isinstance(x, str) else f"{head_word} {x}")
 scale = c3.radio(tr("attn.scale"), ["map", "layer", "global"], key="attn_scale", horizontal=True,
                  format_func=labeller("attn.scale."))
@@ -48,13 +53,17 @@ if view_choice == "cls":
     right.image(img, tr("attn.cls_caption", layer=layer, head=head_label, share=v.prefix_share), width="stretch")
     right.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("attn.bar.attention"), width="stretch")
     downloads(f"cls_attention_L{layer}_{head}", png=img, rows=v.values)
+    if st.toggle(tr("anim.cls_toggle"), key="attn_cls_anim"):
+        animation(f"cls_attention_layers_{head}", draw(anim.cls_through_layers, view, trace, head, scale, cmap, alpha),
+                  tr("anim.cls_caption", head=head_label, scale=tr(f"attn.scale.{scale}")))
 
 elif view_choice == "grid":
     v = cached(views.grid_view, trace, scale=scale)
     rows = [tr("attn.grid_row", layer=i) for i in range(n_layers)]
     cols = [tr("attn.grid_col", head=i) for i in range(heads)]
-    img = draw(av.layer_head_grid, view, v.maps, rows, cols, cmap=cmap)
-    st.image(img, caption=tr("attn.grid_caption", last=n_layers - 1, scale=tr(f"attn.scale.{scale}")))
+    img = draw(av.layer_head_grid, view, v.maps, rows, cols, cmap=cmap, tile=views.grid_tile(heads))
+    st.image(img, caption=tr("attn.grid_caption", last=n_layers - 1, scale=tr(f"attn.scale.{scale}")),
+             width="stretch")
     downloads("cls_attention_grid", png=img)
 
 elif view_choice == "patch":
@@ -65,7 +74,11 @@ elif view_choice == "patch":
         if click := st.session_state.get("attn_click"):
             st.session_state["attn_patch"] = views.patch_at(click, (h, w), size)
 
-    patch = int(st.number_input(tr("attn.patch_index"), 0, h * w - 1, (h // 2) * w + w // 2, key="attn_patch"))
+    # the click callback sets "attn_patch": the widget takes its value from session state only (a default as
+    # well makes Streamlit log a warning with a stack trace)
+    if not 0 <= st.session_state.get("attn_patch", -1) < h * w:
+        st.session_state["attn_patch"] = (h // 2) * w + w // 2
+    patch = int(st.number_input(tr("attn.patch_index"), 0, h * w - 1, key="attn_patch"))
     v = cached(views.map_view, trace, layer=layer, head=head, scale=scale, patch=patch)
     left, right = st.columns(2)
     with left:

@@ -9,14 +9,15 @@ from vizcore.analysis.t2t import centre_token, token_at
 from vizcore.models.registry import list_models
 from vizcore.plots import t2t_views as tv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import downloads, draw, labeller, load_model, number_table, prepare_image, run_trace, selection, tr
+from vizcore.ui import (animation, downloads, draw, fragment, labeller, load_model, number_table, prepare_image,
+                        run_trace, selection, tr)
+from vizcore.ui.presenter import page_intro, presenting
+from vizcore.views import animations as anim
 from vizcore.views import t2t as views
 
 selection()  # the shared sidebar (drawn here when the page runs on its own)
 st.title(tr("t2t.title"))
-st.markdown(tr("t2t.idea"))
-with st.expander(tr("t2t.more"), icon=":material/school:"):
-    st.markdown(tr("t2t.explain"))
+page_intro(tr("t2t.more"), tr("t2t.explain"), idea=tr("t2t.idea"))
 
 candidates = list_models(family="t2t")
 default = "bundled_t2t" if "bundled_t2t" in candidates else "t2t_vit_7"
@@ -38,7 +39,7 @@ def reset_sliders() -> None:
 
 
 # the sliders keep their values across pages (persist_state); a new model starts from its own splits
-if ss.get("_t2t_sliders_for") != name or any(f"t2t_{a}{i}" not in ss for i in range(3) for a in "ksp"):
+if ss.get("_t2t_sliders_for", name) != name or any(f"t2t_{a}{i}" not in ss for i in range(3) for a in "ksp"):
     reset_sliders()
     ss["_t2t_sliders_for"] = name
 
@@ -48,10 +49,12 @@ def headed(rows: list[dict]) -> list[dict]:
     return [{tr(f"t2t.col.{key}"): value for key, value in row.items()} for row in rows]
 
 
-@st.fragment
+@fragment
 def explore() -> None:
     """The sliders and every view they drive: a fragment, so moving one reruns this part only (not the
-    sidebar, the header and the model), and the messages that come and go sit in one container."""
+    sidebar, the header and the model), and the messages that come and go sit in one container. The view and
+    its picture come first (on the first screen of a projector), the sliders that shape it below."""
+    view_area = st.container()
     st.subheader(tr("t2t.sliders", h=img_hw[0], w=img_hw[1]))
     cols = st.columns(3)
     stages = []
@@ -71,9 +74,10 @@ def explore() -> None:
         getattr(messages, level)(tr(key, **fields), icon=ICONS.get(level))
     if v.schedule is None:
         return
-    choice = st.segmented_control(tr("t2t.view"), ["windows", "footprint", "schedule"], key="t2t_view",
-                                  default="windows", format_func=labeller("t2t.view.")) or "windows"
-    {"windows": windows, "footprint": footprint, "schedule": schedule}[choice](v)
+    with view_area:
+        choice = st.segmented_control(tr("t2t.view"), ["windows", "footprint", "schedule"], key="t2t_view",
+                                      default="windows", format_func=labeller("t2t.view.")) or "windows"
+        {"windows": windows, "footprint": footprint, "schedule": schedule}[choice](v)
 
 
 def windows(v: views.SplitsView) -> None:
@@ -82,13 +86,18 @@ def windows(v: views.SplitsView) -> None:
                     format_func=lambda i, word=tr("t2t.split_short"): f"{word} {i + 1}")
     where = b.radio(tr("t2t.where"), ["centre", "corner"], key="t2t_where", horizontal=True,
                     format_func=labeller("t2t.where."))
-    w = views.windows_view(v, stage, where)
+    w = views.windows_view(v, stage, where, lang=ss.get("lang", "en"))
     with st.spinner(tr("t2t.drawing")):
-        img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax, w.tile_labels, cmap=cmap)
+        img = draw(tv.windows_figure, view, w.soft, w.hard, w.vmax, w.tile_labels, cmap=cmap,
+                   side=150 if presenting() else 200)  # presenter mode: short enough for the first screen
     st.image(img, caption=tr("t2t.windows_caption", **w.explain), width="stretch")
-    st.image(colorbar(cmap, 0, w.vmax, "windows per position"), width=420)
+    st.image(colorbar(cmap, 0, w.vmax, tr("pic.windows_per_position")))
     st.markdown(tr("t2t.windows_explain", **w.explain))
     downloads(f"t2t_windows_split{stage + 1}", png=img, rows=w.counts_rows, data=w.data)
+    if st.toggle(tr("anim.slide_toggle"), key="t2t_slide_anim"):
+        k, s, p = v.stages[stage]
+        animation(f"t2t_window_slide_split{stage + 1}", draw(anim.window_slide, view, v, stage),
+                  tr("anim.slide_caption", n=stage + 1, k=k, s=s, p=p, o=max(k - s, 0)))
 
 
 def footprint(v: views.SplitsView) -> None:
@@ -96,7 +105,8 @@ def footprint(v: views.SplitsView) -> None:
         ss["t2t_token"] = centre_token(v.final_grid)
     left, right = st.columns([2, 3])
     left.caption(tr("t2t.click_help", h=v.final_grid[0], w=v.final_grid[1]))
-    f = views.footprint_view(v, left.number_input(tr("t2t.token_index"), 0, v.n_tokens - 1, key="t2t_token"))
+    f = views.footprint_view(v, left.number_input(tr("t2t.token_index"), 0, v.n_tokens - 1, key="t2t_token"),
+                             lang=ss.get("lang", "en"))
     picker = draw(tv.token_picker, view, v.final_grid, f.token)
 
     def picked(grid=v.final_grid, shape=picker.shape[:2]) -> None:
@@ -113,13 +123,13 @@ def footprint(v: views.SplitsView) -> None:
         number_table(headed(f.table))
         st.markdown(tr("t2t.footprint_explain", **f.explain))
     st.image(img, caption=tr("t2t.footprint_caption", **f.explain), width="stretch")
-    st.image(colorbar(cmap, 0, 1, "paths / max"), width=420)
+    st.image(colorbar(cmap, 0, 1, tr("pic.paths_max")))
     downloads(f"t2t_footprint_{f.row}_{f.col}", png=img, data=f.data)
 
 
 def schedule(v: views.SplitsView) -> None:
     logits, trace = run_trace(name, model, pixels)
-    s = views.schedule_view(v, model, pixels.shape, trace, logits.shape[-1])
+    s = views.schedule_view(v, model, pixels.shape, trace, logits.shape[-1], lang=ss.get("lang", "en"))
     labels = {key: tr(f"t2t.fig_{key}") for key in ("tokens", "dims", "stage", "soft", "hard")}
     labels["title"] = tr("t2t.fig_title", h=img_hw[0], w=img_hw[1])
     st.vega_lite_chart(draw(tv.schedule_spec, s.soft, s.hard_row, labels), key="t2t_schedule_fig")
@@ -129,7 +139,7 @@ def schedule(v: views.SplitsView) -> None:
     number_table(headed(s.shape_table))
     img = draw(tv.norm_maps, view, s.norms, s.norm_labels, cmap=cmap)
     st.image(img, caption=tr("t2t.norms_caption", s1=s.norm_shapes[0], s2=s.norm_shapes[1]), width="stretch")
-    st.image(colorbar(cmap, 0, 1, "||token|| (min-max per map)"), width=420)
+    st.image(colorbar(cmap, 0, 1, tr("pic.norm_minmax", sym="‖token‖")))
     downloads("t2t_schedule", png=img, rows=s.csv_rows, data=s.data,
               html=lambda: tv.schedule_figure(s.soft, s.hard_row, labels))
 

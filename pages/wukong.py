@@ -6,15 +6,14 @@ import streamlit as st
 from vizcore.models.registry import list_models
 from vizcore.plots import wukong_views as wv
 from vizcore.plots.overlay import COLORMAPS, colorbar
-from vizcore.ui import (cached, downloads, draw, labeller, load_model, number_table, prepare_image, run_trace,
-                        selection, tr)
+from vizcore.ui import (cached, downloads, draw, labeller, limits, load_model, number_table, prepare_image,
+                        run_trace, selection, tr)
+from vizcore.ui.presenter import page_intro, presenting
 from vizcore.views import wukong as views
 
 sel = selection()
 st.title(tr("wk.title"))
-st.markdown(tr("wk.idea"))
-with st.expander(tr("wk.more"), icon=":material/school:"):
-    st.markdown(tr("wk.explain"))
+page_intro(tr("wk.more"), tr("wk.explain"), idea=tr("wk.idea"))
 
 candidates = list_models(family="wukong")
 default = "bundled_wukong" if "bundled_wukong" in candidates else "wukong_vit_b32"
@@ -27,8 +26,10 @@ if model is None:
 pixels, view, cfg = prepare_image(model)
 logits, trace = run_trace(name, model, pixels)
 traced = (model, pixels, logits, trace)
+limits(tokens=model.num_tokens - 1)  # a link's token checked against this model's
 pipeline_caption = st.empty()  # the real shapes, filled in from the view below
-choice = st.segmented_control(tr("wk.view"), ["grid", "single", "assign", "stats", "steps", "cost"], key="wk_view",
+choice = st.segmented_control(tr("wk.view"), ["grid", "single", "assign", "differ", "stats", "steps", "cost"],
+                              key="wk_view",
                               default="grid", format_func=labeller("wk.view.")) or "grid"
 col = labeller("wk.col.")
 
@@ -37,9 +38,11 @@ if choice == "grid":
                      format_func=labeller("wk.scale."))
     v = cached(views.maps_view, *traced, scale=scale)
     labels = [tr("wk.tile", t=t, peak=peak) for t, peak in enumerate(v.peaks)]
-    img = draw(wv.maps_grid, view, v.maps, v.vmin, v.vmax, labels, cmap=cmap)
+    # presenter mode: all maps in one row (a wide, short picture that fits under the controls)
+    img = draw(wv.maps_grid, view, v.maps, v.vmin, v.vmax, labels, cmap=cmap,
+               ncols=min(v.pipeline.T, 12) if presenting() else None)
     st.image(img, caption=tr("wk.grid_caption", T=v.pipeline.T, h=v.pipeline.h, w=v.pipeline.w), width="stretch")
-    st.image(colorbar(cmap, *v.bar), caption=tr(f"wk.bar.{scale}"), width=420)
+    st.image(colorbar(cmap, *v.bar), caption=tr(f"wk.bar.{scale}"))
     st.markdown(tr("wk.grid_explain"))
     downloads("wukong_maps", png=img, rows=v.rows, data=v.data)
 
@@ -52,7 +55,7 @@ elif choice == "single":
     s, p = v.stats, v.pipeline
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.single_caption", t=token, h=p.h, w=p.w), width="stretch")
-    left.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("wk.bar.single"), width=420)
+    left.image(colorbar(cmap, v.vmin, v.vmax), caption=tr("wk.bar.single"))
     right.markdown(tr("wk.single_explain", t=token, peak=s["peak"], r=s["peak_row"], c=s["peak_col"],
                       eff=s["effective_patches"], N=p.N, k=s["patches_for_mass"], cov=s["coverage"], total=v.total))
     downloads(f"wukong_map_T{token}", png=img, rows=v.rows, data=v.data)
@@ -62,9 +65,21 @@ elif choice == "assign":
     img = draw(wv.assignment_image, view, v.best, v.share)
     left, right = st.columns([3, 2])
     left.image(img, caption=tr("wk.assign_caption", h=v.pipeline.h, w=v.pipeline.w), width="stretch")
-    left.image(draw(wv.legend_image, v.pipeline.T, v.counts), width=420)
+    left.image(draw(wv.legend_image, v.pipeline.T, v.counts))
     right.markdown(tr("wk.assign_explain", unused=v.unused, T=v.pipeline.T))
     downloads("wukong_assignment", png=img, rows=v.rows, data=v.data)
+
+elif choice == "differ":
+    v = cached(views.differ_view, *traced)
+    labels = [tr("wk.differ_tile", t=t, r=r, c=c) for t, (r, c) in enumerate(v.peaks)]
+    img = draw(wv.difference_grid, view, v.contrast, v.bound, v.best, v.peaks, labels)
+    st.image(img, caption=tr("wk.differ_caption", bound=v.bound), width="stretch")
+    st.image(colorbar("RdBu_r", -v.bound, v.bound), caption=tr("wk.bar.differ"), width=420)
+    (lo, hi), (clo, chi) = v.off_diagonal(v.cosine), v.off_diagonal(v.correlation)
+    st.markdown(tr("wk.differ_explain", T=v.pipeline.T, peaks=v.distinct_peaks, lo=lo, hi=hi, clo=clo, chi=chi))
+    sim_labels = {"x": tr("wk.sim_x"), "y": tr("wk.sim_y"), "value": tr("wk.sim_value"), "title": tr("wk.sim_title")}
+    st.vega_lite_chart(draw(wv.similarity_spec, v.correlation, sim_labels), key="wk_similarity_fig")
+    downloads("wukong_map_differences", png=img, rows=v.rows, data=v.data)
 
 elif choice == "stats":
     v = cached(views.stats_view, *traced)

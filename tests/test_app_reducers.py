@@ -2,6 +2,13 @@
 import pandas as pd
 
 from conftest import assert_clean, image_urls, png_bytes
+from vizcore.i18n import t
+from vizcore.models.reducer_registry import find_reducer
+
+
+def shown(*methods: str) -> set[str]:
+    """How the tables name methods: a reducer's label, "plain ViT" for the backbone alone (English)."""
+    return {t(find_reducer(m).label_key) if find_reducer(m) else t("pic.plain") for m in methods}
 
 
 def test_dynamicvit_defaults_and_rho(dyn_page):
@@ -39,7 +46,7 @@ def test_dynamicvit_chinese(dyn_page):
 def test_compare_defaults_rho_backbone_and_scene(compare_page):
     at = compare_page
     rows = at.table[0].value
-    assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
+    assert {"backbone, no reduction", "EViT", "ToMe", "random drop"} <= set(rows["Method"])  # names, not ids
     before = image_urls(at)
     at.slider(key="cmp_rho").set_value(0.5).run()
     assert_clean(at)
@@ -47,10 +54,10 @@ def test_compare_defaults_rho_backbone_and_scene(compare_page):
     at.radio(key="image_mode").set_value("scene").run()
     assert_clean(at)
     rows = at.table[0].value
-    assert "keep precision" in rows.columns
+    assert "Keep precision" in rows.columns
     at.selectbox(key="cmp_backbone").set_value("deit_tiny_patch16_224").run()
     assert_clean(at)
-    assert "dynamicvit" not in set(at.table[0].value["method"])
+    assert "DynamicViT" not in set(at.table[0].value["Method"])
 
 
 def test_compare_bad_upload(compare_page):
@@ -74,7 +81,7 @@ def _figure(at):
 def test_tradeoffs_controls(trade_page):
     at = trade_page
     rows = at.table[0].value
-    assert {"plain", "evit", "tome", "random_drop"} <= set(rows["method"])
+    assert shown("plain", "evit", "tome", "random_drop") <= set(rows["method"])
     assert (pd.to_numeric(rows["gmacs"]) > 0).all()  # shown as text: "0.0732"
     base = _figure(at)
     chosen = at.selectbox(key="trade_highlight").options[3]
@@ -144,9 +151,10 @@ def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page
     at.button(key="trade_measure").click().run()
     at.selectbox(key="lang").set_value("zh").run()  # the measurements outlive a change of language
     assert_clean(at)
-    mine = at.table[0].value.set_index("label").loc["DynamicViT 0.65 (你的)"]
-    assert 0.5 < float(mine["top1"]) <= 1 and "trade_measure_yours" not in [b.key for b in at.button]
-    assert float(mine["latency_ms"]) > 0
+    # the table's headers are in Chinese too
+    mine = at.table[0].value.set_index(t("col.label", "zh")).loc["DynamicViT 0.65 (你的)"]
+    assert 0.5 < float(mine[t("col.top1", "zh")]) <= 1 and "trade_measure_yours" not in [b.key for b in at.button]
+    assert float(mine[t("col.latency_ms", "zh")]) > 0
     at.selectbox(key="lang").set_value("en").run()
     # a setting the grid has: highlighted there, no extra row
     at.switch_page("pages/dynamicvit.py").run()

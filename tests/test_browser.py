@@ -29,6 +29,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(port: int, proc: subprocess.Popen, log: str, seconds: float = 90) -> str:
+    """The server's URL once ``/_stcore/health`` answers; the test fails (server killed) after ``seconds``."""
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail(f"the Streamlit server did not become healthy within {seconds:.0f} s; see {log}")
+
+
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
@@ -38,18 +53,7 @@ def server():
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not become healthy within 90 s; see test-artifacts/server.log")
+    url = wait_healthy(port, proc, "test-artifacts/server.log")
     yield url
     proc.terminate()
     try:

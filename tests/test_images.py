@@ -259,7 +259,9 @@ def test_bad_files_give_one_line_image_error(case):
 
 
 def test_empty_message_exact():
-    assert check_error(b"") == "The file is empty."
+    assert check_error(b"") == "'bad' is empty."  # the message names the file
+    with pytest.raises(ImageError, match="^The file is empty.$"):
+        load_image(b"")
 
 
 def test_own_pixel_limit_when_pillow_limit_disabled(monkeypatch):

@@ -1,7 +1,7 @@
 """Imports point one way, read from the source with ``ast`` (module-level and function-level imports alike).
 
 Layers, bottom up: core (trace, device, images, data, i18n, locale, published, geometry) -> models ->
-analysis -> plots -> views -> ui -> pages -> the command line (cli, evaluate, train, bench, bench_ui). A module
+analysis -> plots -> views -> ui -> pages -> the command line (cli, evaluate, train, bench, bench_ui, render). A module
 imports from its own layer or the ones below. An import inside a function is kept only to defer a heavy or
 optional import and says so in a comment on its line or the line above.
 """
@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ui", ("vizcore.ui",)),
     ("pages", ("app", "pages")),
     ("command line", ("vizcore.cli", "vizcore.__main__", "vizcore.evaluate", "vizcore.train", "vizcore.bench",
-                      "vizcore.bench_ui")),
+                      "vizcore.bench_ui", "vizcore.load", "vizcore.render", "vizcore.sweep")),
 )
 
 #: Files that other changes of the same step are rewriting while this test was written; they fix their own

@@ -203,8 +203,9 @@ def test_block_diagram_svg_and_png():
     svg = pv.block_svg("pooling", {"mixer": "Token 混合器 <x>"})
     assert svg.startswith("<svg") and "Token 混合器 &lt;x&gt;" in svg and "AvgPool3x3" in svg
     assert pv.block_svg("identity") != pv.block_svg("attention")
-    png = pv.block_png("attention", scale=1)
-    assert png.shape == (270, 880, 3) and not np.array_equal(png, pv.block_png("pooling", scale=1))
+    labels = {k: k for k in pv.DIAGRAM_KEYS}
+    png = pv.block_png("attention", labels, scale=1)
+    assert png.shape == (270, 880, 3) and not np.array_equal(png, pv.block_png("pooling", labels, scale=1))
 
 
 def test_triptych_scales_and_frequency_figure():

@@ -86,7 +86,7 @@ def test_cost_chart_draws_each_value_where_the_axes_put_it():
     tokens = {"plain": [10, 10, 10], "dynamicvit": [10, 7, 4]}
     gmacs = {"plain": [2.0, 2.0, 2.0], "dynamicvit": [2.0, 1.4, 0.8]}
     img = per_layer_cost_image(tokens, gmacs, size=(600, 260))
-    _, maps = _cost_axes(("plain", "dynamicvit"), 3, (10.0, 2.0), ("tokens", "GMACs"), (600, 260))
+    _, maps = _cost_axes(("plain", "dynamicvit"), ("plain", "dynamicvit"), 3, (10.0, 2.0), ("", ""), "", (600, 260))
     blue = np.array([int(method_colour("dynamicvit")[i:i + 2], 16) for i in (1, 3, 5)])
     for (ax, bx, ay, by), values in zip(maps, (tokens["dynamicvit"], gmacs["dynamicvit"])):
         for x, v in enumerate(values[1:], start=1):  # layer 0 lies under the plain line's marker

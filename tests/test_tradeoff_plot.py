@@ -13,9 +13,13 @@ PUBLISHED = [{"model": "DeiT-S", "setting": "", "family": "plain", "gmacs": 4.6,
 def test_traces_front_and_highlight():
     fig = pareto_figure(ROWS, highlight="EViT 0.7")
     names = [t.name for t in fig.data]
-    assert names[:4] == ["plain", "dynamicvit", "evit", "t2t"]
+    assert names[:4] == ["plain", "dynamicvit", "evit", "cost only, accuracy not measured"]
     front = next(t for t in fig.data if t.name == "Pareto front")
     assert list(front.x) == [0.052, 0.073]  # EViT is dominated by DynamicViT; T2T has no accuracy
+    assert front.line.shape == "hv" and front.line.dash is None  # a solid staircase
+    rug = fig.data[3]  # T2T: a tick on its own hidden axis at the foot, not a point at accuracy 0
+    assert rug.yaxis == "y3" and list(rug.x) == [0.063] and fig.layout.yaxis3.visible is False
+    assert all(0 not in list(t.y) for t in fig.data if t.yaxis in (None, "y"))
     assert any(t.name == "▶ EViT 0.7" for t in fig.data)
     assert fig.layout.xaxis.type in (None, "linear")  # the bundled points alone span < 2x
 
@@ -42,18 +46,27 @@ def test_the_page_chart_shows_the_same_parts():
     text = json.dumps(spec)
     assert spec["resolve"]["scale"]["y"] == "independent"  # published numbers on their own right axis
     assert '"type": "log"' in text and "ImageNet top-1" in text and "\\u25b6 EViT 0.7" in text
-    open_points = spec["layer"][0]["layer"][1]  # cost-only configurations: hollow, at top-1 0
-    assert open_points["mark"]["filled"] is False and open_points["transform"] == [{"filter": "!datum.measured"}]
-    assert {"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "cost_text": "GMACs: 0.063", "top1": 0.0,
-            "measured": False, "layer": "cost only, accuracy not measured"} in open_points["data"]["values"]
+    front, points, rug = spec["layer"][0]["layer"][:3]
+    # cost-only configurations: ticks of a rug at the foot (a pixel position), never at top-1 0
+    assert rug["mark"]["type"] == "tick" and "value" in rug["encoding"]["y"]
+    assert rug["data"]["values"] == [{"label": "T2T-ViT", "method": "t2t", "cost": 0.063, "cost_text": "GMACs: 0.063",
+                                      "top1_text": "–", "layer": "cost only, accuracy not measured"}]
+    assert [p["label"] for p in points["data"]["values"]] == ["ViT", "DynamicViT 0.7", "EViT 0.7"]
+    # the accuracy axis fits the points (no fixed 0-1.1), with room at the foot for the rug
+    assert points["encoding"]["y"]["scale"] == {"nice": True, "padding": 26, "zero": False}
+    # the front: a solid step line drawn under the points
+    assert front["mark"]["type"] == "line" and front["mark"]["interpolate"] == "step-after"
+    assert front["mark"]["strokeWidth"] >= 2 and front["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0]]
     # a second legend names the kinds of mark (shape) and the front (dash), not only the methods
-    shape = spec["layer"][0]["layer"][0]["encoding"]["shape"]["scale"]
+    shape = points["encoding"]["shape"]["scale"]
     assert shape == {"domain": ["measured on the scenes (left axis)", "cost only, accuracy not measured",
-                                "published ImageNet (right axis)"], "range": ["circle", "square", "diamond"]}
-    assert spec["layer"][1]["encoding"]["shape"]["scale"] == shape  # the published diamonds share it
-    assert spec["layer"][0]["layer"][2]["encoding"]["strokeDash"]["scale"]["domain"] == ["Pareto front"]
+                                "published ImageNet (right axis)"], "range": ["circle", "stroke", "diamond"]}
+    assert spec["layer"][1]["layer"][0]["encoding"]["shape"]["scale"] == shape  # the published diamonds share it
+    assert front["encoding"]["strokeDash"]["scale"]["domain"] == ["Pareto front"]
+    whole = pareto_chart(ROWS, y01=True).to_dict()["layer"][1]  # the toggle: the whole 0-1 range
+    assert whole["encoding"]["y"]["scale"]["domain"] == [0, 1]
     plain_spec = pareto_chart(ROWS).to_dict()
-    assert "published ImageNet (right axis)" not in plain_spec["layer"][0]["encoding"]["shape"]["scale"]["domain"]
+    assert "published ImageNet (right axis)" not in plain_spec["layer"][1]["encoding"]["shape"]["scale"]["domain"]
     plain = json.dumps(plain_spec)
     assert '"type": "log"' not in plain and "ImageNet" not in plain and "\\u25b6" not in plain
 
@@ -73,12 +86,13 @@ def test_the_page_spec_changes_only_its_data_with_the_axis_and_the_highlight():
 
     assert without_data(gmacs) == without_data(latency)
     assert "values" not in without_data(gmacs) and "config" not in gmacs  # all data named; no fixed 300 px view
-    assert set(gmacs["datasets"]) == {"points", "front", "highlight", "meta", "published"}
+    assert set(gmacs["datasets"]) == {"points", "rug", "front", "highlight", "highlight_rug", "meta", "published",
+                                      "loaded"}
     assert gmacs["datasets"]["meta"] == [{"x_title": "GMACs", "y2_title": "ImageNet top-1 (%) — published"}]
     assert latency["datasets"]["meta"] == [{"x_title": "latency (ms)", "y2_title": ""}]  # no right axis
     assert latency["datasets"]["published"] == [] and len(gmacs["datasets"]["published"]) == 2
     assert latency["datasets"]["highlight"] == [{"cost": 1.0, "top1": 0.95, "label": "▶ ViT"}]
-    assert {p["name"] for p in gmacs["params"]} == {"x_title", "y2_title", "zoom"}
+    assert {p["name"] for p in gmacs["params"]} == {"x_title", "y2_title", "zoom_pan"}
     text = without_data(gmacs)
     assert '"title": {"signal": "x_title"}' in text and '"title": {"signal": "y2_title"}' in text
     assert '"type": "log"' in text  # decided on GMACs and the published points, on either axis
@@ -87,4 +101,39 @@ def test_the_page_spec_changes_only_its_data_with_the_axis_and_the_highlight():
     assert without_data(plain) != without_data(gmacs) and "published" not in plain["datasets"]
     # the same marks as the Altair chart it comes from
     chart = pareto_chart(rows, highlight="EViT 0.7", published=PUBLISHED).to_dict()
-    assert chart["layer"][0]["layer"][0]["data"]["values"] == gmacs["datasets"]["points"]
+    assert chart["layer"][0]["layer"][1]["data"]["values"] == gmacs["datasets"]["points"]
+
+
+LOADED = [{"label": "EViT 0.7", "method": "evit", "gmacs": 3.03, "top1": 0.7812, "source": "val, n=50000, 2026-12-06"},
+          {"label": "ViT", "method": "plain", "gmacs": 4.6, "top1": 0.798, "source": "val, n=50000, 2026-12-06"}]
+
+
+def test_a_loaded_results_file_is_its_own_layer_on_the_right_axis_with_its_source():
+    from vizcore.plots.tradeoff_plot import pareto_spec
+    spec = pareto_spec(ROWS, loaded=LOADED)
+    assert spec["datasets"]["loaded"] == [
+        {"cost": 3.03, "top1_pct": 78.12, "label": "EViT 0.7", "method": "evit", "source": "val, n=50000, 2026-12-06",
+         "layer": "loaded results (right axis)"},
+        {"cost": 4.6, "top1_pct": 79.8, "label": "ViT", "method": "plain", "source": "val, n=50000, 2026-12-06",
+         "layer": "loaded results (right axis)"}]
+    assert spec["datasets"]["meta"][0]["y2_title"] == "top-1 (%) — loaded results file"
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    loaded_layer = spec["layer"][1]["layer"][1]
+    assert {"field": "source", "title": "source", "type": "nominal"} in loaded_layer["encoding"]["tooltip"]
+    legend = loaded_layer["encoding"]["shape"]["scale"]
+    assert legend["domain"][-1] == "loaded results (right axis)" and legend["range"][-1] == "triangle-up"
+    both = pareto_spec(ROWS, loaded=LOADED, published=PUBLISHED)
+    assert both["datasets"]["meta"][0]["y2_title"] == "top-1 (%) — published ImageNet and loaded results"
+    fig = pareto_figure(ROWS, loaded=LOADED)
+    assert fig.data[-1].yaxis == "y2" and list(fig.data[-1].y) == [78.12, 79.8]
+
+
+def test_labels_are_drawn_in_the_language_given():
+    import json
+
+    from vizcore.plots.tradeoff_plot import LABELS, pareto_spec
+    zh = {k: f"ZH-{k}" for k in LABELS}
+    text = json.dumps(pareto_spec(ROWS, published=PUBLISHED, loaded=LOADED, labels=zh), ensure_ascii=False)
+    for english in ("Pareto front", "cost only", "published ImageNet", "loaded results", "top-1 on the scenes"):
+        assert english not in text, english
+    assert "ZH-front" in text and "ZH-y2_both" in text

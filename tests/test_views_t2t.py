@@ -99,7 +99,7 @@ def test_windows_view_counts_overlap(small):
     assert w0.soft.boxes.shape == (9, 4) and w0.soft.block == (10, 10, 3)
     assert w1.soft.region[0] < 0 <= w0.soft.region[0]  # the corner zoom reaches into the padding
     assert w0.explain["n"] == 1 and w0.explain["P"] == 8 and w0.explain["spread"].startswith("1×: ")
-    assert len(w0.tile_labels) == 8 and "24x24" in w0.tile_labels[0]
+    assert len(w0.tile_labels) == 8 and "24×24" in w0.tile_labels[0]
     rows = w0.counts_rows()
     assert len(rows) == 96 and rows[0]["0"] == int(w0.soft.counts[0, 0])
     json.dumps(w0.data)
@@ -177,7 +177,7 @@ def test_schedule_view_real_shapes(small):
     assert s.table[-1]["dim"] == 8 * 8 * 3 == s.hard_row["token_dim"]
     assert s.explain == {"d0": 147, "k0": 7, "td": 16, "P": 8, "hd": 192}
     assert [n.shape for n in s.norms] == [(24, 24), (12, 12)] and s.norm_shapes == ((1, 24, 24), (1, 12, 12))
-    assert s.norm_labels == ("input", "T2T 1 24x24", "T2T 2 12x12")
+    assert s.norm_labels == ("input", "T2T 1 24×24", "T2T 2 12×12")
     json.dumps(s.data, default=str)
 
 

@@ -46,7 +46,11 @@ def test_rows_of_the_grid_with_the_stored_results(grid_rows):
     assert [r["top1"] for r in v.rows] == [stored.get((r["model"], r["label"])) for r in v.rows]
     assert v.table == [{h: r.get(h) for h in views.TABLE_COLUMNS} for r in v.rows]
     assert v.labels[v.highlight_index] == T.default_highlight(v.labels)
-    assert v.new_yours == v.to_measure == () and v.published == [p.as_dict() for p in T.published()]
+    assert v.new_yours == v.to_measure == () and len(v.published) == len(T.published())
+    # settings written out: a model used as it is says so (a lone "-" showed as a bullet in the table)
+    assert [p["setting"] for p in v.published] == [p.setting if p.setting != "-" else "full model"
+                                                   for p in T.published()]
+    assert "-" not in {p["setting"] for p in v.published} and "full model" in {p["setting"] for p in v.published}
     assert keys(v.notes[0]) == ["trade.no_latency"] and v.notes[0][0][1] == {"s": 5}
     assert keys(v.notes[1]) == (["trade.results_from"] if results.get("rows") else ["trade.no_results"])
     assert len(v.notes) == 2 and calls == [(tuple(configs),)]  # the grid's cost through memo, nothing else
@@ -96,11 +100,12 @@ def test_chart_view_follows_axis_highlight_and_published_layer(grid_rows):
                              memo=memo)
     c = views.chart_view(v, "gmacs", "ViT", False)
     assert c.x_field == "gmacs" and c.published is None and c.log_scale == log_cost_axis(v.rows, None)
-    assert c.words == (("trade.highlighted", {"label": "ViT", "cost": f"{v.rows[0]['gmacs']:.4g}", "top1": "–"}),)
+    assert c.words == (("trade.highlighted", {"label": "ViT", "cost": f"{v.rows[0]['gmacs']:.4g}", "top1": "–"}),
+                       ("trade.rug", {}))  # nothing measured: every configuration on the rug, and the caption says so
     lat = views.chart_view(v, "latency", "DynamicViT 0.65 (yours)", True)
     assert lat.x_field == "latency_ms" and lat.published == v.published
     assert lat.log_scale == log_cost_axis(v.rows, v.published) and lat.log_scale != c.log_scale
-    assert [k for k, _ in lat.words] == ["trade.highlight_off_axis", "trade.published_gmacs_only"]  # not measured
+    assert [k for k, _ in lat.words] == ["trade.highlight_off_axis", "trade.published_gmacs_only", "trade.rug"]
 
 
 def test_latency_is_measured_per_configuration_with_progress():
@@ -109,3 +114,34 @@ def test_latency_is_measured_per_configuration_with_progress():
     out = views.measure_latencies(configs, "cpu", lambda i, n, label: seen.append((i, n, label)))
     assert list(out) == [c.key for c in configs] and all(ms > 0 for ms in out.values())
     assert seen == [(0, 2, configs[0].label), (1, 2, configs[1].label)]
+
+
+RECORD = {"config": {"label": "EViT 0.7", "model": "deit_small_patch16_224", "method": "evit", "setting": 0.7,
+                     "locs": [3, 6, 9]}, "data_name": "val", "n": 50000, "top1": 0.7812, "top5": 0.94, "gmacs": 3.03,
+          "mean_tokens": 120.5, "keep_precision": None, "images_per_s": 812.5, "device": "cuda:0",
+          "date": "2026-12-06T23:10:00+00:00"}
+
+
+def test_a_results_file_becomes_the_loaded_layer_with_its_source():
+    import json
+    text = json.dumps(RECORD) + "\n" + json.dumps({**RECORD, "config": {**RECORD["config"], "label": "ViT",
+                                                                         "method": "plain", "setting": None}}) + "\n"
+    lv = views.loaded_view(text + '{"config": {"mod', "sweep.jsonl")  # a line cut short by a kill is left out
+    assert lv.error is None and [r["label"] for r in lv.rows] == ["EViT 0.7", "ViT"]
+    assert lv.sources == ("val, n=50000, 2026-12-06",) and lv.rows[0]["top1"] == 0.7812
+    assert list(lv.table[0]) == list(views.LOADED_COLUMNS)
+    bad = views.loaded_view("not json\n", "x.jsonl")
+    assert bad.rows == [] and bad.error[0] == "trade.loaded_bad" and "line 1" in bad.error[1]["error"]
+    assert views.loaded_view("", "empty.jsonl").error == ("trade.loaded_empty", {"name": "empty.jsonl"})
+    v = views.tradeoffs_view("imagenet", [], "yours", {})
+    # no latency measured: nothing on that axis, not even the rug; the loaded points stay on the GMACs axis
+    assert [k for k, _ in views.chart_view(v, "latency", None, False, lv.rows).words] == ["trade.loaded_gmacs_only"]
+
+
+def test_the_operator_names_a_results_file_at_launch(tmp_path):
+    f = tmp_path / "mine.jsonl"
+    f.write_text("{}\n")
+    assert views.launch_results(["--results", str(f)], {}) == ("{}\n", "mine.jsonl")
+    assert views.launch_results([], {views.RESULTS_ENV: str(f)}) == ("{}\n", "mine.jsonl")
+    assert views.launch_results([], {}) is None
+    assert views.launch_results(["--results", str(tmp_path / "gone.jsonl")], {}) == ("", "gone.jsonl")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 
@@ -28,7 +29,8 @@ EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 #: modules that each add one subcommand (``add_parser(subparsers)``); a missing one is skipped
 COMMAND_MODULES = ("vizcore.bench", "vizcore.bench_ui", "vizcore.evaluate", "vizcore.train",
-                   "vizcore.analysis.tradeoffs")
+                   "vizcore.analysis.tradeoffs", "vizcore.load", "vizcore.render", "vizcore.sweep",
+                   "vizcore.views.lessons")
 
 
 def one_line(err: BaseException) -> str:
@@ -141,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as err:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {one_line(err)}", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun every rank meets the error: rank 0 says it once
+            print(f"error: {one_line(err)}", file=sys.stderr)
         return EXIT_USER_ERROR
 
 

@@ -1,8 +1,12 @@
 """``python -m vizcore evaluate --model NAME --data scenes[:N] --json``: accuracy, cost and token precision.
 
 Data: ``scenes`` / ``scenes[:N]`` (the held-out synthetic test split, with masks) or a folder in ImageFolder
-layout (``root/<class>/<image>``; classes sorted, mapped to the model's outputs in that order, or by the
-ImageNet-1k class index when the folder names are ImageNet wnids and ``--wnids`` is given).
+layout (``root/<class>/<image>``; classes sorted, mapped to the model's outputs in that order, by the
+ImageNet-1k class index when the folder names are ImageNet wnids and ``--wnids`` is given, or by a class-index
+file, ``--classes``).
+
+Under ``torchrun --nproc_per_node N -m vizcore evaluate ...`` every process evaluates its shard of the data
+and rank 0 prints the summed result (``vizcore.data.distributed``); the numbers are the same for any N.
 
 The evaluation itself, and what each printed number means, is ``vizcore.analysis.evaluation``; this module
 parses the command line and calls it.
@@ -18,6 +22,7 @@ import torch
 
 from vizcore.analysis.evaluation import evaluate_model
 from vizcore.cli import block_list, json_object, positive_int
+from vizcore.data.distributed import setup, teardown
 from vizcore.models.reducer_registry import default_locations, get_reducer, pruning_locations, reducer_names
 from vizcore.models.registry import create_model, get_spec, list_models
 
@@ -58,24 +63,49 @@ def reducer_choice(value: str) -> str:
     return value
 
 
+def threads(count: int | None) -> None:
+    """``--threads``: torch's intra-op threads of this process (under torchrun: of each process)."""
+    if count:
+        torch.set_num_threads(count)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type of ``--workers``: 0 (load in the main process) or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
 def cmd_evaluate(args) -> int:
     data, n = parse_data(args.data)  # a bad --data fails before the model loads
-    if args.wnids and data == "scenes":
-        raise ValueError("--wnids maps the folders of an ImageFolder; the scenes have their own classes")
+    if (args.wnids or args.classes) and data == "scenes":
+        raise ValueError("--wnids and --classes map the folders of an ImageFolder; the scenes have their own classes")
+    if args.wnids and args.classes:
+        raise ValueError("--wnids and --classes both map the folders: give one")
     spec = get_spec(args.model)
     source = args.source or ("bundled" if "bundled" in spec.sources else "random")
-    model = create_model(args.model, source, checkpoint=args.checkpoint, options=args.options)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if args.n is not None:
-        n = args.n
-    reducer = None
-    if args.reducer:
-        locs = args.locs
-        reducer = make_reducer(args.reducer, model, args.setting, locs, model_name=args.model)
-    res = {"model": args.model, "source": source, "data": args.data, **({"reducer": args.reducer} if reducer else {}),
-           **evaluate_model(model, n=n, batch=args.batch, reducer=reducer, data=data, progress=not args.json,
-                             wnids=args.wnids)}
+    world = setup(args.device)
+    try:
+        model = create_model(args.model, source, checkpoint=args.checkpoint, options=args.options, device=world.device)
+        threads(args.threads)
+        if args.n is not None:
+            n = args.n
+        reducer = None
+        if args.reducer:
+            reducer = make_reducer(args.reducer, model, args.setting, args.locs, model_name=args.model)
+        res = {"model": args.model, "source": source, "data": args.data,
+               **({"reducer": args.reducer} if reducer else {}),
+               **evaluate_model(model, n=n, batch=args.batch, reducer=reducer, data=data, progress=not args.json,
+                                wnids=args.wnids, class_file=args.classes, workers=args.workers, world=world),
+               "device": str(world.device), "processes": world.size}
+    finally:
+        teardown()
+    if not world.main:
+        return 0
     if args.json:
         print(json.dumps(res))
     else:
@@ -88,10 +118,14 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("evaluate", help="top-1, GMACs and kept-token precision on scenes or an ImageFolder")
     p.add_argument("--model", required=True)
     p.add_argument("--data", default="scenes", help="scenes, scenes[:N] or an ImageFolder directory")
-    p.add_argument("--n", type=positive_int, default=None, help="only the first N images")
+    p.add_argument("--n", "--images", dest="n", type=positive_int, default=None,
+                   help="only the first N images (under torchrun: --images; torchrun takes --n for --nnodes)")
     p.add_argument("--wnids", action="store_true",
                    help="the ImageFolder's class folders are ImageNet wnids (n01440764, ...): map them to the "
                         "model's 1000 ImageNet outputs")
+    p.add_argument("--classes", type=Path, default=None,
+                   help="class-index file for another label space: JSON {folder: index}, or one class name per "
+                        "line (line k = output k)")
     p.add_argument("--source", default=None, help="bundled (default when present), random, hub or file")
     p.add_argument("--checkpoint", default=None, help="checkpoint file for --source file")
     p.add_argument("--options", type=json_object, default=None, help="JSON model options, e.g. '{\"r\": 8}'")
@@ -102,5 +136,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--locs", type=block_list, default=None, help="reduction blocks, e.g. 2,3,4")
     p.add_argument("--batch", type=positive_int, default=100)
     p.add_argument("--threads", type=positive_int, default=None)
+    p.add_argument("--workers", type=non_negative_int, default=0, help="DataLoader worker processes (per process)")
+    p.add_argument("--device", default=None,
+                   help="cpu, cuda, mps or auto (default: $VIZCORE_DEVICE or the best; under torchrun each rank "
+                        "takes GPU LOCAL_RANK)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)

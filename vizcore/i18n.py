@@ -67,8 +67,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "msg.running": {"en": "Running the model …", "zh": "正在运行模型……"},
     "msg.bad_image": {"en": "That file could not be used: {error}", "zh": "无法使用该文件：{error}"},
     "msg.model_failed": {"en": "Could not load {model}: {error}", "zh": "无法加载 {model}：{error}"},
+    "msg.bad_path": {"en": "That path cannot be used: {error}", "zh": "无法使用该路径：{error}"},
+    "msg.unexpected": {"en": "Something went wrong on this page (error {id}). Try again; if it happens again, "
+                             "give the person running Token Lab this error id.",
+                       "zh": "此页面出错了（错误编号 {id}）。请重试；若再次出现，请把错误编号告诉运行 Token 实验室的人。"},
     "msg.need_checkpoint": {"en": "Give a checkpoint path or upload a file in the sidebar.",
                             "zh": "请在侧边栏给出权重路径或上传文件。"},
+    "msg.need_upload": {"en": "Upload a checkpoint file in the sidebar.", "zh": "请在侧边栏上传权重文件。"},
     # --- landing page
     "home.intro": {"en": "Token Lab lets you *see* how vision transformers spend and save tokens. Pick an image "
                          "in the sidebar (a sample photo or your own), then open a page.",
@@ -77,7 +82,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "home.pages": {"en": "What each page shows", "zh": "各页面内容"},
     "home.attention": {"en": "**Attention** — where the CLS token and any patch look, per layer and head; rollout "
                              "across layers; Q/K/V shapes; position-embedding similarity.",
-                       "zh": "**注意力**——CLS token 与任一图块在每层、每个头关注哪里；跨层注意力 rollout；"
+                       "zh": "**注意力**——CLS token 与任一图块在每层、每个头关注哪里；跨层注意力展开；"
                              "Q/K/V 形状；位置编码相似度。"},
     "home.wukong": {"en": "**WuKong TokenReduction** — the few learned spatial maps that pool the patch grid into T "
                           "tokens, and what that saves in token-wise late interaction.",
@@ -123,7 +128,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "attn.view.cls": {"en": "CLS attention", "zh": "CLS 注意力"},
     "attn.view.grid": {"en": "Layer × head grid", "zh": "层 × 头 网格"},
     "attn.view.patch": {"en": "Click a patch", "zh": "点击图块"},
-    "attn.view.rollout": {"en": "Rollout", "zh": "Rollout"},
+    "attn.view.rollout": {"en": "Rollout", "zh": "注意力展开"},
     "attn.view.shapes": {"en": "Shapes & positions", "zh": "形状与位置"},
     "attn.scale": {"en": "Colour scale", "zh": "颜色标尺"},
     "attn.scale.map": {"en": "per map", "zh": "每张图"},
@@ -134,6 +139,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "attn.cls_caption": {"en": "Layer {layer}, {head}: attention of the CLS token to every patch "
                                "({share:.0%} of it went to prefix tokens, not shown).",
                          "zh": "第 {layer} 层，{head}：CLS token 对每个图块的注意力（其中 {share:.0%} 给了前缀 token，未显示）。"},
+    "attn.grid_every": {"en": "The grid shows every layer and head at once.", "zh": "网格同时显示所有层和所有注意力头。"},
     "attn.grid_caption": {"en": "Rows: layers 0–{last}; columns: heads. Colour scale: {scale}.",
                           "zh": "行：第 0–{last} 层；列：注意力头。颜色标尺：{scale}。"},
     "attn.patch_help": {"en": "Click a patch on the left image; the right shows where it looks in layer {layer}.",

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 __all__ = [
-    "MAX_BYTES", "MAX_PIXELS", "MIN_SIDE", "SUPPORTED_FORMATS",
+    "MAX_BYTES", "MAX_DECODED_BYTES", "MAX_PIXELS", "MAX_SIDE", "MIN_SIDE", "decoded_bytes", "SUPPORTED_FORMATS",
     "ImageError", "LoadedImage", "load_image", "image_from_array",
     "SAMPLES", "SAMPLE_CAPTIONS", "list_samples", "load_sample",
     "ViewGeometry", "data_config_for", "preprocess", "view_geometry", "model_view",
@@ -40,6 +40,10 @@ MAX_BYTES = 25 * 1024 * 1024
 """Largest accepted upload, in bytes."""
 MAX_PIXELS = 40_000_000
 """Largest accepted image, in pixels (width * height of the first frame), checked before decoding."""
+MAX_DECODED_BYTES = 128 * 2**20
+"""Most bytes decoding one image may take (pixels x bytes per pixel of its mode), checked before decoding."""
+MAX_SIDE = 2048
+"""Longest side an image keeps: larger ones are reduced while decoding (JPEG draft mode) or right after."""
 MIN_SIDE = 8
 """Smallest accepted side, in pixels."""
 SUPPORTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
@@ -100,37 +104,111 @@ def _strict_decoding() -> Iterator[None]:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
-def _too_many_pixels(w: int, h: int) -> ImageError:
+def _file(name: str | None) -> str:
+    """How a message names the file: its quoted name (at most 80 characters), or "The file"."""
+    if not name:
+        return "The file"
+    text = str(name).replace("\n", " ")
+    return "'" + (text if len(text) <= 80 else text[:60] + "…" + text[-12:]) + "'"
+
+
+def _too_many_pixels(file: str, w: int, h: int) -> ImageError:
     return ImageError(
-        f"The image is too large: {w} x {h} pixels ({w * h / 1e6:.0f} megapixels, the limit is "
+        f"{file} is too large: {w} x {h} pixels ({w * h / 1e6:.0f} megapixels, the limit is "
         f"{MAX_PIXELS / 1e6:.0f}). Please downscale it and try again."
     )
 
 
-def _undecodable(fmt: str | None) -> ImageError:
-    what = f"this {fmt} file" if fmt else "this file"
+def _undecodable(file: str, fmt: str | None) -> ImageError:
+    what = f"{file} ({fmt})" if fmt else file
     return ImageError(
         f"Could not decode {what}; it may be corrupted or use an unsupported variant. "
         "Please re-save it as PNG or JPEG and try again."
     )
 
 
-def load_image(data: bytes, name: str = "upload") -> LoadedImage:
+#: Pillow mode -> (bytes per pixel while decoding and reducing, words for a message). Pillow keeps RGB and
+#: two-band images in 4 bytes a pixel; palette and 1-bit images are expanded before they are reduced.
+_DECODE_COST = {
+    "1": (2, "1-bit"), "L": (1, "8-bit grey"), "P": (5, "palette colour"), "PA": (5, "palette colour"),
+    "LA": (4, "grey with alpha"), "La": (4, "grey with alpha"), "RGB": (4, "8-bit colour"),
+    "RGBA": (4, "8-bit colour with alpha"), "RGBa": (4, "8-bit colour with alpha"), "RGBX": (4, "8-bit colour"),
+    "CMYK": (4, "CMYK"), "YCbCr": (4, "YCbCr"), "LAB": (4, "Lab colour"), "HSV": (4, "HSV colour"),
+    "I;16": (2, "16-bit grey"), "I;16L": (2, "16-bit grey"), "I;16B": (2, "16-bit grey"),
+    "I;16N": (2, "16-bit grey"), "I": (4, "32-bit integer"), "F": (4, "32-bit floating point"),
+}
+_UNKNOWN_MODE_COST = (8, "an unusual pixel format")
+
+
+def decoded_bytes(size: tuple[int, int], mode: str) -> int:
+    """Bytes that decoding (and reducing) a ``size`` (w, h) image of Pillow ``mode`` takes at most."""
+    return int(size[0]) * int(size[1]) * _DECODE_COST.get(mode, _UNKNOWN_MODE_COST)[0]
+
+
+def _reduction(size: tuple[int, int]) -> int:
+    """The integer factor that brings the longest side of ``size`` to at most MAX_SIDE."""
+    return max(1, math.ceil(max(size) / MAX_SIDE))
+
+
+def _reduce(img: Image.Image, notes: list[str]) -> Image.Image:
+    """``img`` (loaded) with its longest side at most MAX_SIDE, reduced in its own mode (box filter) before
+    any conversion; palette and 1-bit images are expanded first (averaging palette indices is no colour)."""
+    factor = _reduction(img.size)
+    if factor == 1:
+        return img
+    if img.mode == "1":
+        img = img.convert("L")
+    elif img.mode in ("P", "PA"):
+        img = img.convert("RGBA" if img.mode == "PA" or "transparency" in img.info else "RGB")
+    before = img.size
+    if img.mode.startswith("I;16"):  # Pillow's reduce has no 16-bit path; its box resize has
+        out = img.resize((math.ceil(before[0] / factor), math.ceil(before[1] / factor)), Image.Resampling.BOX)
+    else:
+        out = img.reduce(factor)
+    out.info = img.info
+    notes.append(f"reduced from {before[0]} x {before[1]} to {out.size[0]} x {out.size[1]} while decoding")
+    return out
+
+
+def _count_frames(img: Image.Image, fmt: str | None, cap: int = 20) -> tuple[int, bool]:
+    """(frames, more): GIF frames are counted by seeking, which decodes each, so at most ``cap`` of them."""
+    if fmt != "GIF":
+        return int(getattr(img, "n_frames", 1) or 1), False
+    if not getattr(img, "is_animated", False):
+        return 1, False
+    count = 1
+    try:
+        while count <= cap:
+            img.seek(count)
+            count += 1
+    except EOFError:
+        return count, False
+    finally:
+        img.seek(0)
+    return cap, True
+
+
+def load_image(data: bytes, name: str | None = None) -> LoadedImage:
     """Decode upload bytes (PNG, JPEG, WebP, BMP, TIFF, first frame of GIF) to (H, W, 3) uint8 RGB.
 
+    Bounded work: the pixel count and the bytes decoding takes (pixels x bytes per pixel of the file's own
+    mode: 16-bit and float images cost more) are checked from the header before any pixel is decoded;
+    a JPEG is decoded at 1/2, 1/4 or 1/8 scale (draft mode) and any image is reduced in its own mode
+    right after decoding, so the longest side is at most MAX_SIDE before conversion.
     Applies EXIF orientation, composites alpha on white, converts grayscale/palette/CMYK and
     scales 16-bit/32-bit/float images by their actual value range. Raises :class:`ImageError`
-    (one-line user-facing message) for empty, oversized, non-image, truncated, corrupt,
-    too-large-in-pixels or tiny (< 8 px a side) inputs.
+    (one-line user-facing message naming ``name``) for empty, oversized, non-image, truncated, corrupt,
+    too-large or tiny (< 8 px a side) inputs.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"load_image expects bytes, got {type(data).__name__}")
     data = bytes(data)
+    file = _file(name)
     if len(data) == 0:
-        raise ImageError("The file is empty.")
+        raise ImageError(f"{file} is empty.")
     if len(data) > MAX_BYTES:
         raise ImageError(
-            f"The file is {len(data) / 2**20:.1f} MB, over the {MAX_BYTES / 2**20:.0f} MB limit. "
+            f"{file} is {len(data) / 2**20:.1f} MB, over the {MAX_BYTES / 2**20:.0f} MB limit. "
             "Please upload a smaller image."
         )
 
@@ -142,50 +220,65 @@ def load_image(data: bytes, name: str = "upload") -> LoadedImage:
             img = Image.open(io.BytesIO(data), formats=list(SUPPORTED_FORMATS))
             fmt = img.format
             w, h = img.size
-            # Own limit, from the header, before any pixel is decoded.
+            # Own limits, from the header, before any pixel is decoded.
             if w * h > MAX_PIXELS:
-                raise _too_many_pixels(w, h)
+                raise _too_many_pixels(file, w, h)
             if min(w, h) < MIN_SIDE:
                 raise ImageError(
-                    f"The image is only {w} x {h} pixels; it must be at least {MIN_SIDE} pixels "
+                    f"{file} is only {w} x {h} pixels; it must be at least {MIN_SIDE} pixels "
                     "on each side. Please upload a larger image."
                 )
-            n_frames = int(getattr(img, "n_frames", 1) or 1)
+            n_frames, more = _count_frames(img, fmt)
             if n_frames > 1:
                 img.seek(0)
+                count = f"more than {n_frames}" if more else str(n_frames)
                 if fmt == "TIFF":
-                    notes.append(f"first page of {n_frames} (multi-page TIFF)")
+                    notes.append(f"first page of {count} (multi-page TIFF)")
                 elif fmt == "MPO":
-                    notes.append(f"first image of {n_frames} (multi-picture JPEG)")
+                    notes.append(f"first image of {count} (multi-picture JPEG)")
                 else:
-                    notes.append(f"first frame of {n_frames} (animated {fmt})")
-            img.load()  # force the full decode: truncation and corruption surface here
+                    notes.append(f"first frame of {count} (animated {fmt})")
+            if fmt in ("JPEG", "MPO") and _reduction(img.size) > 1:
+                factor = _reduction(img.size)
+                img.draft(None, (math.ceil(w / factor), math.ceil(h / factor)))  # decode at 1/2, 1/4, 1/8
+                if img.size != (w, h):
+                    notes.append(f"decoded at {img.size[0]} x {img.size[1]} of {w} x {h} (JPEG draft mode)")
+            cost = decoded_bytes(img.size, img.mode)
+            if cost > MAX_DECODED_BYTES:
+                per, what = _DECODE_COST.get(img.mode, _UNKNOWN_MODE_COST)
+                raise ImageError(
+                    f"{file} is too large to decode: {img.size[0]} x {img.size[1]} pixels of {what} take "
+                    f"{cost / 2**20:.0f} MB, over the {MAX_DECODED_BYTES / 2**20:.0f} MB limit. Please downscale "
+                    "it, or save it as an 8-bit PNG or JPEG, and try again."
+                )
+            img.load()  # the full decode: truncation and corruption surface here
             original_mode = img.mode
+            img = _reduce(img, notes)
             img = _apply_exif_orientation(img, notes)
             array = _pil_to_rgb_array(img, notes)
         except ImageError:
             raise
         except UnidentifiedImageError:
             raise ImageError(
-                f"This file is not an image we can read. Please upload a {_FORMAT_HINT} file."
+                f"{file} is not an image we can read. Please upload a {_FORMAT_HINT} file."
             ) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageError(
-                f"The image is too large to decode safely (over {MAX_PIXELS / 1e6:.0f} megapixels). "
+                f"{file} is too large to decode safely (over {MAX_PIXELS / 1e6:.0f} megapixels). "
                 "Please downscale it and try again."
             ) from None
         except MemoryError:
             raise ImageError(
-                "Not enough memory to decode this image. Please upload a smaller image."
+                f"Not enough memory to decode {file}. Please upload a smaller image."
             ) from None
         except Exception as exc:  # anything Pillow/numpy raises while decoding
             if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
                 raise ImageError(
-                    "The image file is truncated or incomplete. Please re-export or re-download "
+                    f"{file} is truncated or incomplete. Please re-export or re-download "
                     "it and try again."
                 ) from None
-            raise _undecodable(fmt) from None
-    return _make_loaded(array, name, fmt or "unknown", original_mode, notes)
+            raise _undecodable(file, fmt) from None
+    return _make_loaded(array, name or "upload", fmt or "unknown", original_mode, notes)
 
 
 def _apply_exif_orientation(img: Image.Image, notes: list[str]) -> Image.Image:

@@ -1,10 +1,14 @@
-"""Evaluation of a model on the synthetic scenes (accuracy, cost and token precision) or an ImageFolder.
+"""Evaluation of a model on the synthetic scenes (accuracy, cost and token precision) or an ImageFolder, in one
+process or sharded across the processes of torchrun (``vizcore.data.distributed``: counts summed, the same numbers
+for any number of processes).
 
 Data: ``"scenes"`` (the held-out synthetic test split, with masks) or a folder in ImageFolder layout
 (``root/<class>/<image>``; classes sorted, mapped to the model's outputs in that order, or, with
-``wnids=True`` and folders named by ImageNet wnids such as ``n01440764``, to the ImageNet-1k class index).
+``wnids=True`` and folders named by ImageNet wnids such as ``n01440764``, to the ImageNet-1k class index, or
+by a class-index file: ``vizcore.data.folder``).
 
-Returned: ``top1`` (0..1), ``n``, ``gmacs`` (analytic, per image), and for token reducers (a trace whose last
+Returned: ``top1`` and ``top5`` (0..1), ``n``, ``gmacs`` (analytic, per image), ``images_per_s``, for folders
+``classes`` and, when files could not be read, ``skipped`` and ``skipped_files``; for token reducers (a trace whose last
 stage drops or merges patch tokens) ``keep_precision`` — the share of the patch tokens alive after the last
 stage whose object coverage is > 0 — with ``object_share``, the share of all patch tokens with coverage > 0,
 and where the kept tokens lie: ``kept_by_region`` gives the share of each region's tokens still alive
@@ -15,18 +19,20 @@ For WuKong (a "reduce" stage of soft maps) ``map_object_mass``: the mean mass of
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from vizcore.data.folder import Batch, ImageFolderData, collate_skipping, folder_classes, folder_items
 from vizcore.data import model_scenes
 from vizcore.data.scenes import batch_coverage, to_tensor
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+from vizcore.data.distributed import ShardSampler, World, barrier, gather_lists, sum_counts
 
 
 def _model_input(model, images: np.ndarray) -> torch.Tensor:
@@ -49,15 +55,17 @@ def reducer_stats(trace, masks: np.ndarray) -> dict | None:
         maps = last.source  # (B, T, h*w), rows sum to 1
         if maps is None:
             return None
-        mass = (maps.float() * cov[:, None, :].float()).sum(-1).mean(-1)  # (B,)
-        return {"kind": "reduce", "mass": mass.sum().item(), "share": cov.float().mean(-1).sum().item(), "n": len(cov)}
+        mass = (maps.float().cpu() * cov[:, None, :].float()).sum(-1).mean(-1)  # (B,)
+        return {"kind": "reduce", "mass": mass.sum().item(), "share": cov.float().mean(-1).sum().item(), "n": len(cov),
+                "obj_tokens": int(cov.sum()), "tokens": cov.numel()}
     kept = last.kept_mask(h * w).cpu()
     regions = token_regions(coverage, (h, w))
     return {"kind": "keep", "hit": (kept & cov).sum().item(), "kept": kept.sum().item(),
             "hit_near": (kept & (cov | regions["near"])).sum().item(),
             "region_kept": {k: (kept & r).sum().item() for k, r in regions.items()},
             "region_total": {k: r.sum().item() for k, r in regions.items()},
-            "share": cov.float().mean(-1).sum().item(), "n": len(cov)}
+            "share": cov.float().mean(-1).sum().item(), "n": len(cov),
+            "obj_tokens": int(cov.sum()), "tokens": cov.numel()}
 
 
 def token_regions(coverage: np.ndarray, grid: tuple[int, int]) -> dict[str, torch.Tensor]:
@@ -72,101 +80,140 @@ def token_regions(coverage: np.ndarray, grid: tuple[int, int]) -> dict[str, torc
     return {"inside": inside, "edge": obj & ~inside, "near": grown & ~obj, "far": ~grown}
 
 
-@torch.no_grad()
-def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, data: str = "scenes",
-                   progress: bool = False, wnids: bool = False) -> dict:
-    """Evaluate ``model`` on the scenes test split (first ``n``) or an ImageFolder; see the module doc."""
-    model.eval()
-    tokens, macs, other = model.analytic_macs(reducer=reducer) if reducer is not None else model.analytic_macs()
-    gmacs = (sum(macs) + other) / 1e9
-    if data != "scenes":
-        return _evaluate_folder(model, Path(data), n, batch, gmacs, wnids)
-    data_set = model_scenes(model)
-    n = data_set.TEST_SIZE if n is None else min(int(n), data_set.TEST_SIZE)
-    correct, hit, kept, share, mass, count, kind = 0, 0, 0, 0.0, 0.0, 0, None
-    hit_near, region_kept, region_total = 0, {}, {}
-    it = range(0, n, batch)
-    if progress:
-        it = tqdm(it, desc="evaluate", file=sys.stderr)
-    for i in it:
-        images, labels, masks = data_set.make_batch(range(i, min(n, i + batch)), "test", 96 if not hasattr(model, "pretrained_cfg")
-                                           else int(model.pretrained_cfg["input_size"][-1]))
-        x = _model_input(model, images)
-        kwargs = {"reducer": reducer} if reducer is not None else {}
-        out = model.forward_trace(x, **kwargs)
-        correct += (out.logits.argmax(-1).numpy() == labels).sum()
-        st = reducer_stats(out.trace, masks)
-        if st is not None:
-            kind = st["kind"]
-            share += st["share"]
-            count += st["n"]
-            if kind == "keep":
-                hit += st["hit"]
-                kept += st["kept"]
-                hit_near += st["hit_near"]
-                for k in st["region_kept"]:
-                    region_kept[k] = region_kept.get(k, 0) + st["region_kept"][k]
-                    region_total[k] = region_total.get(k, 0) + st["region_total"][k]
-            else:
-                mass += st["mass"]
-    res = {"top1": round(float(correct) / n, 4), "n": n, "gmacs": round(gmacs, 4)}
-    if kind == "keep":
-        res["keep_precision"] = round(hit / max(kept, 1), 4)
-        res["object_share"] = round(share / max(count, 1), 4)
-        res["keep_precision_near"] = round(hit_near / max(kept, 1), 4)
-        res["kept_by_region"] = {k: round(region_kept[k] / max(region_total[k], 1), 4) for k in region_kept}
-    elif kind == "reduce":
-        res["map_object_mass"] = round(mass / max(count, 1), 4)
-        res["object_share"] = round(share / max(count, 1), 4)
+class SceneData(Dataset):
+    """The first ``n`` scenes of the held-out test split of ``scenes`` (a module of :func:`vizcore.data.scene_set`)
+    at ``size`` px: (image (H, W, 3) uint8, label, mask)."""
+
+    def __init__(self, n: int, size: int, scenes):
+        self.n, self.size, self.scenes = n, size, scenes
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int):
+        images, labels, masks = self.scenes.make_batch([i], "test", self.size)
+        return images[0], int(labels[0]), masks[0]
+
+
+def _scene_collate(model):
+    """DataLoader ``collate_fn`` of :class:`SceneData` for ``model``: its normalised input, labels, masks."""
+    def collate(items) -> Batch:
+        images, labels, masks = zip(*items)
+        return Batch(_model_input(model, np.stack(images)), torch.tensor(labels), (), (np.stack(masks),))
+    return collate
+
+
+#: the counts an evaluation sums over its batches and processes (whole numbers, but the WuKong maps' mass)
+_COUNTS = ("n", "correct1", "correct5", "skipped", "keep_images", "hit", "kept", "hit_near", "obj_tokens",
+           "tokens", "reduce_images", "reduce_obj_tokens", "reduce_tokens")
+_REGIONS = ("inside", "edge", "near", "far")
+
+
+def _add_stats(counts: dict, st: dict) -> None:
+    """Adds one batch's :func:`reducer_stats` to ``counts``."""
+    if st["kind"] == "keep":
+        counts["keep_images"] += st["n"]
+        for k in ("hit", "kept", "hit_near", "obj_tokens", "tokens"):
+            counts[k] += int(st[k])
+        for k in _REGIONS:
+            counts[f"kept_{k}"] += int(st["region_kept"][k])
+            counts[f"total_{k}"] += int(st["region_total"][k])
+    else:
+        counts["reduce_images"] += st["n"]
+        counts["reduce_obj_tokens"] += st["obj_tokens"]
+        counts["reduce_tokens"] += st["tokens"]
+        counts["mass"] += st["mass"]
+
+
+def _summary(counts: dict) -> dict:
+    """The reported numbers of summed counts (see the module doc)."""
+    n = max(counts["n"], 1)
+    res = {"top1": round(counts["correct1"] / n, 4), "top5": round(counts["correct5"] / n, 4)}
+    if counts["keep_images"]:
+        kept = max(counts["kept"], 1)
+        res["keep_precision"] = round(counts["hit"] / kept, 4)
+        res["object_share"] = round(counts["obj_tokens"] / max(counts["tokens"], 1), 4)
+        res["keep_precision_near"] = round(counts["hit_near"] / kept, 4)
+        res["kept_by_region"] = {k: round(counts[f"kept_{k}"] / max(counts[f"total_{k}"], 1), 4) for k in _REGIONS}
+    elif counts["reduce_images"]:
+        res["map_object_mass"] = round(counts["mass"] / counts["reduce_images"], 4)
+        res["object_share"] = round(counts["reduce_obj_tokens"] / max(counts["reduce_tokens"], 1), 4)
     return res
 
 
-def folder_classes(root: Path, wnids: bool = False, num_outputs: int | None = None) -> dict[str, int]:
-    """The class folders of an ImageFolder ``root`` -> the model output each one is: sorted order, or with
-    ``wnids`` the ImageNet-1k index of the folder's wnid (timm's offline ImageNet metadata). ``num_outputs``
-    (the model's, when known) is checked against the classes. Raises FileNotFoundError / ValueError with a
-    message for the user."""
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"no folder {root}")
-    classes = sorted(d.name for d in root.iterdir() if d.is_dir())
-    if not classes:
-        raise ValueError(f"{root} has no class sub-folders (ImageFolder layout: root/<class>/<image>)")
-    if not wnids:
-        if num_outputs is not None and len(classes) > num_outputs:
-            raise ValueError(f"{root} has {len(classes)} class folders but the model has {num_outputs} outputs")
-        return {c: i for i, c in enumerate(classes)}
-    from timm.data import ImageNetInfo  # defers timm (about 2 s): only an ImageNet folder needs its class list
-    index = {name: i for i, name in enumerate(ImageNetInfo().label_names())}
-    unknown = [c for c in classes if c not in index]
-    if unknown:
-        raise ValueError(f"--wnids: {len(unknown)} folder(s) of {root} are no ImageNet-1k wnid, e.g. {unknown[0]!r} "
-                         "(expected names like n01440764)")
-    if num_outputs is not None and num_outputs != len(index):
-        raise ValueError(f"--wnids maps folders to the {len(index)} ImageNet-1k classes, but the model has "
-                         f"{num_outputs} outputs")
-    return {c: index[c] for c in classes}
+def _device_of(model) -> torch.device:
+    return next((p.device for p in model.parameters()), torch.device("cpu"))
 
 
-def _evaluate_folder(model, root: Path, n: int | None, batch: int, gmacs: float, wnids: bool = False) -> dict:
-    """ImageFolder evaluation with timm's eval transform for the model's data config."""
-    from timm.data import create_transform, resolve_data_config  # defers timm (about 2 s) to folder evaluation
-    labels = folder_classes(root, wnids, getattr(model, "num_classes", None))
-    items = [(p, label) for c, label in labels.items() for p in sorted((root / c).iterdir())
-             if p.suffix.lower() in IMAGE_SUFFIXES]
-    if not items:
-        raise ValueError(f"{root} has no images in its class folders ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    if n is not None:
-        items = items[:n]
-    tf = create_transform(**resolve_data_config({}, model=model))
-    correct = 0
-    for i in range(0, len(items), batch):
-        chunk = items[i:i + batch]
-        x = torch.stack([tf(Image.open(p).convert("RGB")) for p, _ in chunk])
-        y = torch.tensor([c for _, c in chunk])
-        correct += (model(x).argmax(-1) == y).sum().item()
-    return {"top1": round(correct / max(1, len(items)), 4), "n": len(items), "gmacs": round(gmacs, 4),
-            "classes": len(labels)}
+@torch.no_grad()
+def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, data: str = "scenes",
+                   progress: bool = False, wnids: bool = False, class_file: Path | None = None, workers: int = 0,
+                   world: World | None = None) -> dict:
+    """Evaluate ``model`` (on its own device) on the scenes test split (first ``n``) or an ImageFolder ``data``
+    (first ``n`` images; classes by ``wnids`` or ``class_file``, see :mod:`vizcore.data.folder`), with the
+    model's own preprocessing, ``workers`` DataLoader workers, ``batch`` images per forward pass.
+
+    Under torchrun (``world`` of :func:`vizcore.data.distributed.setup`) each process takes its shard and the counts
+    are summed: every process returns the same numbers, identical for any number of processes. A progress bar
+    (images, images/s, ETA) on rank 0 when ``progress``. Unreadable images are skipped: ``skipped`` and
+    ``skipped_files`` in the result (folders only). Also returned: ``top5``, ``images_per_s`` (all processes
+    together, wall time)."""
+    world = world or World(0, 1, _device_of(model))
+    model.eval()
+    tokens, macs, other = model.analytic_macs(reducer=reducer) if reducer is not None else model.analytic_macs()
+    gmacs = (sum(macs) + other) / 1e9
+    extra = {}
+    if data == "scenes":
+        size = int(model.pretrained_cfg["input_size"][-1]) if hasattr(model, "pretrained_cfg") else 96
+        scenes = model_scenes(model)  # the scene set the model learnt
+        dataset = SceneData(scenes.TEST_SIZE if n is None else min(int(n), scenes.TEST_SIZE), size, scenes)
+        collate = _scene_collate(model)
+    else:
+        from timm.data import create_transform, resolve_data_config  # defers timm (about 2 s) to folder evaluation
+        root = Path(data)
+        labels = folder_classes(root, wnids, getattr(model, "num_classes", None), class_file)
+        items = folder_items(root, labels)
+        dataset = ImageFolderData(items[:n] if n is not None else items,
+                                  create_transform(**resolve_data_config({}, model=model)), root)
+        collate, extra = collate_skipping, {"classes": len(labels)}
+    loader = DataLoader(dataset, batch_size=batch, sampler=ShardSampler(len(dataset), world.rank, world.size),
+                        num_workers=workers, collate_fn=collate, persistent_workers=False)
+    counts: dict = dict.fromkeys(_COUNTS, 0) | {f"{w}_{k}": 0 for w in ("kept", "total") for k in _REGIONS}
+    counts["mass"] = 0.0
+    skipped: list[str] = []
+    device = _device_of(model)
+    bar = tqdm(total=len(dataset), unit="img", desc="evaluate", file=sys.stderr, dynamic_ncols=True,
+               disable=not (progress and world.main))
+    start = time.perf_counter()
+    for b in loader:
+        skipped += b.skipped
+        counts["skipped"] += len(b.skipped)
+        if b.x is not None:
+            x, y = b.x.to(device), b.labels
+            if reducer is not None or b.extra:
+                out = model.forward_trace(x, **({"reducer": reducer} if reducer is not None else {}))
+                logits, trace = out.logits, out.trace
+            else:
+                logits, trace = model(x), None
+            top = logits.topk(min(5, logits.shape[-1]), dim=-1).indices.cpu()  # (B, 5)
+            counts["n"] += len(y)
+            counts["correct1"] += int((top[:, 0] == y).sum())
+            counts["correct5"] += int((top == y[:, None]).any(-1).sum())
+            st = reducer_stats(trace, b.extra[0]) if b.extra and trace is not None else None
+            if st is not None:
+                _add_stats(counts, st)
+        bar.update((len(b.labels) + len(b.skipped)) * world.size)  # the others' shards move alike
+    barrier(world)
+    seconds = time.perf_counter() - start
+    bar.close()
+    counts = sum_counts(counts, world)
+    skipped = gather_lists(skipped, world)
+    res = {**_summary(counts), "n": counts["n"], "gmacs": round(gmacs, 4), **extra,
+           "images_per_s": round((counts["n"] + counts["skipped"]) / max(seconds, 1e-9), 1)}
+    if skipped:
+        res["skipped"] = len(skipped)
+        res["skipped_files"] = sorted(skipped)
+    return res
 
 
-__all__ = ["evaluate_model", "folder_classes", "reducer_stats", "token_regions"]
+__all__ = ["SceneData", "evaluate_model", "folder_classes", "reducer_stats", "token_regions"]

@@ -4,7 +4,7 @@ backbone (``vizcore.models.reducer_registry``), and the DynamicViT page's views 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -12,15 +12,15 @@ import torch.nn.functional as F
 from vizcore.analysis.lineage import Fate, keep_precision, stage_fate
 from vizcore.data.scenes import token_coverage
 from vizcore.models.dynamicvit import keep_counts, stage_ratios
-from vizcore.models.reducer_registry import (budget_tokens, get_reducer, list_reducers, model_for,
-                                             tokens_total)
+from vizcore.models.reducer_registry import (MATCH_TOLERANCE, budget_cost, budget_tokens, find_reducer, get_reducer,
+                                             list_reducers, mismatch, model_for, tokens_total)
 from vizcore.models.registry import list_models
 from vizcore.models.vit import TokenReducer
 from vizcore.trace import Trace
 
-__all__ = ["Budget", "Entry", "compare_backbones", "compare_entries", "compare_reducers", "dynamicvit_reducer",
+__all__ = ["Budget", "Entry", "achieved", "compare_backbones", "compare_entries", "compare_reducers", "dynamicvit_reducer",
            "entry_reducer", "expected_keep", "fates_at", "gumbel_demo", "gumbel_samples", "implied_counts",
-           "keep_frequency", "match_budget", "matched_settings", "missing_reducers", "partner_models", "summary_rows",
+           "keep_frequency", "match_budget", "matched_settings", "missing_reducers", "off_target", "partner_models", "summary_rows",
            "tokens_total"]
 
 
@@ -90,15 +90,17 @@ def gumbel_demo(keep_prob: torch.Tensor, tau: float = 1.0, samples: int = 6, see
 
 @dataclass(frozen=True)
 class Budget:
-    """A matched token budget for one backbone: keep ratio ``rho`` at the pruning blocks ``locs`` (DynamicViT's
-    schedule, ``tokens_target`` tokens over all layers) and each reducer's setting that spends it."""
+    """A matched budget for one backbone: keep ratio ``rho`` at the pruning blocks ``locs`` (DynamicViT's
+    schedule, ``tokens_target`` tokens over all layers, prefix included), what is held equal (``measure``:
+    "tokens", mean patch tokens entering a layer, or "gmacs") and its ``target`` value, and each reducer's
+    setting matched to it."""
 
     rho: float
     locs: tuple[int, ...]
     tokens_target: int
     settings: dict[str, float]
-
-
+    measure: str = "tokens"
+    target: float = 0.0
 @dataclass(frozen=True)
 class Entry:
     """One reducer on the Compare page: the model it runs on (the backbone or its trained partner) and its
@@ -110,11 +112,17 @@ class Entry:
     locs: tuple[int, ...]
 
 
-def match_budget(backbone, rho: float = 0.7, locs: tuple[int, ...] = (3, 6, 9)) -> Budget:
-    """Every registered reducer's setting at the budget of keep ratio ``rho`` at ``locs`` on ``backbone``."""
+def match_budget(backbone, rho: float = 0.7, locs: tuple[int, ...] = (3, 6, 9), measure: str = "tokens",
+                 runs_on: Mapping[str, object] | None = None) -> Budget:
+    """Every registered reducer's setting at the budget of keep ratio ``rho`` at ``locs`` on ``backbone``,
+    matched under ``measure`` ("tokens" or "gmacs") on the model it runs on (``runs_on``: reducer name -> its
+    model, e.g. DynamicViT's with its predictors; the backbone where absent)."""
     locs = tuple(locs)
+    runs_on = runs_on or {}
     return Budget(rho, locs, budget_tokens(backbone, rho, locs),
-                  {spec.name: spec.matched(backbone, rho, locs) for spec in list_reducers()})
+                  {spec.name: spec.matched(runs_on.get(spec.name) or backbone, rho, locs, measure)
+                   for spec in list_reducers()},
+                  measure, budget_cost(backbone, rho, locs, measure))
 
 
 def compare_backbones() -> list[str]:
@@ -174,23 +182,50 @@ def fates_at(trace: Trace, layers: Sequence[int], b: int = 0) -> tuple[Fate | No
     return tuple(out)
 
 
-def summary_rows(results: dict, mask=None) -> list[dict]:
-    """One row per method: final tokens, mean tokens per layer, GMACs, prediction, and — when an object
-    mask (H, W) of the model view is given — keep precision of the last stage and the object's share.
+def achieved(trace: Trace, prefix: int, measure: str) -> float:
+    """What a traced pass spent under ``measure``: mean patch tokens entering a layer (``prefix`` tokens such
+    as CLS left out) or GMACs."""
+    if measure == "tokens":
+        return sum(trace.tokens_per_layer) / len(trace.tokens_per_layer) - prefix
+    return trace.gmacs
+
+
+def summary_rows(results: dict, mask=None, prefix: int = 1, budget: Budget | None = None,
+                 class_names: Sequence[str] = ()) -> list[dict]:
+    """One row per method, language-neutral keys (the page translates the headers): its setting at the
+    budget, mean patch tokens per layer and GMACs (what it spent; ``prefix`` tokens left out of the counts),
+    ``off_target_pct`` (how far the matched measure is off the budget's target, %), patch tokens in the last
+    layer, the predicted class (its name from ``class_names``) and its probability, and — with an object mask
+    (H, W) of the model view — keep precision of the last stage and the object's share.
 
     results: method -> (logits (1, classes), Trace)."""
     rows = []
     for method, (logits, trace) in results.items():
         probs = logits.softmax(-1)[0]
-        row = {"method": method, "final tokens": int(trace.tokens_per_layer[-1]),
-               "mean tokens": round(sum(trace.tokens_per_layer) / len(trace.tokens_per_layer), 1),
-               "GMACs": round(trace.gmacs, 4), "class": int(probs.argmax()), "p": round(float(probs.max()), 4)}
+        top = int(probs.argmax())
+        spec = find_reducer(method)
+        setting = budget.settings.get(method) if budget is not None and spec is not None else None
+        off = None
+        if setting is not None:
+            off = round(100 * mismatch(achieved(trace, prefix, budget.measure), budget.target), 1)
+        row = {"method": method, "setting": spec.setting.label(setting) if setting is not None else "",
+               "mean_patch_tokens": round(achieved(trace, prefix, "tokens"), 1), "gmacs": round(trace.gmacs, 4),
+               "off_target_pct": off, "final_patch_tokens": int(trace.tokens_per_layer[-1]) - prefix,
+               "prediction": class_names[top] if top < len(class_names) else str(top),
+               "probability": round(float(probs[top]), 4)}
         if mask is not None:
             coverage = token_coverage(mask, trace.grid)
             alive = stage_fate(trace.stages[-1], trace.grid).alive if trace.stages else coverage >= 0
             precision, share = keep_precision(alive, coverage)
             merged = bool(trace.stages) and trace.stages[-1].kind == "merge"  # merging keeps every patch
-            row["keep precision"] = None if merged else round(precision, 4)
-            row["object share"] = round(share, 4)
+            row["keep_precision"] = None if merged else round(precision, 4)
+            row["object_share"] = round(share, 4)
         rows.append(row)
     return rows
+
+
+def off_target(budget: Budget, rows: Sequence[dict], tolerance: float = MATCH_TOLERANCE) -> tuple[tuple[str, float], ...]:
+    """(method, % off) of the rows whose matched measure misses the budget's target by more than
+    ``tolerance`` (integer steps, or a reducer that cannot spend that little)."""
+    return tuple((r["method"], r["off_target_pct"]) for r in rows
+                 if r["off_target_pct"] is not None and abs(r["off_target_pct"]) > 100 * tolerance + 1e-9)

@@ -13,6 +13,7 @@ import torch
 
 from vizcore.analysis.evaluation import evaluate_model
 from vizcore.device import threads_for
+from vizcore.data.distributed import World, setup, teardown
 from vizcore.models.reducer_registry import find_reducer, list_reducers, model_for, pruning_locations
 from vizcore.models.registry import build_meta, count_params, create_model, get_spec, list_models
 from vizcore.published import PUBLISHED, Published
@@ -187,18 +188,20 @@ def latency_ms(model, reducer, device: torch.device | str = "cpu", batch: int = 
     return statistics.median(times)
 
 
-def measure_accuracy(configs: list[Config], n: int | None = None, progress=None) -> list[dict]:
+def measure_accuracy(configs: list[Config], n: int | None = None, progress=None, world: World | None = None) -> list[dict]:
     """Top-1 (and keep precision for pruners) of each configuration on the scenes test split.
 
-    Needs the bundled weights; ``progress(i, total, label)`` is called before each configuration."""
+    Needs the bundled weights; ``progress(i, total, label)`` is called before each configuration. Under
+    torchrun (``world``) the processes share each configuration's scenes; every one returns the same rows."""
     rows, models = [], {}
     for i, config in enumerate(configs):
         if progress is not None:
             progress(i, len(configs), config.label)
         if config.model not in models:
-            models[config.model] = create_model(config.model, "bundled")
+            models[config.model] = create_model(config.model, "bundled", device=world.device if world else None)
         model = models[config.model]
-        res = evaluate_model(model, n=n, reducer=reducer_for(config, model))
+        res = evaluate_model(model, n=n, reducer=reducer_for(config, model), world=world)
+        res.pop("images_per_s", None)  # the stored grid keeps results only
         spec = find_reducer(config.method)
         if spec is not None and spec.keeps_every_patch:  # merging: keep precision is undefined
             res["keep_precision"] = None
@@ -259,7 +262,8 @@ def merge_results(configs: list[Config], results: dict, rows: list[dict]) -> lis
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("tradeoffs", help="measure every bundled configuration on the scenes test split")
-    p.add_argument("--n", type=int, default=None, help="first N test scenes (default: all)")
+    p.add_argument("--n", "--images", dest="n", type=int, default=None,
+                   help="first N test scenes (default: all; under torchrun: --images)")
     p.add_argument("--write", action="store_true",
                    help=f"store the results in {RESULTS.relative_to(RESULTS.parents[2])}")
     p.add_argument("--missing", action="store_true",
@@ -282,8 +286,14 @@ def _cmd(args) -> int:
             return 2
         have = {(r["model"], r["label"]) for r in stored.get("rows", [])}
         todo = [c for c in configs if (c.model, c.label) not in have]
-    rows = measure_accuracy(todo, n=n, progress=lambda i, total, label: print(
-        f"[{i + 1}/{total}] {label}", flush=True) if not args.json else None)
+    world = setup("cpu")  # under torchrun: the processes share each configuration's scenes (gloo)
+    try:
+        rows = measure_accuracy(todo, n=n, world=world, progress=lambda i, total, label: print(
+            f"[{i + 1}/{total}] {label}", flush=True) if not args.json and world.main else None)
+    finally:
+        teardown()
+    if not world.main:
+        return 0
     if args.write:
         write_results(merge_results(configs, stored, rows) if args.missing else rows, n)
     if args.json:

@@ -31,7 +31,7 @@ import numpy as np
 import skimage.data
 from PIL import Image, ImageDraw
 
-__all__ = ["CLASSES", "PATTERNS", "SCENE_SIZE", "TEST_SIZE", "SEED", "BACKGROUNDS", "Scene", "render", "scene",
+__all__ = ["CLASSES", "PATTERNS", "SCENE_SIZE", "TEST_SIZE", "SEED", "BACKGROUNDS", "Scene", "render", "scene", "stack_scenes",
            "class_names", "token_coverage", "batch_coverage", "make_batch", "to_tensor", "SPLITS"]
 
 CLASSES = ("circle", "triangle", "square", "star", "cross", "ring", "crescent", "arrow", "heart", "bowtie")
@@ -371,7 +371,11 @@ def scene(index: int, split: str = "test", size: int = SCENE_SIZE) -> tuple[np.n
 
 def make_batch(indices, split: str = "train", size: int = SCENE_SIZE):
     """(images (B, H, W, 3) uint8, labels (B,) int64, masks (B, H, W) bool) for these indices."""
-    scenes = [render(int(i), split, size) for i in indices]
+    return stack_scenes([render(int(i), split, size) for i in indices])
+
+
+def stack_scenes(scenes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rendered scenes of any scene set -> (images (B, H, W, 3) uint8, labels (B,) int64, masks (B, H, W) bool)."""
     return (np.stack([s.image for s in scenes]), np.array([s.label for s in scenes], dtype=np.int64),
             np.stack([s.mask for s in scenes]))
 

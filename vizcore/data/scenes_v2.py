@@ -27,7 +27,7 @@ import numpy as np
 
 from vizcore.data.scenes import (CLASSES, PATTERNS, SCENE_SIZE, SEED, SPLITS, TEST_SIZE, _background, _blob,
                                  _colour, _composite, _fill, _outline, _patterned_fill, _place, _raster, _stroke,
-                                 batch_coverage, class_names, to_tensor, token_coverage)
+                                 batch_coverage, class_names, stack_scenes, to_tensor, token_coverage)
 
 __all__ = ["CLASSES", "PATTERNS", "SCENE_SIZE", "TEST_SIZE", "SEED", "VERSION", "Part", "Scene", "render", "scene",
            "class_names", "label_of", "token_coverage", "batch_coverage", "make_batch", "to_tensor", "SPLITS",
@@ -176,6 +176,5 @@ def make_batch(indices, split: str = "train", size: int = SCENE_SIZE, dense: boo
     """(images (B, H, W, 3) uint8, labels (B,) int64, masks (B, H, W) bool) for these indices; with ``dense``
     a fourth item, the class maps (B, H, W) int64 (``len(CLASSES)`` = background)."""
     scenes = [render(int(i), split, size) for i in indices]
-    out = (np.stack([s.image for s in scenes]), np.array([s.label for s in scenes], dtype=np.int64),
-           np.stack([s.mask for s in scenes]))
+    out = stack_scenes(scenes)
     return (*out, np.stack([s.class_map for s in scenes])) if dense else out

@@ -21,8 +21,17 @@ STRINGS = {
               "token 只关注自己。"},
     "dyn.model": {"en": "Model", "zh": "模型"},
     "dyn.rho": {"en": "Keep ratio ρ", "zh": "保留比例 ρ"},
-    "dyn.counts": {"en": "Patch tokens: {n0} → {counts} (⌊{n0}·ρᵏ⌋ at blocks {locs}).",
-                   "zh": "图块 token：{n0} → {counts}（在第 {locs} 个 block 处为 ⌊{n0}·ρᵏ⌋）。"},
+    "dyn.counts": {"en": "Patch tokens kept: {n0} → {counts} (⌊{n0}·ρᵏ⌋ at blocks {locs}). All counts on this page "
+                         "are patch tokens; the CLS token is not counted.",
+                   "zh": "保留的图块 token：{n0} → {counts}（在第 {locs} 个 block 处为 ⌊{n0}·ρᵏ⌋）。本页所有计数均为图块 token，"
+                         "不计 CLS token。"},
+    "dyn.counts_training": {
+        "en": "Patch tokens kept in this Gumbel draw: {n0} → {kept}; expected over draws: {n0} → {expected} (sum of "
+              "the predictor's survival probabilities). ⌊{n0}·ρᵏ⌋ = {counts} at blocks {locs} is the ratio training "
+              "pushes toward. The CLS token is not counted.",
+        "zh": "本次 Gumbel 采样保留的图块 token：{n0} → {kept}；多次采样的期望：{n0} → {expected}（预测器存活概率之和）。"
+              "第 {locs} 个 block 处的 ⌊{n0}·ρᵏ⌋ = {counts} 是训练所趋近的比例。不计 CLS token。"},
+    "dyn.axis.patch_tokens": {"en": "patch tokens (CLS not counted)", "zh": "图块 token（不计 CLS）"},
     "dyn.semantics": {"en": "Semantics", "zh": "语义"},
     "dyn.sem.inference": {"en": "inference (top-k, tokens removed)", "zh": "推理（top-k，删除 token）"},
     "dyn.sem.training": {"en": "training (Gumbel-softmax, attention masked)", "zh": "训练（Gumbel-softmax，掩码注意力）"},
@@ -50,12 +59,12 @@ STRINGS = {
               "uses the hard sample forward and the soft sample's gradient backward (straight-through). The dots "
               "are draws for the first tokens of stage 1 with the same noise for soft and hard.",
         "zh": "给对数概率加上 Gumbel 噪声 g = −log(−log u)，再取 softmax((log π + g)/τ)，得到单纯形上的*软*样本；"
-              "其 argmax 的 one-hot 是*硬*样本，分布恰好为 π。DynamicViT 前向用硬样本、反向用软样本的梯度（直通估计）。"
+              "其 argmax 的独热向量是*硬*样本，分布恰好为 π。DynamicViT 前向用硬样本、反向用软样本的梯度（直通估计）。"
               "图中的点是第 1 阶段前几个 token 的采样，软硬样本使用相同的噪声。"},
     "dyn.cost": {"en": "Tokens and GMACs per layer", "zh": "每层的 token 数与 GMACs"},
     "dyn.cost_caption": {"en": "{name}: {g:.3f} GMACs at ρ = {rho:.2f} vs {g0:.3f} without pruning ({pct:.0%}).",
                          "zh": "{name}：ρ = {rho:.2f} 时 {g:.3f} GMACs，不剪枝为 {g0:.3f}（{pct:.0%}）。"},
-    "dyn.training_note": {"en": "Training view: all {n} tokens stay in the sequence; the masked ones take part in "
-                                 "no other token's attention.",
-                          "zh": "训练视图：全部 {n} 个 token 留在序列中；被掩码的 token 不参与其他 token 的注意力。"},
+    "dyn.training_note": {"en": "Training view: all {n} patch tokens stay in the sequence; the masked ones take part "
+                                 "in no other token's attention.",
+                          "zh": "训练视图：全部 {n} 个图块 token 留在序列中；被掩码的 token 不参与其他 token 的注意力。"},
 }

@@ -13,7 +13,7 @@ STRINGS = {
               "ImageNet numbers on the right axis, each with its source. The line joins the Pareto-optimal points "
               "(nothing is both cheaper and more accurate).",
         "zh": "GMACs 为解析计算：按每种配置的 token 计划逐层统计（包括注意力矩阵乘、预测器与 token 模块），并在测试中与 "
-              "PyTorch 的 FLOP 计数器核对。延迟在本设备上实测，batch 为 1（多次运行取中位数）——请点击按钮。内置模型的准确率是"
+              "PyTorch 的 FLOP 计数器核对。延迟在本设备上实测，批大小为 1（多次运行取中位数）——请点击按钮。内置模型的准确率是"
               "其在保留的合成场景测试集上的 top-1，由 `python -m vizcore tradeoffs --write` 计算并缓存；论文发表的 ImageNet 数字"
               "显示在右侧坐标轴上，并注明来源。折线连接帕累托最优点（没有其他点同时更便宜且更准确）。"},
     "trade.set": {"en": "Models", "zh": "模型集"},
@@ -58,4 +58,40 @@ STRINGS = {
                                    "zh": "论文数字只有 GMACs：它们只出现在 GMACs 坐标轴上。"},
     "trade.table": {"en": "All configurations", "zh": "全部配置"},
     "trade.sources": {"en": "Sources of the published numbers", "zh": "论文数字的来源"},
+    "trade.no_setting": {"en": "full model (no reduction)", "zh": "完整模型（不削减）"},
+    "trade.y01": {"en": "Accuracy axis from 0 to 1", "zh": "准确率坐标轴从 0 到 1"},
+    "trade.rug": {"en": "Ticks along the foot of the chart: configurations whose accuracy is not measured (their cost "
+                        "only).",
+                  "zh": "图表底部的短线：尚未测量准确率的配置（只有其计算量）。"},
+    "trade.load": {"en": "Results of your own sweep", "zh": "你自己的扫描结果"},
+    "trade.load_help": {"en": "A results file of `python -m vizcore sweep --out FILE` (JSON lines, one configuration "
+                              "per line): its points join the chart as their own layer on the right-hand axis, "
+                              "with their data, number of images and date.",
+                        "zh": "`python -m vizcore sweep --out FILE` 生成的结果文件（JSONL：每行一个配置）：其中的点作为"
+                              "单独一层加入图表，位于右侧坐标轴，并注明数据、图像数与日期。"},
+    "trade.load_file": {"en": "Results file (.jsonl)", "zh": "结果文件（.jsonl）"},
+    "trade.loaded_from": {"en": "Loaded from {name}: {k} configurations on {sources}.",
+                          "zh": "已从 {name} 载入：{k} 个配置，数据为 {sources}。"},
+    "trade.loaded_bad": {"en": "This file cannot be shown: {error}", "zh": "无法显示此文件：{error}"},
+    "trade.loaded_empty": {"en": "{name} holds no finished configuration yet.", "zh": "{name} 中尚无已完成的配置。"},
+    "trade.loaded_gmacs_only": {"en": "The loaded results are placed on the GMACs axis only (their latency was "
+                                      "measured elsewhere).",
+                                "zh": "载入的结果只出现在 GMACs 坐标轴上（其延迟是在别处测量的）。"},
+    "trade.loaded_table": {"en": "Loaded results", "zh": "载入的结果"},
+    "trade.chart.y": {"en": "top-1 on the scenes test split", "zh": "合成场景测试集上的 top-1"},
+    "trade.chart.y2": {"en": "ImageNet top-1 (%) — published", "zh": "ImageNet top-1（%）——论文发表"},
+    "trade.chart.y2_loaded": {"en": "top-1 (%) — loaded results file", "zh": "top-1（%）——载入的结果文件"},
+    "trade.chart.y2_both": {"en": "top-1 (%) — published ImageNet and loaded results",
+                            "zh": "top-1（%）——论文发表的 ImageNet 与载入的结果"},
+    "trade.chart.measured": {"en": "measured on the scenes (left axis)", "zh": "在合成场景上测量（左轴）"},
+    "trade.chart.cost_only": {"en": "cost only, accuracy not measured", "zh": "只有计算量，未测准确率"},
+    "trade.chart.published": {"en": "published ImageNet (right axis)", "zh": "论文发表的 ImageNet（右轴）"},
+    "trade.chart.loaded": {"en": "loaded results (right axis)", "zh": "载入的结果（右轴）"},
+    "trade.chart.front": {"en": "Pareto front", "zh": "帕累托前沿"},
+    "trade.chart.method": {"en": "method", "zh": "方法"},
+    "trade.chart.marks": {"en": "marks", "zh": "标记"},
+    "trade.chart.cost": {"en": "cost", "zh": "代价"},
+    "trade.chart.top1": {"en": "top-1", "zh": "top-1"},
+    "trade.chart.source": {"en": "source", "zh": "来源"},
+    "trade.chart.label": {"en": "configuration", "zh": "配置"},
 }

@@ -49,7 +49,33 @@ STRINGS = {
     "wk.view.grid": {"en": "All maps", "zh": "全部空间图"},
     "wk.view.single": {"en": "One map", "zh": "单张图"},
     "wk.view.assign": {"en": "Patch → token", "zh": "图块 → token"},
+    "wk.view.differ": {"en": "How the maps differ", "zh": "各图之间的差异"},
     "wk.view.stats": {"en": "Entropy & coverage", "zh": "熵与覆盖率"},
+    "wk.differ_tile": {"en": "T{t} @ ({r},{c})", "zh": "T{t} @ ({r},{c})"},
+    "wk.differ_caption": {
+        "en": "Each map against the mean of all maps, on one colour range (red: it takes more from that patch than "
+              "the maps do on average, blue: less; ±{bound:.1%} at the ends). Faded: patches where another map is "
+              "larger, so the bright part of a tile is that map's argmax region. Outlined, and after @: the map's "
+              "peak (row, column).",
+        "zh": "每张图与所有图的平均图之差，使用同一颜色范围（红：该图从这个图块取得的权重多于平均，蓝：少于平均；两端为 ±{bound:.1%}）。"
+              "褪色：另一张图在此更大的图块，因此每块中明亮的部分就是该图的 argmax 区域。描边的格子及 @ 之后：该图的峰值（行，列）。"},
+    "wk.bar.differ": {"en": "difference from the mean map (relative)", "zh": "与平均图之差（相对值）"},
+    "wk.differ_explain": {
+        "en": "The {T} maps peak on **{peaks}** different patch(es). Cosine similarity of two maps lies between "
+              "**{lo:.3f}** and **{hi:.3f}** (1 = the same map): values this close to 1 mean the maps are almost "
+              "alike. The matrix below compares their *patterns* instead — each map minus its own mean — so it "
+              "shows whether two maps take their extra weight from the same patches (1) or from different ones "
+              "(0 or below), even when the maps are nearly uniform; off the diagonal it lies between {clo:.2f} "
+              "and {chi:.2f}.",
+        "zh": "{T} 张图的峰值落在 **{peaks}** 个不同的图块上。任意两张图的余弦相似度介于 **{lo:.3f}** 与 **{hi:.3f}** 之间"
+              "（1 = 完全相同）：如此接近 1 说明这些图几乎一样。下面的矩阵改为比较它们的*模式*——每张图减去自身均值——"
+              "因此即使各图几乎均匀，也能看出两张图是否从相同的图块（1）或不同的图块（0 或以下）获取额外权重；"
+              "非对角元素介于 {clo:.2f} 与 {chi:.2f} 之间。"},
+    "wk.sim_x": {"en": "map", "zh": "空间图"},
+    "wk.sim_y": {"en": "map", "zh": "空间图"},
+    "wk.sim_value": {"en": "correlation", "zh": "相关系数"},
+    "wk.sim_title": {"en": "Map-to-map similarity of the patterns (correlation)",
+                     "zh": "各图模式之间的相似度（相关系数）"},
     "wk.view.steps": {"en": "Steps & shapes", "zh": "步骤与形状"},
     "wk.view.cost": {"en": "Late-interaction cost", "zh": "后期交互开销"},
     "wk.scale": {"en": "Colour scale", "zh": "颜色标尺"},
@@ -164,7 +190,7 @@ STRINGS = {
     "wk.published": {"en": "The published WuKong encoders (224 px) at the chosen M:",
                      "zh": "已发布的 WuKong 编码器（224 像素）在所选 M 下："},
     # words Pillow draws into the pictures: its font has Latin letters only, so both languages stay Latin
-    "wk.tile": {"en": "T{t}  max {peak:.0%}", "zh": "T{t}  max {peak:.0%}"},
+    "wk.tile": {"en": "T{t}  max {peak:.0%}", "zh": "T{t}  峰值 {peak:.0%}"},
     "wk.shapes_full": {"en": "N x M = {N} x {M} = {NM}", "zh": "N x M = {N} x {M} = {NM}"},
     "wk.shapes_reduced": {"en": "T x M = {T} x {M} = {TM}", "zh": "T x M = {T} x {M} = {TM}"},
     # colour bars: the browser writes these under the bar

@@ -27,13 +27,13 @@ adaptive count each stage records (``extras["kept"]``). The head must read the C
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import torch
 
 from vizcore.models.deit import deit_kwargs
-from vizcore.models.reducer_registry import KEEP_RATIO, ReducerSpec, register_reducer
+from vizcore.models.reducer_registry import KEEP_RATIO, ReducerSpec, match_keep_ratio, register_reducer
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import TokenReducer, TokenState, ViT, gather_tokens, keep_count
 from vizcore.trace import Stage
@@ -230,8 +230,14 @@ register(ModelSpec(
                  "by inverse transform sampling of CLS attention x value norm; duplicates dropped (training-free)."),
     paper=PAPER))
 
+def match_keep_ratio_ats(model: ViT, rho: float, locs: tuple[int, ...], measure: str = "tokens") -> float:
+    """The keep ratio whose budget of slots, sampled after attention, costs under ``measure`` what the budget of
+    keep ratio ``rho`` at ``locs`` (cut before the block) costs: a little below rho."""
+    return match_keep_ratio(lambda r: ATSReducer(tuple(locs), stage_budgets(r, len(locs))), model, rho, locs, measure)
+
+
 register_reducer(ReducerSpec(
     name="ats", tag="ATS", family="sample", label_key="reducer.ats", about_key="reducer.ats.about",
-    colour="#882255", setting=KEEP_RATIO,
+    colour="#882255", setting=replace(KEEP_RATIO, match=match_keep_ratio_ats),
     make=lambda model, rho, locs: ATSReducer(tuple(locs), stage_budgets(rho, len(locs))),
     paper=PAPER))

@@ -26,7 +26,7 @@ from timm.layers import trunc_normal_
 from torch import nn
 
 from vizcore.models.deit import deit_kwargs
-from vizcore.models.reducer_registry import KEEP_RATIO, ReducerSpec, register_reducer
+from vizcore.models.reducer_registry import KEEP_RATIO, ReducerSpec, match_keep_ratio, register_reducer
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import TokenReducer, TokenState, ViT, gather_tokens, keep_count
 from vizcore.published import Published
@@ -346,11 +346,22 @@ def reducer_at(model: DynamicViT, rho: float, locs=None) -> DynamicViTReducer:
     return replace(model.reducer_for("inference"), keep_ratios=stage_ratios(float(rho), len(model.pruning_loc)))
 
 
+def match_rho(model: DynamicViT, rho: float, locs=None, measure: str = "tokens") -> float:
+    """rho itself for the budget's tokens (its schedule is the budget); under GMACs the keep ratio whose cost,
+    its predictors' included, comes closest to the budget's (a little below rho). On a plain backbone without
+    predictors: rho."""
+    locs = tuple(model.pruning_loc) if hasattr(model, "pruning_loc") else tuple(locs or ())
+    if measure == "tokens" or not hasattr(model, "score_predictor"):
+        return float(rho)
+    return match_keep_ratio(lambda r: reducer_at(model, r), model, rho, locs, measure)
+
+
 PAPER = "Rao et al., DynamicViT: Efficient Vision Transformers with Dynamic Token Sparsification, NeurIPS 2021"
 _SOURCE = f"{PAPER}, Table 1"
 register_reducer(ReducerSpec(
     name="dynamicvit", tag="DynamicViT", family="learned", label_key="reducer.dynamicvit",
-    about_key="reducer.dynamicvit.about", colour="#0072B2", setting=KEEP_RATIO, make=reducer_at,
+    about_key="reducer.dynamicvit.about", colour="#0072B2", setting=replace(KEEP_RATIO, match=match_rho),
+    make=reducer_at,
     model_family="dynamicvit", paper=PAPER,
     published=(Published("dynamicvit_deit_small", "dynamicvit", "rho 0.7", 79.3, 2.9, 22.8, "", _SOURCE),
                Published("dynamicvit_deit_base", "dynamicvit", "rho 0.7", 81.4, 11.4, 89.5, "", _SOURCE),

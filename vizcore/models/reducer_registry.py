@@ -7,7 +7,10 @@ setting (range, default, label format, and how a token budget maps to it), wheth
 trained for it, and ``make(model, setting, locations) -> TokenReducer``.
 
 The common token budget is DynamicViT's: keep ratio rho at given pruning blocks, ``int(N0 * rho**k)``
-patch tokens after the k-th. Pruners take rho as their setting; others (ToMe's r) say how to match it.
+patch tokens after the k-th. What a budget holds equal is a *measure* (:data:`MEASURES`): the mean patch
+tokens entering a layer (prefix tokens such as CLS left out) or the GMACs of one image. A setting's ``match``
+finds the value whose analytic cost comes closest to the budget's under a measure (a merging r, the keep rate
+of a reducer that cuts after attention, by bisection); a setting without one is the keep ratio rho itself.
 """
 from __future__ import annotations
 
@@ -25,8 +28,15 @@ from vizcore.published import Published
 #: patch tokens and the layers see about 40 % of them on average (the bundled ViT)
 BUDGETS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
-#: setting(model, rho, locations) -> this reducer's setting at that budget
-Match = Callable[[nn.Module, float, tuple[int, ...]], float]
+#: what a matched budget holds equal: mean patch tokens entering a layer, or GMACs (one image)
+MEASURES = ("tokens", "gmacs")
+#: the largest relative mismatch a matched setting may leave before the page says so
+MATCH_TOLERANCE = 0.02
+#: the keep ratios a keep-ratio setting is matched over (bisection: 10 cost counts)
+KEEP_RATIO_STEPS = tuple(round(0.02 + 0.001 * i, 3) for i in range(981))
+
+#: setting(model, rho, locations, measure) -> this reducer's setting at that budget under that measure
+Match = Callable[[nn.Module, float, tuple[int, ...], str], float]
 
 
 @dataclass(frozen=True)
@@ -47,9 +57,16 @@ class Setting:
     def label(self, value: float) -> str:
         return self.text.format(value)
 
-    def matched(self, model: nn.Module, rho: float, locs: Sequence[int]) -> float:
-        """The setting that spends the budget of keep ratio ``rho`` at ``locs`` on ``model``."""
-        return float(rho) if self.match is None else float(self.match(model, float(rho), tuple(locs)))
+    @property
+    def is_keep_ratio(self) -> bool:
+        """Whether the setting is a keep ratio (the Trade-offs grid sweeps it as it is)."""
+        return self.name == "rho"
+
+    def matched(self, model: nn.Module, rho: float, locs: Sequence[int], measure: str = "tokens") -> float:
+        """The setting that spends the budget of keep ratio ``rho`` at ``locs`` on ``model`` under ``measure``."""
+        if self.match is None:
+            return float(rho)
+        return float(self.match(model, float(rho), tuple(locs), measure))
 
 
 #: the keep ratio rho as a setting (the pruners: ``int(N0 * rho**k)`` kept against N0, or ``ceil(rho * N)`` of N)
@@ -95,12 +112,17 @@ class ReducerSpec:
         """The configuration label of a setting, e.g. "EViT 0.7", "ToMe r=13" (not translated)."""
         return f"{self.tag} {self.setting.label(value)}"
 
-    def matched(self, model: nn.Module, rho: float, locs: Sequence[int]) -> float:
-        return self.setting.matched(model, rho, locs)
+    def matched(self, model: nn.Module, rho: float, locs: Sequence[int], measure: str = "tokens") -> float:
+        """Its setting at the budget of keep ratio ``rho`` at ``locs``, matched under ``measure`` on ``model``
+        (the model it runs on: a trained partner's predictors count in its GMACs)."""
+        return self.setting.matched(model, rho, locs, measure)
 
     def grid(self, backbone: nn.Module, locs: Sequence[int], budgets: Sequence[float] = BUDGETS) -> tuple[float, ...]:
-        """The settings the Trade-offs grid sweeps on ``backbone``: one per budget, duplicates dropped."""
-        return tuple(dict.fromkeys(round(self.matched(backbone, rho, locs), 4) for rho in budgets))
+        """The settings the Trade-offs grid sweeps on ``backbone``: one per budget, duplicates dropped. A keep
+        ratio is swept as it is (each point sits at its own measured cost); another setting (ToMe's r) is the
+        one matched to the budget's tokens."""
+        values = (rho if self.setting.is_keep_ratio else self.matched(backbone, rho, locs) for rho in budgets)
+        return tuple(dict.fromkeys(round(v, 4) for v in values))
 
     def describe(self) -> dict:
         """What ``python -m vizcore reducers --json`` prints."""
@@ -170,6 +192,80 @@ def tokens_total(model: nn.Module, reducer: TokenReducer) -> int:
     return int(sum(tokens))
 
 
+def budget_schedule(num_patches: int, rho: float, locs: Sequence[int], depth: int) -> list[int]:
+    """Patch tokens entering each layer under the budget (prefix tokens left out): N0 up to the first block
+    of ``locs``, ``int(N0 * rho**k)`` from the k-th on."""
+    locs = tuple(locs)
+    n, out = num_patches, []
+    for layer in range(depth):
+        if layer in locs:
+            n = min(n, keep_count(num_patches, rho ** (locs.index(layer) + 1)))
+        out.append(n)
+    return out
+
+
+@dataclass(frozen=True)
+class BudgetSchedule(TokenReducer):
+    """The budget itself as a schedule, for its analytic cost: tokens cut to ``int(N0 * rho**k)`` before the
+    k-th block of ``locs``, nothing computed to choose them (it runs no forward pass)."""
+
+    rho: float
+    locs: tuple[int, ...]
+    is_identity = False
+
+    def schedule(self, num_patches: int, prefix: int, depth: int) -> list[tuple[int, int]]:
+        return [(prefix + n, prefix + n) for n in budget_schedule(num_patches, self.rho, self.locs, depth)]
+
+
+def cost(model: nn.Module, reducer: TokenReducer, measure: str = "tokens") -> float:
+    """The analytic cost of one image under ``reducer``: mean patch tokens entering a layer (prefix tokens
+    left out; a fused token counts) or GMACs (the reducer's own work included)."""
+    tokens, macs, other = model.analytic_macs(reducer=reducer)
+    if measure == "tokens":
+        return sum(tokens) / len(tokens) - model.num_prefix_tokens
+    if measure == "gmacs":
+        return (sum(macs) + other) / 1e9
+    raise ValueError(f"Unknown measure '{measure}'. Known: {', '.join(MEASURES)}.")
+
+
+def budget_cost(model: nn.Module, rho: float, locs: Sequence[int], measure: str = "tokens") -> float:
+    """What a reducer matched to the budget of keep ratio ``rho`` at ``locs`` spends under ``measure``."""
+    return cost(model, BudgetSchedule(float(rho), tuple(locs)), measure)
+
+
+def closest_setting(values: Sequence[float], cost_of: Callable[[float], float], target: float,
+                    preferred: float | None = None) -> float:
+    """The value of ``values`` whose cost comes closest to ``target``, cost monotone along ``values`` (rising
+    or falling). Bisects for the first value at or past the target, then takes the closer of it and its
+    predecessor; ``preferred`` (the budget's own rho) wins a tie. About log2(len(values)) cost counts."""
+    cost_of = functools.lru_cache(maxsize=None)(cost_of)
+    rising = cost_of(values[-1]) >= cost_of(values[0])
+    past = (lambda v: cost_of(v) >= target) if rising else (lambda v: cost_of(v) <= target)
+    lo, hi = 0, len(values) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if past(values[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    candidates = [values[max(lo - 1, 0)], values[lo]] + ([preferred] if preferred is not None else [])
+    # distances rounded: a tie stays a tie when the costs are means (float division)
+    return min(candidates, key=lambda v: (round(abs(cost_of(v) - target), 12), v != preferred))
+
+
+def match_keep_ratio(reducer_at: Callable[[float], TokenReducer], model: nn.Module, rho: float,
+                     locs: Sequence[int], measure: str = "tokens") -> float:
+    """The keep ratio (on :data:`KEEP_RATIO_STEPS`) at which ``reducer_at(ratio)`` spends on ``model`` what the
+    budget of keep ratio ``rho`` at ``locs`` spends under ``measure``; rho itself when it is as close."""
+    target = budget_cost(model, rho, locs, measure)
+    return closest_setting(KEEP_RATIO_STEPS, lambda r: cost(model, reducer_at(r), measure), target, float(rho))
+
+
+def mismatch(achieved: float, target: float) -> float:
+    """Relative mismatch of an achieved cost against its target (0.02: 2 % over)."""
+    return achieved / target - 1.0 if target else 0.0
+
+
 def default_locations(depth: int) -> tuple[int, ...]:
     """Pruning blocks for a backbone without a trained DynamicViT-style partner: a quarter, half, three quarters."""
     return (depth // 4, depth // 2, 3 * depth // 4)
@@ -211,6 +307,7 @@ def model_for(spec: ReducerSpec, backbone: str) -> str | None:
     return backbone if spec.training_free else partner_model(backbone, spec.model_family)
 
 
-__all__ = ["BUDGETS", "KEEP_RATIO", "ReducerSpec", "Setting", "budget_tokens", "default_locations", "find_reducer",
-           "get_reducer", "list_reducers", "model_for", "partner_model", "pruning_locations", "reducer_names",
-           "register_reducer", "tokens_total"]
+__all__ = ["BUDGETS", "KEEP_RATIO", "KEEP_RATIO_STEPS", "MATCH_TOLERANCE", "MEASURES", "BudgetSchedule", "ReducerSpec",
+           "Setting", "budget_cost", "budget_schedule", "budget_tokens", "closest_setting", "cost", "default_locations",
+           "find_reducer", "get_reducer", "list_reducers", "match_keep_ratio", "mismatch", "model_for",
+           "partner_model", "pruning_locations", "reducer_names", "register_reducer", "tokens_total"]

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from vizcore.models.checkpoint import CheckpointError, extract_state_dict, load_strict, read_checkpoint
+from vizcore.models.checkpoint import CheckpointError, load_state_dict, load_strict, read_checkpoint
 
 SOURCES = ("bundled", "hub", "file", "random")
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
@@ -194,11 +194,13 @@ def hub_reachable(timeout: float = 4.0) -> bool:
 
 def create_model(name: str, source: str = "random", *, checkpoint: str | os.PathLike | bytes | None = None,
                  options: dict[str, Any] | None = None, device: torch.device | str | None = None,
-                 seed: int = 0) -> nn.Module:
+                 seed: int = 0, checkpoint_name: str | None = None) -> nn.Module:
     """Build ``name`` and load its weights from ``source``; eval mode, on ``device`` (default CPU).
 
     Raises HubUnavailable (offline hub, within ~10 s), CheckpointError (bad or mismatched file) or
-    ValueError (unknown source) with messages meant for the user.
+    ValueError (unknown source) with messages meant for the user. A ``checkpoint`` file (path or bytes) is
+    untrusted: it is parsed in a worker process with a time and memory limit; ``checkpoint_name`` names it
+    in messages (an upload's file name).
     """
     spec = get_spec(name)
     if source not in SOURCES:
@@ -213,7 +215,7 @@ def create_model(name: str, source: str = "random", *, checkpoint: str | os.Path
         elif source == "file":
             if checkpoint is None:
                 raise CheckpointError("Choose a checkpoint file to load.")
-            state, key_map = extract_state_dict(read_checkpoint(checkpoint)), spec.key_map
+            state, key_map = load_state_dict(checkpoint, checkpoint_name), spec.key_map
         else:
             state, key_map = hub_state_dict(spec.hub_name), spec.key_map
         model = _build_from_state(name, options, seed, state, key_map)

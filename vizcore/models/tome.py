@@ -12,7 +12,6 @@ tokens (registers) is handled the same way: protected a-side rows get -inf, prot
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Union
@@ -20,7 +19,7 @@ from typing import Union
 import torch
 
 from vizcore.models.deit import deit_kwargs
-from vizcore.models.reducer_registry import ReducerSpec, Setting, budget_tokens, register_reducer, tokens_total
+from vizcore.models.reducer_registry import ReducerSpec, Setting, budget_cost, closest_setting, cost, register_reducer
 from vizcore.models.registry import ModelSpec, register
 from vizcore.models.vit import TokenReducer, TokenState, ViT
 from vizcore.published import Published
@@ -223,20 +222,13 @@ register(ModelSpec(
     paper="Bolya et al., Token Merging: Your ViT But Faster, ICLR 2023"))
 
 
-def match_r(model: ViT, rho: float, locs: tuple[int, ...]) -> int:
-    """The constant r whose token total over all layers comes closest to pruning at keep ratio ``rho`` at
-    ``locs`` (ties: the smaller r). ToMe's total falls as r grows (never rises): bisect for the first r at
-    or below the target, then take the closer of it and its predecessor; 8 cost counts instead of n/2."""
-    target = budget_tokens(model, rho, locs)
-    total = functools.lru_cache(maxsize=None)(lambda r: tokens_total(model, ToMeReducer(r)))
-    lo, hi = 0, model.patch_embed.num_patches // 2
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if total(mid) <= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    return min({max(lo - 1, 0), lo}, key=lambda r: (abs(total(r) - target), r))
+def match_r(model: ViT, rho: float, locs: tuple[int, ...], measure: str = "tokens") -> int:
+    """The constant r whose cost under ``measure`` (mean patch tokens per layer, or GMACs) comes closest to
+    pruning at keep ratio ``rho`` at ``locs`` (ties: the smaller r). ToMe's cost falls as r grows (never
+    rises): bisection, about 8 cost counts instead of n/2. Integer steps: the match may miss by a few %."""
+    target = budget_cost(model, rho, locs, measure)
+    steps = range(model.patch_embed.num_patches // 2 + 1)
+    return int(closest_setting(steps, lambda r: cost(model, ToMeReducer(r), measure), target))
 
 
 _SOURCE = "Bolya et al., Token Merging: Your ViT But Faster, ICLR 2023, Table 5 / official repository README"

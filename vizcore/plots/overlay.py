@@ -8,7 +8,9 @@ from typing import Sequence
 
 import numpy as np
 from matplotlib import colormaps
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from vizcore.plots.fonts import TEXT_PX, pil_font, points, use_in_matplotlib
 
 #: colour-blind-friendly defaults (perceptually uniform)
 COLORMAPS = ("viridis", "cividis", "magma", "inferno", "plasma")
@@ -89,18 +91,49 @@ def draw_grid(image: np.ndarray, grid: tuple[int, int], color=(255, 255, 255), w
     return np.asarray(img)
 
 
+def wrap_text(text: str, font, width: int, max_lines: int = 2) -> list[str]:
+    """``text`` broken into at most ``max_lines`` lines no wider than ``width`` px in ``font`` (at spaces, or
+    between any two characters of a word without spaces, as Chinese is written)."""
+    text = str(text)
+    if font.getlength(text) <= width:
+        return [text]
+    lines, line = [], ""
+    units = text.split(" ") if " " in text else list(text)
+    joiner = " " if " " in text else ""
+    for unit in units:
+        candidate = f"{line}{joiner}{unit}" if line else unit
+        if font.getlength(candidate) <= width or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = unit
+    lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines - 1] + [joiner.join(lines[max_lines - 1:])]
+    return lines
+
+
+def text_height(px: int = TEXT_PX) -> int:
+    """The height of one line of ``px`` text with its spacing."""
+    return round(px * 1.3)
+
+
 def compose(tiles: Sequence[np.ndarray], ncols: int, pad: int = 4, labels: Sequence[str] | None = None,
             row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
-            background: int = 255) -> np.ndarray:
-    """Lay equally sized tiles (H, W, 3) out in a grid with optional captions -> one RGB image."""
+            background: int = 255, text_px: int = TEXT_PX) -> np.ndarray:
+    """Lay equally sized tiles (H, W, 3) out in a grid with optional captions -> one RGB image. Captions are
+    drawn with the shipped font at ``text_px`` (at least ``fonts.TEXT_PX``), wrapped to two lines when a
+    tile is narrower than its caption."""
     if not tiles:
         raise ValueError("nothing to compose")
     th, tw = tiles[0].shape[:2]
     nrows = -(-len(tiles) // ncols)
-    font = ImageFont.load_default()
-    cap = 12 if labels else 0
-    left = 56 if row_labels else 0
-    top = 14 if col_labels else 0
+    font = pil_font(text_px)
+    line = text_height(font.size)
+    wrapped = [wrap_text(text, font, tw) for text in labels] if labels else []
+    cap = line * max(len(w) for w in wrapped) + 2 if labels else 0
+    left = (max(round(font.getlength(str(t))) for t in row_labels[:nrows]) + 8) if row_labels else 0
+    top = line if col_labels else 0
     H = top + nrows * (th + cap + pad) + pad
     W = left + ncols * (tw + pad) + pad
     canvas = Image.new("RGB", (W, H), (background,) * 3)
@@ -111,30 +144,35 @@ def compose(tiles: Sequence[np.ndarray], ncols: int, pad: int = 4, labels: Seque
         y = top + pad + r * (th + cap + pad)
         canvas.paste(Image.fromarray(tile), (x, y + cap))
         if labels:
-            draw.text((x, y), str(labels[i]), fill=(20, 20, 20), font=font)
+            for k, text in enumerate(wrapped[i]):
+                draw.text((x, y + k * line), text, fill=(20, 20, 20), font=font)
     if row_labels:
         for r, text in enumerate(row_labels[:nrows]):
-            draw.text((2, top + pad + r * (th + cap + pad) + cap + th // 2 - 6), str(text), fill=(20, 20, 20), font=font)
+            draw.text((2, top + pad + r * (th + cap + pad) + cap + th // 2), str(text), fill=(20, 20, 20), font=font,
+                      anchor="lm")
     if col_labels:
         for c, text in enumerate(col_labels[:ncols]):
-            draw.text((left + pad + c * (tw + pad) + 2, 1), str(text), fill=(20, 20, 20), font=font)
+            draw.text((left + pad + c * (tw + pad) + tw // 2, 0), str(text), fill=(20, 20, 20), font=font, anchor="mt")
     return np.asarray(canvas)
 
 
 @lru_cache(maxsize=64)
 def colorbar(cmap: str = "viridis", vmin: float = 0.0, vmax: float = 1.0, label: str = "",
-             width: int = 320) -> np.ndarray:
-    """A horizontal colour bar with end values and a label, as an RGB image (shared and read-only)."""
+             width: int = 320, text_px: int = TEXT_PX) -> np.ndarray:
+    """A horizontal colour bar with end values and a label below it (the shipped font at ``text_px``), as an
+    RGB image (shared and read-only)."""
+    font = pil_font(text_px)
+    left, right = f"{vmin:.3g}", f"{vmax:.3g}"
+    # the label sits between the end values; a long one widens the bar's picture, never overlaps them
+    width = max(width, round(font.getlength(left) + font.getlength(right) + font.getlength(label)) + 24)
     bar = colorize(np.tile(np.linspace(0, 1, width), (14, 1)), cmap, 0.0, 1.0)
-    canvas = Image.new("RGB", (width, 34), (255, 255, 255))
+    canvas = Image.new("RGB", (width, 18 + text_height(font.size)), (255, 255, 255))
     canvas.paste(Image.fromarray(bar), (0, 0))
     draw = ImageDraw.Draw(canvas)
-    font = ImageFont.load_default()
-    draw.text((0, 18), f"{vmin:.3g}", fill=(20, 20, 20), font=font)
-    right = f"{vmax:.3g}"
-    draw.text((width - 7 * len(right), 18), right, fill=(20, 20, 20), font=font)
+    draw.text((0, 17), left, fill=(20, 20, 20), font=font)
+    draw.text((width, 17), right, fill=(20, 20, 20), font=font, anchor="ra")
     if label:
-        draw.text((width // 2 - 3 * len(label), 18), label, fill=(20, 20, 20), font=font)
+        draw.text((width // 2, 17), label, fill=(20, 20, 20), font=font, anchor="ma")
     out = np.asarray(canvas)
     out.setflags(write=False)
     return out
@@ -162,6 +200,7 @@ def static_figure(width_px: int, height_px: int, margins: tuple[int, int, int, i
     """A matplotlib Figure (object API: thread-safe, no pyplot state) of the given pixel size, with fixed
     margins in pixels (left, right, top, bottom): a third faster to draw than a constrained layout."""
     from matplotlib.figure import Figure  # deferred (about 0.35 s): the app imports this module at start-up
+    use_in_matplotlib()
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     left, right, top, bottom = margins
     fig.subplots_adjust(left=left / width_px, right=1 - right / width_px, top=1 - top / height_px,

@@ -14,50 +14,48 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from vizcore.plots import vega
+from vizcore.plots.fonts import TEXT_PX, pil_font
 from vizcore.plots.overlay import colorize, compose
 
 MIXERS = ("pooling", "identity", "attention")
 #: mixer formulas (language-neutral), as they act on the normalised input y of the block
-MIXER_FORMULAS = {"pooling": "AvgPool3x3(y) − y", "identity": "y (identity)",
+MIXER_FORMULAS = {"pooling": "AvgPool3x3(y) − y", "identity": "y",
                   "attention": "softmax(yyᵀ/√C)·y − y"}
 #: colour-blind-safe colours per mixer (Okabe-Ito)
 MIXER_COLOURS = {"pooling": "#E69F00", "identity": "#56B4E9", "attention": "#009E73"}
 
-DEFAULT_LABELS = {"input": "input x", "norm": "Norm", "mixer": "Token mixer", "add": "+", "mlp": "Channel MLP",
-                  "output": "output", "residual": "residual", "slot": "the token-mixer slot can hold:",
-                  "attention": "Attention (Transformer)", "spatial_mlp": "Spatial MLP (MLP-Mixer)",
-                  "pooling": "Pooling (PoolFormer)", "identity": "Identity (ablation)"}
+#: the block diagram's words, each given translated by the caller (catalogue keys ``pf.diagram.<key>``)
+DIAGRAM_KEYS = ("input", "norm", "mixer", "add", "mlp", "output", "residual", "slot", "attention", "spatial_mlp",
+                "pooling", "identity")
 
 
 @lru_cache(maxsize=16)
-def _font(size: int = 12):
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+def _font(size: int = TEXT_PX):
+    """The shipped font (CJK included) at ``size`` px, never below ``fonts.TEXT_PX``."""
+    return pil_font(size)
 
 
 # ---------------------------------------------------------------------------------------- block diagram
 def _layout(mixer: str, labels: dict) -> list[tuple]:
     """Diagram primitives: ("box", x0, y0, x1, y1, text, fill, bold), ("circle", cx, cy, r, text),
     ("arrow", [(x, y), ...]), ("text", x, y, text, size, anchor)."""
-    L = {**DEFAULT_LABELS, **labels}
+    L = {key: labels.get(key, "+" if key == "add" else "") for key in DIAGRAM_KEYS}
     grey, hi = "#EEEEEE", "#E69F00"
     y0, y1 = 70, 130
     mid = (y0 + y1) // 2
-    items: list[tuple] = [("text", 20, mid + 5, L["input"], 14, "start")]
+    items: list[tuple] = [("text", 20, mid + 5, L["input"], 16, "start")]
     xs = {"n1": (100, 190), "mix": (225, 415), "add1": 455, "n2": (500, 590), "mlp": (625, 755), "add2": 795}
     items += [("box", *(xs["n1"][0], y0, xs["n1"][1], y1), L["norm"], grey, False),
               ("box", xs["mix"][0], y0 - 12, xs["mix"][1], y1 + 12, L["mixer"], hi, True),
-              ("text", (xs["mix"][0] + xs["mix"][1]) // 2, y1 + 34, MIXER_FORMULAS.get(mixer, mixer), 13, "middle"),
+              ("text", (xs["mix"][0] + xs["mix"][1]) // 2, y1 + 34, MIXER_FORMULAS.get(mixer, mixer), 16, "middle"),
               ("circle", xs["add1"], mid, 16, L["add"]),
               ("box", xs["n2"][0], y0, xs["n2"][1], y1, L["norm"], grey, False),
               ("box", xs["mlp"][0], y0, xs["mlp"][1], y1, L["mlp"], grey, False),
               ("circle", xs["add2"], mid, 16, L["add"]),
-              ("text", 830, mid + 5, L["output"], 14, "start")]
+              ("text", 830, mid + 5, L["output"], 16, "start")]
     items += [("arrow", [(75, mid), (xs["n1"][0], mid)]), ("arrow", [(xs["n1"][1], mid), (xs["mix"][0], mid)]),
               ("arrow", [(xs["mix"][1], mid), (xs["add1"] - 16, mid)]),
               ("arrow", [(xs["add1"] + 16, mid), (xs["n2"][0], mid)]),
@@ -67,9 +65,9 @@ def _layout(mixer: str, labels: dict) -> list[tuple]:
               # residual paths above the boxes
               ("arrow", [(85, mid), (85, 30), (xs["add1"], 30), (xs["add1"], mid - 16)]),
               ("arrow", [(475, mid), (475, 30), (xs["add2"], 30), (xs["add2"], mid - 16)]),
-              ("text", 270, 24, L["residual"], 12, "middle"), ("text", 635, 24, L["residual"], 12, "middle")]
+              ("text", 270, 24, L["residual"], 15, "middle"), ("text", 635, 24, L["residual"], 15, "middle")]
     # the slot's possible contents
-    items.append(("text", 20, 205, L["slot"], 13, "start"))
+    items.append(("text", 20, 205, L["slot"], 15, "start"))
     options = [("attention", L["attention"]), ("spatial_mlp", L["spatial_mlp"]), ("pooling", L["pooling"]),
                ("identity", L["identity"])]
     for i, (key, text) in enumerate(options):
@@ -92,7 +90,7 @@ def block_svg(mixer: str = "pooling", labels: dict | None = None, width: int = 8
             _, x0, y0, x1, y1, text, fill, bold = it
             out.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" rx="8" fill="{fill}" '
                        f'stroke="#333" stroke-width="{3 if bold else 1.2}"/>')
-            out.append(f'<text x="{(x0 + x1) / 2}" y="{(y0 + y1) / 2 + 5}" text-anchor="middle" font-size="14" '
+            out.append(f'<text x="{(x0 + x1) / 2}" y="{(y0 + y1) / 2 + 5}" text-anchor="middle" font-size="16" '
                        f'font-weight="{"bold" if bold else "normal"}">{html.escape(text)}</text>')
         elif kind == "circle":
             _, cx, cy, r, text = it
@@ -109,9 +107,9 @@ def block_svg(mixer: str = "pooling", labels: dict | None = None, width: int = 8
     return "".join(out)
 
 
-def block_png(mixer: str = "pooling", width: int = 880, scale: int = 2) -> np.ndarray:
-    """The same diagram as a raster image with English labels (for the PNG download)."""
-    items = _layout(mixer, {})
+def block_png(mixer: str, labels: dict, width: int = 880, scale: int = 2) -> np.ndarray:
+    """The same diagram as a raster image with the same translated labels (for the PNG download)."""
+    items = _layout(mixer, labels)
     img = Image.new("RGB", (width * scale, 270 * scale), (255, 255, 255))
     d = ImageDraw.Draw(img)
     s = scale
@@ -125,7 +123,7 @@ def block_png(mixer: str = "pooling", width: int = 880, scale: int = 2) -> np.nd
             _, x0, y0, x1, y1, text, fill, bold = it
             d.rounded_rectangle((x0 * s, y0 * s, x1 * s, y1 * s), radius=8 * s, fill=hexrgb(fill),
                                 outline=(51, 51, 51), width=(3 if bold else 1) * s)
-            d.text(((x0 + x1) / 2 * s, (y0 + y1) / 2 * s), text, fill=(20, 20, 20), font=_font(14 * s), anchor="mm")
+            d.text(((x0 + x1) / 2 * s, (y0 + y1) / 2 * s), text, fill=(20, 20, 20), font=_font(16 * s), anchor="mm")
         elif kind == "circle":
             _, cx, cy, r, text = it
             d.ellipse(((cx - r) * s, (cy - r) * s, (cx + r) * s, (cy + r) * s), fill=(255, 255, 255),
@@ -150,7 +148,7 @@ def block_png(mixer: str = "pooling", width: int = 880, scale: int = 2) -> np.nd
 
 # ---------------------------------------------------------------------------------------- pool(x) − x
 def triptych(x: np.ndarray, pooled: np.ndarray, diff: np.ndarray, cmap: str = "viridis", diff_cmap: str = "cividis",
-             side: int = 300, names: Sequence[str] = ("x", "pool(x)", "pool(x) - x")) -> tuple[np.ndarray, dict]:
+             side: int = 300, names: Sequence[str] = ("x", "pool(x)", "pool(x) − x")) -> tuple[np.ndarray, dict]:
     """x, pool(x) and pool(x) − x (each (H, W)) side by side as ONE image. x and pool(x) share a scale; the
     difference has a symmetric scale around 0 (99.5th percentile of |pool(x) − x|, so a few outliers do not
     wash it out). Returns (image, scales)."""
@@ -282,5 +280,5 @@ def mixer_spec(rows: Sequence[dict], labels: dict) -> dict:
     return vega.chart(body, {"probs": data}, title=labels.get("title"), height=300)
 
 
-__all__ = ["MIXERS", "MIXER_FORMULAS", "MIXER_COLOURS", "DEFAULT_LABELS", "block_svg", "block_png", "triptych",
+__all__ = ["MIXERS", "MIXER_FORMULAS", "MIXER_COLOURS", "DIAGRAM_KEYS", "block_svg", "block_png", "triptych",
            "frequency_figure", "frequency_spec", "stage_maps", "norm_overlays", "mixer_figure", "mixer_spec"]

@@ -27,6 +27,11 @@ def method_colour(method: str, default: str = "#777777") -> str:
     return spec.colour if spec is not None else default
 
 
+#: the labels of a picture drawn without words (tests, the warm-up): every template empty
+_NO_LABELS = {"tile": "", "bar": "", "sampled": "", "predicted": "", "prob": "", "soft": "", "hard": "", "x": "",
+              "y": ""}
+
+
 def _small(view: np.ndarray, tile: int) -> np.ndarray:
     return np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
 
@@ -35,41 +40,49 @@ def _grid_values(values: torch.Tensor, grid: tuple[int, int]) -> np.ndarray:
     return np.nan_to_num(values.float().reshape(grid).numpy(), nan=0.0)
 
 
-def score_maps(view: np.ndarray, trace: Trace, cmap: str = "viridis", tile: int = 168, b: int = 0,
-               colour_bar: bool = False) -> np.ndarray:
+def score_maps(view: np.ndarray, trace: Trace, labels: Mapping[str, str] | None = None, cmap: str = "viridis",
+               tile: int = 168, b: int = 0, colour_bar: bool = False) -> np.ndarray:
     """The predictor's keep probability at every stage over the image, 0..1 on one scale; tokens
-    already gone show probability 0. ``colour_bar``: the scale drawn below, in the same picture."""
+    already gone show probability 0. ``colour_bar``: the scale drawn below, in the same picture.
+    ``labels`` (translated): tile (a template with {layer}), bar."""
     small = _small(view, tile)
-    tiles, labels = [], []
+    labels = labels or _NO_LABELS
+    tiles, captions = [], []
     for s in trace.stages:
         if s.keep_prob is None:
             continue
         tiles.append(overlay(small, _grid_values(s.keep_prob[b], trace.grid), alpha=0.75, cmap=cmap))
-        labels.append(f"layer {s.layer}: P(keep)")
+        captions.append(labels["tile"].format(layer=s.layer))
     if not tiles:
         raise ValueError("this trace has no keep probabilities (not a DynamicViT trace)")
-    out = compose(tiles, ncols=len(tiles), pad=4, labels=labels)
-    return with_colorbar(out, colorbar(cmap, 0.0, 1.0, "P(keep)")) if colour_bar else out
+    out = compose(tiles, ncols=len(tiles), pad=4, labels=captions)
+    return with_colorbar(out, colorbar(cmap, 0.0, 1.0, labels["bar"])) if colour_bar else out
 
 
 def frequency_vs_probability(view: np.ndarray, frequency: torch.Tensor, probability: torch.Tensor,
-                             grid: tuple[int, int], layers: Sequence[int], cmap: str = "viridis",
-                             tile: int = 150, colour_bar: bool = False) -> np.ndarray:
+                             grid: tuple[int, int], layers: Sequence[int], labels: Mapping[str, str] | None = None,
+                             cmap: str = "viridis", tile: int = 150, colour_bar: bool = False) -> np.ndarray:
     """Row 1: how often each patch survived each stage over many Gumbel draws; row 2: the survival
     probability the predictor implies (product of its keep probabilities along the lineage).
-    ``colour_bar``: the 0..1 scale drawn below, in the same picture."""
+    ``colour_bar``: the 0..1 scale drawn below, in the same picture. ``labels`` (translated): sampled and
+    predicted (templates with {layer}), bar."""
     small = _small(view, tile)
     top = [overlay(small, _grid_values(f, grid), alpha=0.75, cmap=cmap) for f in frequency]
     bottom = [overlay(small, _grid_values(p, grid), alpha=0.75, cmap=cmap) for p in probability]
-    labels = [f"layer {l}: sampled" for l in layers] + [f"layer {l}: predicted" for l in layers]
-    out = compose(top + bottom, ncols=len(top), pad=4, labels=labels)
-    return with_colorbar(out, colorbar(cmap, 0.0, 1.0, "share / probability")) if colour_bar else out
+    labels = labels or _NO_LABELS
+    captions = ([labels["sampled"].format(layer=l) for l in layers]
+                + [labels["predicted"].format(layer=l) for l in layers])
+    out = compose(top + bottom, ncols=len(top), pad=4, labels=captions)
+    return with_colorbar(out, colorbar(cmap, 0.0, 1.0, labels["bar"])) if colour_bar else out
 
 
-def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: str = "") -> go.Figure:
+def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, labels: Mapping[str, str] | None = None,
+                  title: str = "") -> go.Figure:
     """Keep probability per token beside soft and hard Gumbel-softmax samples drawn with the same noise.
 
-    probs (n,), soft/hard (samples, n) of the 'keep' channel."""
+    probs (n,), soft/hard (samples, n) of the 'keep' channel; ``labels`` (translated): prob, soft and hard
+    (templates with {n}), x, y."""
+    labels = labels or _NO_LABELS
     n = probs.shape[0]
     tokens = [f"t{i}" for i in range(n)]
     samples = soft.shape[0]
@@ -77,36 +90,38 @@ def gumbel_figure(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: 
     x = tokens * samples
     jitter = 0.02 * (np.arange(samples)[:, None] - samples / 2) / samples  # hard samples sit on 0 and 1
     fig = go.Figure()
-    fig.add_bar(x=tokens, y=probs, name="π keep (predictor)", marker_color="#0072B2")
-    fig.add_scatter(x=x, y=np.asarray(soft).reshape(-1), mode="markers", name=f"soft samples ({samples})",
+    fig.add_bar(x=tokens, y=probs, name=labels["prob"], marker_color="#0072B2")
+    fig.add_scatter(x=x, y=np.asarray(soft).reshape(-1), mode="markers", name=labels["soft"].format(n=samples),
                     marker=dict(color="#E69F00", size=8, symbol="circle"))
-    fig.add_scatter(x=x, y=(np.asarray(hard) + jitter).reshape(-1), mode="markers", name=f"hard samples ({samples})",
+    fig.add_scatter(x=x, y=(np.asarray(hard) + jitter).reshape(-1), mode="markers",
+                    name=labels["hard"].format(n=samples),
                     marker=dict(color="#CC79A7", size=7, symbol="x"))
-    fig.update_layout(title=title, xaxis_title="token", yaxis_title="keep (probability / sample)",
+    fig.update_layout(title=title, xaxis_title=labels["x"], yaxis_title=labels["y"],
                       yaxis_range=[-0.08, 1.08], height=340, margin=dict(l=50, r=20, t=40, b=40),
                       legend=dict(orientation="h", y=-0.25))
     return fig
 
 
-def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, title: str = "",
-                 size: tuple[int, int] = (760, 330)) -> np.ndarray:
+def gumbel_image(probs: np.ndarray, soft: np.ndarray, hard: np.ndarray, labels: Mapping[str, str] | None = None,
+                 title: str = "", size: tuple[int, int] = (760, 360)) -> np.ndarray:
     """``gumbel_figure`` as a static RGB image (H, W, 3): bars of the keep probability, soft samples as
     dots and hard samples as crosses (sitting on 0 and 1, jittered apart)."""
+    labels = labels or _NO_LABELS
     n, samples = probs.shape[0], soft.shape[0]
-    fig = static_figure(*size, margins=(64, 16, 30 if title else 12, 74))
+    fig = static_figure(*size, margins=(70, 16, 34 if title else 12, 84))
     ax = fig.subplots()
     x = np.arange(n)
-    ax.bar(x, probs, color="#0072B2", label="π keep (predictor)")
+    ax.bar(x, probs, color="#0072B2", label=labels["prob"])
     offsets = 0.5 * (np.arange(samples) - (samples - 1) / 2) / max(samples, 1)
     for s in range(samples):
         ax.scatter(x + offsets[s], soft[s], color="#E69F00", s=16, zorder=3,
-                   label=f"soft samples ({samples})" if s == 0 else None)
+                   label=labels["soft"].format(n=samples) if s == 0 else None)
         ax.scatter(x + offsets[s], hard[s], color="#CC79A7", marker="x", s=22,
-                   label=f"hard samples ({samples})" if s == 0 else None, zorder=3)
+                   label=labels["hard"].format(n=samples) if s == 0 else None, zorder=3)
     ax.set_xticks(x, [f"t{i}" for i in range(n)])
     ax.set_ylim(-0.08, 1.08)
-    ax.set_xlabel("token")
-    ax.set_ylabel("keep (probability / sample)")
+    ax.set_xlabel(labels["x"])
+    ax.set_ylabel(labels["y"])
     ax.grid(axis="y", alpha=0.3)
     if title:
         ax.set_title(title)
@@ -121,23 +136,23 @@ _SS = 2  # supersampling of the lines drawn onto the cached axes
 
 
 @lru_cache(maxsize=32)
-def _cost_axes(methods: tuple[str, ...], layers: int, y_max: tuple[float, float], titles: tuple[str, ...],
-               size: tuple[int, int]):
+def _cost_axes(methods: tuple[str, ...], names: tuple[str, ...], layers: int, y_max: tuple[float, float],
+               titles: tuple[str, ...], x_title: str, size: tuple[int, int]):
     """The chart without its data lines: two panels with fixed limits, ticks, grid, labels and the legend,
     drawn once by matplotlib -> (RGB image, per panel the affine data -> pixel map (ax, bx, ay, by))."""
-    fig = static_figure(*size, margins=(64, 16, 12, 84))
+    fig = static_figure(*size, margins=(72, 16, 12, 96))
     axes = fig.subplots(1, 2)
     handles = []
     for ax, top, y_title in zip(axes, y_max, titles):
         ax.set_xlim(-0.3, layers - 0.7)
         ax.set_ylim(0, top * 1.06 if top > 0 else 1)
         ax.set_xticks(range(layers))
-        ax.set_xlabel("layer")
+        ax.set_xlabel(x_title)
         ax.set_ylabel(y_title)
         ax.grid(alpha=0.3)
-    for i, method in enumerate(methods):  # legend entries only: the lines are drawn per call
+    for i, (method, name) in enumerate(zip(methods, names)):  # legend entries only: the lines are drawn per call
         marker, ms, lw = _LINE_STYLES[i % len(_LINE_STYLES)]
-        handles.append(axes[0].plot([], [], marker=marker, markersize=ms, linewidth=lw, label=method,
+        handles.append(axes[0].plot([], [], marker=marker, markersize=ms, linewidth=lw, label=name,
                                     color=method_colour(method.split(" ")[0]))[0])
     fig.legend(handles=handles, loc="lower center", ncols=min(6, len(methods)), frameon=False,
                bbox_to_anchor=(0.5, -0.01))
@@ -180,8 +195,10 @@ def _marker(draw, shape: str, x: float, y: float, r: float, colour: str) -> None
 
 
 def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
-                         titles: Sequence[str] = ("tokens", "GMACs"), size: tuple[int, int] = (980, 330)) -> np.ndarray:
-    """``per_layer_cost_figure`` as a static RGB image (H, W, 3): two panels, one legend below.
+                         titles: Sequence[str] = ("", ""), x_title: str = "", names: Mapping[str, str] | None = None,
+                         size: tuple[int, int] = (820, 360)) -> np.ndarray:
+    """``per_layer_cost_figure`` as a static RGB image (H, W, 3): two panels, one legend below. ``titles``: the
+    panels' y titles, ``x_title``, ``names``: method -> its legend label (translated; default the method).
 
     The axes come from a cache (the limits depend only on the methods and the largest values, which a
     slider such as rho leaves alone); only the lines are drawn per call, supersampled, in a few ms — a
@@ -189,7 +206,9 @@ def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[s
     methods = tuple(tokens)
     layers = max(len(v) for v in tokens.values())
     y_max = (_nice_ceiling(max(max(v) for v in tokens.values())), _nice_ceiling(max(max(v) for v in gmacs.values())))
-    base, maps = _cost_axes(methods, layers, y_max, tuple(titles), tuple(size))
+    names = names or {}
+    base, maps = _cost_axes(methods, tuple(names.get(m, m) for m in methods), layers, y_max, tuple(titles), x_title,
+                            tuple(size))
     canvas = Image.fromarray(base).resize((base.shape[1] * _SS, base.shape[0] * _SS), Image.NEAREST)
     draw = ImageDraw.Draw(canvas)
     px_per_pt = 100 / 72 * _SS
@@ -207,16 +226,19 @@ def per_layer_cost_image(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[s
 
 
 def per_layer_cost_figure(tokens: Mapping[str, Sequence[float]], gmacs: Mapping[str, Sequence[float]],
-                          titles: Sequence[str] = ("tokens", "GMACs")) -> go.Figure:
+                          titles: Sequence[str] = ("", ""), x_title: str = "",
+                          names: Mapping[str, str] | None = None) -> go.Figure:
     """Tokens and GMACs per layer, one line per method, as two panels of one figure (one legend: the
     browser draws one chart, not two, when a control moves)."""
+    names = names or {}
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     for col, series in enumerate((tokens, gmacs), start=1):
         for method, values in series.items():
-            fig.add_scatter(x=list(range(len(values))), y=list(values), mode="lines+markers", name=method,
+            fig.add_scatter(x=list(range(len(values))), y=list(values), mode="lines+markers",
+                            name=names.get(method, method),
                             legendgroup=method, showlegend=col == 1, row=1, col=col,
                             line=dict(color=method_colour(method.split(" ")[0])))
-        fig.update_xaxes(title_text="layer", row=1, col=col)
+        fig.update_xaxes(title_text=x_title, row=1, col=col)
         fig.update_yaxes(title_text=titles[col - 1], row=1, col=col)
     fig.update_layout(height=340, margin=dict(l=50, r=20, t=20, b=40), legend=dict(orientation="h", y=-0.25))
     return fig

@@ -12,11 +12,12 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from plotly.subplots import make_subplots
 
 from vizcore.analysis.t2t import FootprintStage, WindowPanel
 from vizcore.plots import vega
+from vizcore.plots.fonts import TEXT_PX, pil_font
 from vizcore.plots.overlay import colorize, compose, draw_grid
 
 #: outline colours of neighbouring windows (Okabe-Ito: orange, sky blue, bluish green, vermillion, blue...)
@@ -25,11 +26,9 @@ WINDOW_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (213, 94, 0), (0
 PAD_GREY = (200, 200, 200)
 
 
-def _font(size: int = 12):
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+def _font(size: int = TEXT_PX):
+    """The shipped font (CJK included) at ``size`` px, never below ``fonts.TEXT_PX``."""
+    return pil_font(size)
 
 
 @lru_cache(maxsize=64)
@@ -45,7 +44,7 @@ def _label(text: str, size: int) -> Image.Image:
 
 def stamp_numbers(img: Image.Image, values: np.ndarray, cell: int, mask: np.ndarray | None = None) -> Image.Image:
     """Write each integer of ``values`` (h, w) centred in its ``cell``-pixel square of ``img`` (in place)."""
-    size = max(8, min(14, cell // 2))
+    size = TEXT_PX
     h, w = values.shape
     for r in range(h):
         for c in range(w):
@@ -136,7 +135,7 @@ def windows_panel(view: np.ndarray, panel: WindowPanel, vmax: int, side: int = 3
     crgb = colorize(zc, cmap, 0, vmax)
     crgb[~inside] = PAD_GREY
     cimg = Image.fromarray(np.kron(crgb, np.ones((cell, cell, 1), dtype=np.uint8)))
-    if cell >= 14:
+    if cell >= TEXT_PX + 8:  # numbers only where a readable one fits; the colours and the colour bar say it too
         stamp_numbers(cimg, zc, cell, inside)
     t3 = _pad_to(np.asarray(cimg), side)
 
@@ -153,7 +152,7 @@ def _pad_to(img: np.ndarray, side: int) -> np.ndarray:
 
 
 def windows_figure(view: np.ndarray, soft: WindowPanel, hard: WindowPanel, vmax: int, labels: Sequence[str],
-                   cmap: str = "viridis", side: int = 300) -> np.ndarray:
+                   cmap: str = "viridis", side: int = 200) -> np.ndarray:
     """A soft split's panel (row 1) beside ViT's hard split's (row 2) as ONE image on one colour scale
     (0..``vmax``); ``labels``: the eight tiles' captions, row by row."""
     tiles = windows_panel(view, soft, vmax, side, cmap) + windows_panel(view, hard, vmax, side, cmap)
@@ -161,7 +160,7 @@ def windows_figure(view: np.ndarray, soft: WindowPanel, hard: WindowPanel, vmax:
 
 
 def footprint_figure(view: np.ndarray, stages: Sequence[FootprintStage], final_grid, token_rc, hard_box,
-                     labels: Sequence[str], cmap: str = "viridis", side: int = 260) -> np.ndarray:
+                     labels: Sequence[str], cmap: str = "viridis", side: int = 160) -> np.ndarray:
     """A final token's footprint (``vizcore.analysis.t2t.footprint_chain``: last split first) as one row of
     tiles: the final grid with the token ``token_rc`` (row, col); on the input map of each split, the token's
     path counts (scaled to max 1) with its receptive box outlined; last, the one patch ``hard_box`` of ViT's
@@ -214,7 +213,7 @@ def token_picker(view: np.ndarray, grid, token: int, min_side: int = 420) -> np.
 
 
 def norm_maps(view: np.ndarray, norms: Sequence[np.ndarray], labels: Sequence[str], cmap: str = "viridis",
-              side: int = 260) -> np.ndarray:
+              side: int = 240) -> np.ndarray:
     """The token modules' outputs (channel L2 norm per token, (h, w) each, coloured min-max per map) beside
     the image; ``labels``: the image's caption, then one per map."""
     tiles = [_resize(view, (side, side))]
@@ -272,7 +271,7 @@ def schedule_spec(soft: Sequence[dict], hard: dict, labels: dict) -> dict:
             bar["y2"] = {"datum": 1}
         return {"data": vega.data("stages"), "width": 280, "height": 300, "encoding": {"x": x, "y": y},
                 "layer": [{"mark": {"type": "bar"}, "encoding": bar},
-                          {"mark": {"type": "text", "dy": -7, "fontSize": 11},
+                          {"mark": {"type": "text", "dy": -8, "fontSize": 14},
                            "encoding": {"text": {"field": field, "type": "quantitative", "format": ","}}}]}
 
     body = {"hconcat": [panel("tokens", labels["tokens"], True), panel("dims", labels["dims"], False)]}

@@ -55,22 +55,22 @@ def fate_picture(view: np.ndarray, fate: Fate, strength: float = 0.8) -> np.ndar
     return out
 
 
-def lineage_strip(view: np.ndarray, stage_fates: Sequence[Fate], num_patches: int, tile: int = 168,
-                  labels: Sequence[str] | None = None) -> np.ndarray:
-    """The original view and every stage's fate (``analysis.lineage.fates``) side by side, as one image."""
+def lineage_strip(view: np.ndarray, stage_fates: Sequence[Fate], num_patches: int,
+                  labels: Sequence[str] | None = None, tile: int = 168) -> np.ndarray:
+    """The original view and every stage's fate (``analysis.lineage.fates``) side by side, as one image;
+    ``labels``: the input's caption, then one per stage (translated by the caller)."""
     small = np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
     tiles = [small] + [fate_picture(small, f) for f in stage_fates]
-    captions = labels or ([f"input: {num_patches} tokens"]
-                          + [f"layer {f.layer}: {f.tokens} {f.kind}" for f in stage_fates])
-    return compose(tiles, ncols=len(tiles), pad=4, labels=captions)
+    return compose(tiles, ncols=len(tiles), pad=4, labels=list(labels) if labels else None)
 
 
 def fate_grid(view: np.ndarray, fate_rows: Mapping[str, Sequence[Fate | None]], layers: Sequence[int],
-              num_patches: int, tile: int = 150) -> np.ndarray:
+              num_patches: int, caption: str = "{tokens}", tile: int = 150, per_row: int = 1) -> np.ndarray:
     """Methods (rows) x layers (columns) of token-fate pictures, plus the input, as one image.
 
-    view (H, W, 3) uint8; fate_rows: method -> the Fate after each of ``layers`` (None: no stage yet, all
-    ``num_patches`` patches left)."""
+    view (H, W, 3) uint8; fate_rows: method label -> the Fate after each of ``layers`` (None: no stage yet,
+    all ``num_patches`` patches left); caption: a translated template with {layer} and {tokens}; per_row:
+    methods side by side in one row of the picture (a wide, short picture for a projector)."""
     small = np.asarray(Image.fromarray(view).resize((tile, tile), Image.BILINEAR))
     tiles, labels = [], []
     for method, row in fate_rows.items():
@@ -78,5 +78,5 @@ def fate_grid(view: np.ndarray, fate_rows: Mapping[str, Sequence[Fate | None]], 
         labels.append(method)
         for layer, fate in zip(layers, row):
             tiles.append(small if fate is None else fate_picture(small, fate))
-            labels.append(f"after layer {layer}: {num_patches if fate is None else fate.tokens}")
-    return compose(tiles, ncols=len(layers) + 1, pad=4, labels=labels)
+            labels.append(caption.format(layer=layer, tokens=num_patches if fate is None else fate.tokens))
+    return compose(tiles, ncols=(len(layers) + 1) * max(1, per_row), pad=4, labels=labels)

@@ -11,6 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 
+#: text sizes (CSS px) of every chart: 14 px or more, readable on a projector
+FONT_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 15},
+               "legend": {"labelFontSize": 14, "titleFontSize": 14, "labelLimit": 0},
+               "header": {"labelFontSize": 14, "titleFontSize": 15},
+               "title": {"fontSize": 16},
+               "text": {"fontSize": 14}}
+
+
 def legend(title: str | None = None) -> dict:
     """A legend above the plot, its labels never cut."""
     return {"orient": "top", "title": title, "labelLimit": 0, "direction": "horizontal"}
@@ -30,6 +38,7 @@ def chart(body: dict[str, Any], datasets: dict[str, list[dict]], title: str | No
     if title:
         spec["title"] = {"text": title, "anchor": "start"}
     spec["datasets"] = {name: list(rows) for name, rows in datasets.items()}
+    spec["config"] = {**FONT_CONFIG, **spec.get("config", {})}
     return spec
 
 

@@ -2,8 +2,8 @@
 plotly figures out. No analysis here (that is ``vizcore.analysis.wukong`` and ``vizcore.views.wukong``) and no
 Streamlit.
 
-Words drawn *into* pictures come from the page (translated); Pillow's font draws Latin text only, so those
-catalogue entries stay in Latin letters. Chart text (Vega-Lite, plotly) is drawn by the browser.
+Words drawn *into* pictures come from the page (translated) and are drawn with the shipped font
+(``vizcore.plots.fonts``, Chinese included). Chart text (Vega-Lite, plotly) is drawn by the browser.
 """
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from vizcore.plots import vega
-from vizcore.plots.overlay import compose, draw_grid, overlay
+from vizcore.plots.fonts import TEXT_PX, pil_font
+from vizcore.plots.overlay import compose, draw_grid, fade, overlay
 
 #: colour-blind-safe categorical colours: Okabe-Ito, then Paul Tol's "muted" (cells also carry numbers)
 PALETTE = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
@@ -22,11 +23,9 @@ PALETTE = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114
            (153, 153, 51), (221, 204, 119), (204, 102, 119), (136, 34, 85), (170, 68, 153), (221, 221, 221))
 
 
-def _font(size: int = 12):
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+def _font(size: int = TEXT_PX):
+    """The shipped font (CJK included) at ``size`` px, never below ``fonts.TEXT_PX``."""
+    return pil_font(size)
 
 
 def upscale(view: np.ndarray, min_side: int = 336) -> np.ndarray:
@@ -53,11 +52,57 @@ def maps_grid(view: np.ndarray, maps: np.ndarray, vmin: np.ndarray, vmax: np.nda
     ``vmax[t]`` and captioned ``labels[t]``."""
     T = len(maps)
     ncols = ncols or (T if T <= 4 else math.ceil(T / 2) if T <= 12 else 8)
-    side = side or max(110, min(240, 960 // ncols - 8))
+    side = side or max(110, min(240, 816 // ncols - 8))  # fits the page's 820 px at 1280×720 with the sidebar
     base = tile(view, side)
     tiles = [overlay(base, np.asarray(maps[t], dtype=np.float64), alpha=alpha, cmap=cmap, vmin=float(vmin[t]),
                      vmax=float(vmax[t])) for t in range(T)]
     return compose(tiles, ncols=ncols, labels=labels)
+
+
+def difference_grid(view: np.ndarray, contrast: np.ndarray, bound: float, best: np.ndarray,
+                    peaks: list[tuple[int, int]], labels: list[str], cmap: str = "RdBu_r", alpha: float = 0.75,
+                    side: int | None = None, ncols: int | None = None) -> np.ndarray:
+    """Each map's difference from the mean map (T, h, w) on one symmetric range -bound..bound, the patches
+    outside its argmax region (``best`` (h, w) != t) faded, its peak cell (row, col) outlined; one image."""
+    T, h, w = contrast.shape
+    ncols = ncols or (T if T <= 4 else math.ceil(T / 2) if T <= 12 else 8)
+    side = side or max(110, min(240, 960 // ncols - 8))
+    base = tile(view, side)
+    tiles = []
+    for t in range(T):
+        img = overlay(base, contrast[t], alpha=alpha, cmap=cmap, vmin=-bound, vmax=bound)
+        img = Image.fromarray(fade(img, best == t, strength=0.55))
+        r, c = peaks[t]
+        ch, cw = img.height / h, img.width / w
+        ImageDraw.Draw(img).rectangle([c * cw, r * ch, (c + 1) * cw - 1, (r + 1) * ch - 1], outline=(0, 0, 0),
+                                      width=max(2, side // 80))
+        tiles.append(np.asarray(img))
+    return compose(tiles, ncols=ncols, labels=labels)
+
+
+def similarity_spec(matrix: np.ndarray, labels: dict, domain: tuple[float, float] = (-1.0, 1.0)) -> dict:
+    """A (T, T) map-to-map similarity matrix as a Vega-Lite heat map with its values written in the cells;
+    ``labels``: "x", "y", "value" (axis and tooltip titles) and "title"."""
+    T = len(matrix)
+    data = [{"a": f"T{a}", "b": f"T{b}", "value": round(float(matrix[a, b]), 3)} for a in range(T) for b in range(T)]
+    order = [f"T{t}" for t in range(T)]
+    x = {"field": "b", "type": "nominal", "sort": order, "title": labels["x"], "axis": {"labelAngle": 0}}
+    y = {"field": "a", "type": "nominal", "sort": order, "title": labels["y"]}
+    body = {"data": vega.data("similarity"), "encoding": {"x": x, "y": y}, "layer": [
+        {"mark": {"type": "rect"},
+         "encoding": {"color": {"field": "value", "type": "quantitative", "title": labels["value"],
+                                "scale": {"scheme": "redblue", "reverse": True, "domain": list(domain)},
+                                "legend": vega.legend()},
+                      "tooltip": [{"field": "a", "type": "nominal", "title": labels["y"]},
+                                  {"field": "b", "type": "nominal", "title": labels["x"]},
+                                  {"field": "value", "type": "quantitative", "format": ".3f",
+                                   "title": labels["value"]}]}},
+        {"mark": {"type": "text", "fontSize": 14},
+         "encoding": {"text": {"field": "value", "type": "quantitative", "format": ".2f"},
+                      "color": {"condition": {"test": "abs(datum.value) > 0.6", "value": "white"}, "value": "black"}}}]}
+    spec = vega.chart(body, {"similarity": data}, title=labels.get("title"))
+    spec["height"] = {"step": 36}  # one 36 px row per map, however many maps
+    return spec
 
 
 def single_map(view: np.ndarray, values: np.ndarray, cmap: str = "viridis", alpha: float = 0.6,
@@ -72,10 +117,10 @@ def single_map(view: np.ndarray, values: np.ndarray, cmap: str = "viridis", alph
                   vmax=float(values.max()) if vmax is None else vmax)
     img = draw_grid(img, (h, w), color=(235, 235, 235))
     H, W = img.shape[:2]
-    if numbers and min(H / h, W / w) >= 24:
+    if numbers and min(H / h, W / w) >= 3 * TEXT_PX:
         pil = Image.fromarray(img)
         draw = ImageDraw.Draw(pil)
-        font = _font(max(9, min(14, int(min(H / h, W / w) / 3.2))))
+        font = _font(max(TEXT_PX, min(20, int(min(H / h, W / w) / 3.2))))
         for r in range(h):
             for c in range(w):
                 pct = 100 * values[r, c]
@@ -100,10 +145,10 @@ def assignment_image(view: np.ndarray, best: np.ndarray, share: np.ndarray, alph
                                                 .resize((W, H), Image.NEAREST)))[..., None]
     img = ((1 - strength) * base + strength * cell).round().clip(0, 255).astype(np.uint8)
     img = draw_grid(img, (h, w), color=(250, 250, 250))
-    if min(H / h, W / w) >= 16:
+    if min(H / h, W / w) >= 2 * TEXT_PX:
         pil = Image.fromarray(img)
         draw = ImageDraw.Draw(pil)
-        font = _font(max(9, min(15, int(min(H / h, W / w) / 2.6))))
+        font = _font(max(TEXT_PX, min(22, int(min(H / h, W / w) / 2.6))))
         for r in range(h):
             for c in range(w):
                 draw.text(((c + 0.5) * W / w, (r + 0.5) * H / h), str(int(best[r, c])), fill=(255, 255, 255),
@@ -114,14 +159,15 @@ def assignment_image(view: np.ndarray, best: np.ndarray, share: np.ndarray, alph
 
 def legend_image(num_tokens: int, counts: np.ndarray | None = None, width: int = 420) -> np.ndarray:
     """Colour swatches T0..T(T-1) (with the number of patches each one wins, when given)."""
-    font = _font(12)
+    font = _font()
     per_row = max(1, width // 100)
     rows = -(-num_tokens // per_row)
-    canvas = Image.new("RGB", (width, rows * 22 + 4), (255, 255, 255))
+    line = font.size + 8
+    canvas = Image.new("RGB", (width, rows * line + 4), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
     for t in range(num_tokens):
         r, c = divmod(t, per_row)
-        x, y = 4 + c * (width // per_row), 4 + r * 22
+        x, y = 4 + c * (width // per_row), 4 + r * line
         draw.rectangle((x, y, x + 16, y + 16), fill=PALETTE[t % len(PALETTE)], outline=(40, 40, 40))
         text = f"T{t}" + (f": {int(counts[t])}" if counts is not None else "")
         draw.text((x + 21, y + 1), text, fill=(20, 20, 20), font=font)
@@ -133,8 +179,8 @@ def similarity_shapes(n: int, t: int, m: int, titles: tuple[str, str], width: in
     """The two similarity matrices of token-wise late interaction drawn to scale: n x m before, t x m after
     (one cell per image-token/text-token similarity; both matrices use the same cell size), each under its
     title."""
-    font = _font(13)
-    gap, top, margin = 40, 30, 10
+    font = _font()
+    gap, top, margin = 40, font.size + 16, 10
     cw = (width - gap - 2 * margin) / (2 * max(m, 1))
     ch = min(cw * 2, (height - top - margin) / max(n, t, 1))
     canvas = Image.new("RGB", (width, height), (255, 255, 255))
@@ -227,7 +273,7 @@ def cost_spec(curve: dict, chosen: dict, labels: dict) -> dict:
          "encoding": {"tooltip": [{"field": "series", "type": "nominal", "title": " "},
                                   {"field": "M", "type": "quantitative", "title": labels["x"]},
                                   {"field": "text", "type": "nominal", "title": labels["y"]}]}},
-        {"data": vega.data("chosen"), "mark": {"type": "text", "align": "left", "dx": 6, "dy": -10, "fontSize": 12},
+        {"data": vega.data("chosen"), "mark": {"type": "text", "align": "left", "dx": 6, "dy": -10, "fontSize": 14},
          "encoding": {"text": {"field": "text", "type": "nominal"}}}]}
     return vega.chart(body, {"lines": lines, "chosen": marks}, title=labels.get("title"), height=300)
 

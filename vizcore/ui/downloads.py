@@ -10,17 +10,19 @@ import numpy as np
 import streamlit as st
 
 from vizcore.plots.overlay import to_png
-from vizcore.ui.text import tr
+from vizcore.ui.text import column_label, column_labeller, tr
 
 
-def _csv(rows) -> str:
+def _csv(rows, header=str) -> str:
+    """CSV text of a list of dicts (``header``: column -> its header) or of 2-D numbers."""
     rows = rows() if callable(rows) else rows
     if len(rows) and not isinstance(rows[0], dict):  # a 2-D array of numbers
         return "".join(",".join(f"{v:.6g}" for v in row) + "\n" for row in rows)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
+    fields = list(rows[0])
+    writer = csv.writer(buf)
+    writer.writerow([header(str(c)) for c in fields])  # the headers in the reader's language
+    writer.writerows([[row.get(c, "") for c in fields] for row in rows])
     return buf.getvalue()
 
 
@@ -34,21 +36,25 @@ class Download:
     mime: str
 
 
-def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> list[Download]:
+def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=None, gif=None) -> list[Download]:
     """The files offered for a figure and its numbers, in button order.
 
     png: RGB array (H, W, 3), or a function returning one; rows: list of dicts, 2-D numbers, or a function
     returning either (CSV); data: JSON-able, or a function returning it; html: a plotly figure, or a function
-    building one (interactive HTML); svg: SVG text."""
+    building one (interactive HTML); svg: SVG text; gif: animated GIF bytes, or a function returning them."""
     items = []
     if png is not None:
         items.append(Download("common.download_png", lambda img=png: to_png(img() if callable(img) else img),
                               f"{stem}.png", "image/png"))
+    if gif is not None:
+        items.append(Download("common.download_gif", lambda g=gif: g() if callable(g) else g, f"{stem}.gif",
+                              "image/gif"))
     if svg is not None:
         items.append(Download("common.download_svg", lambda s=svg: s() if callable(s) else s, f"{stem}.svg",
                               "image/svg+xml"))
     if rows is not None and (callable(rows) or len(rows)):
-        items.append(Download("common.download_csv", lambda r=rows: _csv(r), f"{stem}.csv", "text/csv"))
+        header = column_labeller()  # the language now: the file is made later, when its button is clicked
+        items.append(Download("common.download_csv", lambda r=rows: _csv(r, header), f"{stem}.csv", "text/csv"))
     if data is not None:
         items.append(Download("common.download_json",
                               lambda d=data: json.dumps(d() if callable(d) else d, indent=1, default=str),
@@ -60,14 +66,14 @@ def download_payloads(stem: str, png=None, rows=None, data=None, html=None, svg=
     return items
 
 
-def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None) -> None:
+def downloads(stem: str, png=None, rows=None, data=None, html=None, svg=None, gif=None) -> None:
     """A "Download" menu for a figure and its numbers (arguments as :func:`download_payloads`); each file is
     made only when its button is clicked.
 
     One popover per figure, not a row of buttons: Streamlit gives a deferred download a new id on every
     rerun, so visible buttons are all drawn again each time a control moves; closed, the menu's buttons
     cost the browser nothing."""
-    items = download_payloads(stem, png=png, rows=rows, data=data, html=html, svg=svg)
+    items = download_payloads(stem, png=png, rows=rows, data=data, html=html, svg=svg, gif=gif)
     if not items:
         return
     formats = " · ".join(item.file_name.rsplit(".", 1)[1].upper() for item in items)
@@ -100,6 +106,7 @@ def number_table(rows, **kwargs) -> None:
     import pandas as pd  # deferred: about 1 s on its first import, and Home never needs it
 
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    df.columns = [column_label(str(c)) for c in df.columns]  # the headers in the reader's language
     for c in df.columns:
         if df[c].dtype.kind in "fc" or (df[c].dtype == object and any(isinstance(v, float) for v in df[c])):
             df[c] = [number_text(v) if isinstance(v, (int, float, np.number)) or v is None else v for v in df[c]]

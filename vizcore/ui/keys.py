@@ -14,6 +14,7 @@ position, defaults and closure (not by the globals they read).
 """
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import enum
 import functools
@@ -22,18 +23,41 @@ import io
 import pickle
 import types
 import weakref
+from contextlib import contextmanager
 from pathlib import PurePath
 
 import numpy as np
 import torch
 
-from vizcore.ui.lru import SharedLRU
+from vizcore.ui.lru import SharedLRU, owners_of
 
 #: the attribute a value carries its key in (models, traces, views, tensors the cache produced)
 CACHE_KEY = "cache_key"
 #: id(array) -> (weakref to it, its description), for arrays that can no longer change
 _BY_IDENTITY = SharedLRU(4096)
 _PLAIN = (str, bytes, int, float, bool, complex, type(None))
+#: the keys carried by what a fingerprint named, while :func:`noting_references` listens
+_REFERENCED: contextvars.ContextVar = contextvars.ContextVar("referenced_keys", default=None)
+
+
+def _note(described: tuple) -> tuple:
+    """``described`` passed through; a carried key in it ("r" or "k") noted for :func:`noting_references`."""
+    heard = _REFERENCED.get()
+    if heard is not None and described and described[0] in ("r", "k"):
+        heard.append(described[1])
+    return described
+
+
+@contextmanager
+def noting_references():
+    """A list that collects the keys carried by the values fingerprinted inside the block (the cached
+    results an argument came from): what a new result derives from, for ownership."""
+    heard: list = []
+    token = _REFERENCED.set(heard)
+    try:
+        yield heard
+    finally:
+        _REFERENCED.reset(token)
 
 
 def digest(data) -> bytes:
@@ -59,7 +83,7 @@ def _array(a: np.ndarray) -> tuple:
     if trusted:
         hit = _BY_IDENTITY.get(id(a))
         if hit is not None and hit[0]() is a:
-            return hit[1]
+            return _note(hit[1])
     if a.dtype.hasobject:
         described = ("nd", a.shape, "O", a.tolist())
     else:
@@ -78,7 +102,7 @@ def _version(x: torch.Tensor):
 def _tensor(x: torch.Tensor) -> tuple:
     carried = x.__dict__.get(CACHE_KEY)
     if carried is not None and carried[1] == _version(x):
-        return carried[0]
+        return _note(carried[0])
     if x.layout != torch.strided:
         raise TypeError(f"fingerprint: a {x.layout} tensor is not supported")
     data = x.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
@@ -113,7 +137,7 @@ def _describe(value) -> tuple:
         return _tensor(value)
     key = getattr(value, CACHE_KEY, None)
     if key is not None:
-        return ("k", key)
+        return _note(("k", key))
     if value is Ellipsis or value is NotImplemented:
         return ("s", repr(value))
     if isinstance(value, np.generic):
@@ -182,6 +206,17 @@ def derive_key(fn, args: tuple = (), kwargs: dict | None = None) -> bytes:
     """The key of ``fn(*args, **kwargs)``: the fingerprint of ``fn`` and all the arguments (keyword
     arguments in name order)."""
     return fingerprint((fn, args, tuple(sorted((kwargs or {}).items()))))
+
+
+def keyed(make_key):
+    """(``make_key()``, the sessions owning the cached results its fingerprints named): a result computed
+    from an upload's results belongs to the upload's sessions too."""
+    with noting_references() as heard:
+        key = make_key()
+    owners: set = set()
+    for ref in heard:
+        owners |= owners_of(ref)
+    return key, frozenset(owners)
 
 
 def tag(value, key: bytes, _depth: int = 0, skip: frozenset = frozenset()) -> None:

@@ -12,14 +12,18 @@ import torch
 from vizcore import images
 from vizcore.analysis.forward import traced_forward
 from vizcore.models import registry
+from vizcore.ui.access import server_paths_enabled
 from vizcore.ui.cache import CACHE_KEY, Store, cached
+from vizcore.ui.gate import computing
+from vizcore.ui.lru import budget_mb
 from vizcore.ui.sidebar import Selection, selection
+from vizcore.ui.streamlit_internals import current_session
 from vizcore.ui.text import tr
 
 #: the loaded models (a few hundred MB each at most): keyed by name, source, weights, device and options
-MODELS = Store(6)
+MODELS = Store(6, budget_mb("TOKENLAB_MODELS_MB", 1024) << 20)
 #: (logits, Trace) of recent forward passes
-TRACES = Store(48)
+TRACES = Store(48, budget_mb("TOKENLAB_TRACES_MB", 256) << 20)
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Checkpoint:
 
     cache_key: str
     payload: object
+    name: str = ""  # the uploaded file's name (for messages)
 
 
 def resolve_source(name: str, sel: Selection) -> str:
@@ -45,7 +50,8 @@ def _create_model(name: str, source: str, checkpoint: Checkpoint | None, device:
     """A shared, read-only model that carries its ``cache_key`` (name, source, weights, device, options).
     Never mutate it."""
     model = registry.create_model(name, source, checkpoint=checkpoint.payload if checkpoint else None,
-                                  options=json.loads(options_json) or None, device=device)
+                                  options=json.loads(options_json) or None, device=device,
+                                  checkpoint_name=checkpoint.name if checkpoint else None)
     for p in model.parameters():
         p.requires_grad_(False)
     setattr(model, CACHE_KEY, (name, source, checkpoint.cache_key if checkpoint else "", device, options_json))
@@ -77,15 +83,17 @@ def load_model(name: str, options: dict | None = None):
     checkpoint = None
     if source == "file":
         if not sel.checkpoint_key:
-            st.info(tr("msg.need_checkpoint"))
+            st.info(tr("msg.need_checkpoint" if server_paths_enabled() else "msg.need_upload"))
             return None
         stored = st.session_state.get("_checkpoint_bytes")
-        checkpoint = Checkpoint(sel.checkpoint_key,
-                                stored[1] if stored and stored[0] == sel.checkpoint_key else sel.checkpoint_path)
+        uploaded = bool(stored) and stored[0] == sel.checkpoint_key
+        checkpoint = (Checkpoint(sel.checkpoint_key, stored[1], stored[2]) if uploaded
+                      else Checkpoint(sel.checkpoint_key, sel.checkpoint_path))
     args = (name, source, checkpoint, sel.device, json.dumps(options or {}, sort_keys=True))
     try:
-        model = MODELS.call(_create_model, args, {},
-                            busy=lambda: st.spinner(tr("msg.loading_model", model=name)))
+        uploaded = checkpoint is not None and isinstance(checkpoint.payload, bytes)
+        model = MODELS.call(_create_model, args, {}, owner=current_session() if uploaded else None,
+                            busy=lambda: computing(tr("msg.loading_model", model=name)))
     except (registry.HubUnavailable, registry.CheckpointError, ValueError, KeyError, OSError) as err:
         st.error(tr("msg.model_failed", model=name, error=str(err)))
         return None
@@ -127,7 +135,7 @@ def run_trace(name: str, model, pixels: torch.Tensor, options: dict | None = Non
     The results are shared by every rerun and session and carry their key (a picture drawn from the trace
     is found without hashing it): read them, never modify them in place. ``seed`` seeds a generator for
     stochastic views (Gumbel draws, random drop)."""
-    return TRACES.call(_forward, (model, pixels, seed, kwargs), {}, busy=lambda: st.spinner(tr("msg.running")))
+    return TRACES.call(_forward, (model, pixels, seed, kwargs), {}, busy=lambda: computing(tr("msg.running")))
 
 
 def _prepared(array: np.ndarray, cfg: dict):

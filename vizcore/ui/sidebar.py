@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -14,9 +13,11 @@ from vizcore.data import scenes
 from vizcore.device import available_devices, device_info, pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
-from vizcore.ui.cache import cached, draw
+from vizcore.ui import address
+from vizcore.ui.access import checkpoint_path_key, server_paths_enabled
+from vizcore.ui.cache import cached, draw, from_upload, start_sweeper
 from vizcore.ui.streamlit_internals import ensure_navigation
-from vizcore.ui.text import labeller, tr
+from vizcore.ui.text import labeller, scene_class, scene_pattern, tr
 
 DEFAULT_SAMPLE = "astronaut"
 #: widgets whose values survive page switches
@@ -80,13 +81,17 @@ def _image_choice():
         index = int(st.number_input(tr("side.scene_index"), 0, scenes.TEST_SIZE - 1, 0, key="scene_index"))
         image, label, mask = cached(_scene, index)
         image_key = f"scene:{index}"
-        st.caption(tr("side.scene_label", cls=scenes.class_names()[label], pattern=scenes.PATTERNS[label]))
+        st.caption(tr("side.scene_label", cls=scene_class(label), pattern=scene_pattern(label)))
         show_mask = st.toggle(tr("side.show_mask"), key="show_mask")
     else:
         samples = images.list_samples()
         ss.setdefault("sample", DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
-        sample = st.selectbox(tr("side.sample"), samples, key="sample",
-                              format_func=lambda s: images.SAMPLE_CAPTIONS.get(s, s))
+        if mode == "gallery":
+            sample = st.selectbox(tr("side.sample"), samples, key="sample",
+                                  format_func=lambda s: images.SAMPLE_CAPTIONS.get(s, s))
+        else:  # upload: the gallery photo stands in until a file arrives, without a box of its own
+            sample = ss.get("sample", ss.get("pref_sample", DEFAULT_SAMPLE))
+            sample = sample if sample in samples else samples[0]
         image, image_key = cached(images.load_sample, sample), f"sample:{sample}"
     if mode == "upload":
         up = st.file_uploader(tr("side.upload_label"), key="upload", type=UPLOAD_TYPES)
@@ -95,38 +100,46 @@ def _image_choice():
         else:
             data = up.getvalue()
             try:
-                image, image_key = cached(images.load_image, data, up.name), f"upload:{_digest(data)}"
+                image, image_key = from_upload(images.load_image, data, up.name), f"upload:{_digest(data)}"
             except images.ImageError as err:
                 st.error(tr("msg.bad_image", error=str(err)))
     return image, image_key, mask, label, show_mask
 
 
 def _checkpoint_choice(source: str) -> tuple[str, str]:
-    """The checkpoint widgets when the weights come from a file: (path, key naming its contents)."""
+    """The checkpoint widgets when the weights come from a file: (path, key naming its contents). The path
+    box is only there for the server's owner (vizcore.ui.access); visitors upload."""
     if source != "file":
         return "", ""
-    path = st.text_input(tr("side.checkpoint_path"), key="checkpoint_path").strip()
+    path = ""
+    if server_paths_enabled():
+        path = st.text_input(tr("side.checkpoint_path"), key="checkpoint_path").strip()
     up = st.file_uploader(tr("side.checkpoint_upload"), key="checkpoint_upload", type=CHECKPOINT_TYPES)
     if up is not None:
         data = up.getvalue()
         key = _digest(data)
-        st.session_state["_checkpoint_bytes"] = (key, data)
+        st.session_state["_checkpoint_bytes"] = (key, data, up.name)
         return path, key
     if path:
-        p = Path(path).expanduser()
-        return path, f"path:{p}:{p.stat().st_mtime_ns if p.is_file() else 0}"
+        key, problem = checkpoint_path_key(path)
+        if problem:
+            st.error(tr("msg.bad_path", error=problem))
+        return path, key
     return path, ""
 
 
-def sidebar() -> Selection:
-    """Draw the shared sidebar (language, image, model weights, device) and remember the choice."""
+def sidebar(page: str | None = None) -> Selection:
+    """Draw the shared sidebar (language, image, model weights, device) and remember the choice; ``page``
+    (its url path) names whose state the address holds."""
     ss = st.session_state
     ss["_random_notice_shown"] = False  # one notice of each kind per run, however many models a page loads
     ss["_scene_notice_shown"] = False
+    start_sweeper()  # what sessions that have ended uploaded leaves the shared caches
+    address.begin(page or ss.get(address.PAGE, "home"))  # a link's values first: they win over remembered ones
     _restore_widget_state()
     with st.sidebar:
         st.selectbox(t("side.language", ss.get("lang", "en")), list(LANGUAGES), key="lang",
-                     format_func=LANGUAGES.get)
+                     format_func=LANGUAGES.get, on_change=address.relabel)
         image, image_key, mask, label, show_mask = _image_choice()
         # the overlay is for the eye only: the models always see the clean scene
         st.image(draw(mask_overlay, image.array, mask) if show_mask else image.array, width="stretch")
@@ -139,6 +152,7 @@ def sidebar() -> Selection:
         dev = pick_device(None if device == "auto" else device)
         info = device_info(dev)
         st.caption(tr("side.device_info", device=info.device, name=info.name, torch=info.torch_version))
+        address.copy_link()
     _remember_widget_state()
     sel = Selection(ss.get("lang", "en"), image, image_key, source, ckpt_path, ckpt_key, str(dev), mask, label)
     ss["selection"] = sel

@@ -4,6 +4,12 @@ fails with a clear message when a Streamlit upgrade removes or renames what thes
 
 - ``memoise_image_encoding``: ``streamlit.elements.lib.image_utils._np_array_to_bytes``
 - ``ensure_navigation``: ``streamlit.runtime.pages_manager.PagesManager.uses_pages_directory``
+- ``current_session`` / ``session_alive``: ``streamlit.runtime.scriptrunner.get_script_run_ctx`` and
+  ``Runtime.is_active_session`` (which sessions still exist, to release what their uploads left)
+- ``release_forgotten_sessions``: ``Runtime._session_mgr.get_session_info``, the uploaded-file manager's
+  ``file_storage`` and the media-file manager's ``_files_by_session_and_coord`` (Streamlit drops a
+  disconnected session after ``server.disconnectedSessionTTL`` without shutting it down, so what it
+  uploaded and the media it was sent would stay in the process for good)
 - ``freeze_long_lived_objects``: ``gc.freeze``, which pays off because ``.streamlit/config.toml`` sets
   ``runner.postScriptGC = false`` (Streamlit's full collection after every run)
 """
@@ -15,25 +21,35 @@ import streamlit as st
 from streamlit.elements.lib import image_utils
 from streamlit.runtime.pages_manager import PagesManager
 
-from vizcore.ui.cache import SharedLRU, fingerprint
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from vizcore.ui.keys import fingerprint, keyed
+from vizcore.ui.lru import MISSING, SharedLRU, budget_mb
 
 #: the private function Streamlit encodes every numpy picture with (array, output_format) -> bytes
 IMAGE_ENCODER = "_np_array_to_bytes"
 
 
-def memoise_image_encoding(capacity: int = 128) -> None:
+def memoise_image_encoding(capacity: int = 128, max_bytes: int | None = None) -> None:
     """Streamlit encodes every numpy image again on every rerun, and a rerun redraws many unchanged
     pictures (only one slider moved). Remember recent encodings by the picture's fingerprint: a picture
     ``draw`` handed out (read-only, shared) is found by identity without hashing its pixels again (about
-    1 ms per picture, several times that while the browser draws); any other array by content."""
+    1 ms per picture, several times that while the browser draws); any other array by content. An
+    encoding of a picture computed from an upload belongs to the upload's sessions (released with them)."""
     original = getattr(image_utils, IMAGE_ENCODER, None)
     if original is None or getattr(original, "memoised", False):
         return
-    encodings = SharedLRU(capacity)
+    encodings = SharedLRU(capacity, max_bytes or budget_mb("TOKENLAB_ENCODINGS_MB", 64) << 20)
 
     def encode(array, output_format="JPEG"):
-        key = (fingerprint(array), output_format)
-        return encodings.get_or_make(key, lambda: original(array, output_format))
+        key, owners = keyed(lambda: (fingerprint(array), output_format))
+        hit = encodings.get(key, MISSING)
+        if hit is MISSING:
+            hit = original(array, output_format)
+            encodings.put(key, hit, owners)
+        for session in owners:
+            encodings.claim(key, session)
+        return hit
 
     encode.memoised = True
     encode.original = original
@@ -56,3 +72,37 @@ def freeze_long_lived_objects() -> None:
     not switched off)."""
     gc.collect()
     gc.freeze()
+
+
+def current_session() -> str | None:
+    """The id of the session whose script run this thread serves, or None outside a run."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else None
+
+
+def session_alive(session_id: str) -> bool:
+    """Whether the session still has a browser connected (False once it disconnected or closed; True when
+    no server runs, e.g. under AppTest, where it cannot be told)."""
+    return not st.runtime.exists() or st.runtime.get_instance().is_active_session(session_id)
+
+
+def release_forgotten_sessions() -> int:
+    """Release the uploaded files and media files of sessions Streamlit no longer knows.
+
+    Streamlit keeps a disconnected session for reconnection (``server.disconnectedSessionTTL``, 2 min) and
+    then drops it from its storage without shutting it down: the files it uploaded and the pictures it was
+    sent stay in the server's memory for good. Every session id that still holds uploaded files or media
+    references but is neither connected nor stored has them removed here, as its shutdown would have.
+    Returns how many sessions were released (0 when no server runs)."""
+    if not st.runtime.exists():
+        return 0
+    rt = st.runtime.get_instance()
+    uploads, media = rt.uploaded_file_mgr, rt.media_file_mgr
+    holders = set(getattr(uploads, "file_storage", {})) | set(getattr(media, "_files_by_session_and_coord", {}))
+    gone = [s for s in holders if rt._session_mgr.get_session_info(s) is None]
+    for session_id in gone:
+        uploads.remove_session_files(session_id)
+        media.clear_session_refs(session_id)
+    if gone:
+        media.remove_orphaned_files()
+    return len(gone)

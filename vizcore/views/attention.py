@@ -83,6 +83,11 @@ class GridView:
     scale: str
 
 
+def grid_tile(heads: int, width: int = 1200, low: int = 84, high: int = 240) -> int:
+    """Side of one map of the layer x head grid so that ``heads`` columns span about ``width`` pixels."""
+    return max(low, min(high, width // max(heads, 1)))
+
+
 def grid_view(trace: Trace, *, scale: str = "layer") -> GridView:
     """Every layer (rows) and head (columns) of the CLS token's attention, min-max scaled by ``scale``."""
     return GridView(normalise(query_maps(trace, 0), scale).numpy(), scale)
@@ -141,5 +146,5 @@ def shapes_view(model, trace: Trace, *, ref: int | None = None) -> ShapesView:
     return ShapesView(rows, table, sim, ref, sim[divmod(ref, w)])
 
 
-__all__ = ["CLICK_WIDTH", "MapView", "map_view", "click_zoom", "patch_at", "GridView", "grid_view", "RolloutView",
+__all__ = ["CLICK_WIDTH", "MapView", "map_view", "click_zoom", "patch_at", "GridView", "grid_tile", "grid_view", "RolloutView",
            "rollout_view", "ShapesView", "shapes_view"]

@@ -19,20 +19,25 @@ GUMBEL_TOKENS, GUMBEL_SAMPLES = 12, 6
 
 @dataclass(frozen=True)
 class DynamicViTView:
-    """What the DynamicViT page shows. Token counts exclude nothing unless said (the cls token counts)."""
+    """What the DynamicViT page shows. Token counts are patch tokens: the prefix (CLS) is never counted."""
 
     num_patches: int                      # patch tokens before the first stage (n0)
+    prefix: int                           # prefix tokens (CLS) beside them
     pruning_loc: tuple[int, ...]          # layers where a stage prunes
-    counts: tuple[int, ...]               # patch tokens rho implies after each stage
+    counts: tuple[int, ...]               # patch tokens rho implies after each stage: int(n0 * rho**k)
+    kept: tuple[int, ...]                 # patch tokens the pass shown keeps after each stage (the drawn sample
+                                          # in training; equal to counts in inference)
+    expected: tuple[float, ...] | None    # training: expected patch tokens after each stage (sum of the
+                                          # survival probabilities along the lineages); inference: None
     trace: Trace                          # the forward pass (image 0 of a batch of 1)
     fates: tuple[Fate, ...]               # each stage's fate of the patches (image 0)
     predicted: int                        # top class
     confidence: float                     # its softmax probability
-    final_tokens: int                     # tokens entering the last layer
+    final_tokens: int                     # patch tokens entering the last layer
     keep_frequency: torch.Tensor | None   # (stages, h*w) survival frequency over Gumbel draws; training only
     expected_keep: torch.Tensor | None    # (stages, h*w) survival probability from the predictor; training only
     gumbel: tuple[np.ndarray, np.ndarray, np.ndarray]  # keep prob (n,), soft (samples, n), hard (samples, n)
-    cost_tokens: dict[str, list[int]]     # {"dynamicvit"|"plain": tokens entering each layer}
+    cost_tokens: dict[str, list[int]]     # {"dynamicvit"|"plain": patch tokens entering each layer}
     cost_gmacs: dict[str, list[float]]    # {"dynamicvit"|"plain": GMACs of each layer}
     gmacs: float                          # whole model, one image
     plain_gmacs: float                    # the same backbone without pruning
@@ -54,13 +59,19 @@ def dynamicvit_view(model, pixels: torch.Tensor, rho: float, semantics: str = "i
     gumbel = red.gumbel_demo(trace.stages[0].keep_prob[0][:GUMBEL_TOKENS], tau=tau, samples=GUMBEL_SAMPLES,
                              seed=seed or 0)
     locs = tuple(model.pruning_loc)
+    prefix = int(model.num_prefix_tokens)
+    stage_fates = tuple(fates(trace))
+    expected = red.expected_keep(trace) if training else None
     return DynamicViTView(
-        num_patches=model.patch_embed.num_patches, pruning_loc=locs,
-        counts=tuple(red.implied_counts(model.patch_embed.num_patches, rho, len(locs))), trace=trace,
-        fates=tuple(fates(trace)),
-        predicted=int(probs.argmax()), confidence=float(probs.max()), final_tokens=trace.tokens_per_layer[-1],
-        keep_frequency=frequency, expected_keep=red.expected_keep(trace) if training else None, gumbel=gumbel,
-        cost_tokens={"dynamicvit": tokens, "plain": plain_tokens},
+        num_patches=model.patch_embed.num_patches, prefix=prefix, pruning_loc=locs,
+        counts=tuple(red.implied_counts(model.patch_embed.num_patches, rho, len(locs))),
+        kept=tuple(f.tokens for f in stage_fates),
+        expected=tuple(float(e) for e in expected.sum(-1)) if expected is not None else None, trace=trace,
+        fates=stage_fates,
+        predicted=int(probs.argmax()), confidence=float(probs.max()),
+        final_tokens=trace.tokens_per_layer[-1] - prefix,
+        keep_frequency=frequency, expected_keep=expected, gumbel=gumbel,
+        cost_tokens={"dynamicvit": [t - prefix for t in tokens], "plain": [t - prefix for t in plain_tokens]},
         cost_gmacs={"dynamicvit": [m / 1e9 for m in macs], "plain": [m / 1e9 for m in plain_macs]},
         gmacs=(sum(macs) + other) / 1e9, plain_gmacs=(sum(plain_macs) + plain_other) / 1e9)
 
@@ -76,5 +87,5 @@ def token_fate_data(v: DynamicViTView, model_name: str, rho: float, semantics: s
 
 def cost_rows(v: DynamicViTView) -> list[dict]:
     """The cost chart's numbers (CSV download): tokens and GMACs per layer."""
-    return [{"layer": i, "tokens": t, "gmacs": g}
+    return [{"layer": i, "patch_tokens": t, "gmacs": g}
             for i, (t, g) in enumerate(zip(v.cost_tokens["dynamicvit"], v.cost_gmacs["dynamicvit"]))]

@@ -4,8 +4,8 @@ views, what it shows (``windows_view``, ``footprint_view``, ``schedule_view``).
 ``splits_view`` takes the model and the controls (image size, three ``(kernel, stride, padding)`` splits) and
 checks them; the three others take its result and their own controls. All return frozen dataclasses of
 arrays, tables (lists of dicts with language-neutral keys, the page puts the translated headers on) and the
-numbers the page's captions format. Raster tile labels are language-neutral (no CJK font is guaranteed for
-text drawn into pictures); the page's captions and charts carry the translated words.
+numbers the page's captions format. Raster tile labels come in the language asked for (the pictures draw them
+with the shipped CJK font); the page's captions and charts carry the other translated words.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from vizcore.analysis.t2t import (FootprintStage, Stage, WindowPanel, centre_tok
                                   footprint_chain, formula_text, hard_patch_box, hard_split, model_shapes,
                                   window_panel)
 from vizcore.geometry.unfold import soft_split_schedule
+from vizcore.i18n import t
 
 
 def _hw(hw) -> str:
@@ -96,7 +97,7 @@ class WindowsView:
     stage: 0-based split; soft / hard: the two panels' geometry; vmax: the shared top of the colour scale;
     spread / mean / ratio: windows per position (``{count: share}``, mean, interior k²/s²); explain: the
     fields of ``t2t.windows_caption`` and ``t2t.windows_explain``; tile_labels: the eight tiles'
-    language-neutral labels; data: the JSON download (``counts_rows()``: the soft counts as CSV rows, made
+    labels in the chosen language; data: the JSON download (``counts_rows()``: the soft counts as CSV rows, made
     when asked for)."""
 
     stage: int
@@ -116,23 +117,23 @@ class WindowsView:
                 for r in range(counts.shape[0])]
 
 
-def _panel_labels(panel: WindowPanel, name: str) -> list[str]:
+def _panel_labels(panel: WindowPanel, name: str, lang: str) -> list[str]:
     (H, W), (oh, ow), b = panel.in_hw, panel.out_hw, panel.block[2]
-    return [f"{name}: {H}x{W} -> {oh}x{ow}", f"zoom: {b}x{b} windows", "windows per position",
-            f"windows per position ({H}x{W})"]
+    return [t("pic.t2t.panel", lang, name=name, H=H, W=W, oh=oh, ow=ow), t("pic.t2t.zoom", lang, b=b),
+            t("pic.t2t.per_position", lang), t("pic.t2t.per_position_map", lang, H=H, W=W)]
 
 
-def windows_view(splits: SplitsView, stage: int, where: str = "centre") -> WindowsView:
+def windows_view(splits: SplitsView, stage: int, where: str = "centre", lang: str = "en") -> WindowsView:
     """Split ``stage`` (0-based) of ``splits`` and the hard split on the image, zoomed at ``where`` ("centre" or
-    "corner": the top-left, where the padding is)."""
+    "corner": the top-left, where the padding is); tile labels in ``lang``."""
     k, s, p = splits.stages[stage]
     row = splits.schedule[stage]
     soft = window_panel(tuple(row["in_hw"]), (k, s, p), where)
     hard = window_panel(splits.img_hw, splits.hard, where)
     vmax = max(int(soft.counts.max()), 1)
     spread, mean = coverage_spread(soft.histogram)
-    labels = (_panel_labels(soft, f"split {stage + 1} k{k} s{s} p{p}")
-              + _panel_labels(hard, f"ViT k{splits.hard[0]} s{splits.hard[1]} p0"))
+    labels = (_panel_labels(soft, t("pic.t2t.split", lang, n=stage + 1, k=k, s=s, p=p), lang)
+              + _panel_labels(hard, f"ViT k{splits.hard[0]} s{splits.hard[1]} p0", lang))
     data = {"split": stage + 1, "kernel": k, "stride": s, "padding": p, "in_hw": row["in_hw"],
             "out_hw": row["out_hw"], "windows_per_position": soft.histogram,
             "hard_split": {"kernel": splits.hard[0], "stride": splits.hard[1],
@@ -151,7 +152,7 @@ class FootprintView:
     token / row / col: the token (index and place on the final grid); stages: per split, last first, its
     path-count map and receptive box; image_box (y0, x0, y1, x1) and image_box_hw: on the image; hard_box: the
     ViT patch; table: rows {map, split, box, positions, paths}; explain: the fields of ``t2t.footprint_explain``
-    and ``t2t.footprint_caption``; tile_labels: language-neutral; data: the JSON download."""
+    and ``t2t.footprint_caption``; tile_labels: in the chosen language; data: the JSON download."""
 
     token: int
     row: int
@@ -167,8 +168,9 @@ class FootprintView:
     data: dict
 
 
-def footprint_view(splits: SplitsView, token: int) -> FootprintView:
-    """Final token ``token`` (row-major; one past the grid picks the centre token) of ``splits``."""
+def footprint_view(splits: SplitsView, token: int, lang: str = "en") -> FootprintView:
+    """Final token ``token`` (row-major; one past the grid picks the centre token) of ``splits``; tile labels
+    in ``lang``."""
     fh, fw = splits.final_grid
     token = int(token) if 0 <= int(token) < fh * fw else centre_token((fh, fw))
     r, c = divmod(token, fw)
@@ -177,10 +179,12 @@ def footprint_view(splits: SplitsView, token: int) -> FootprintView:
     image = chain[-1]
     table = [{"map": _hw(st.map_hw), "split": st.split, "box": _hw(st.box_hw), "positions": st.positions,
               "paths": int(st.max_paths)} for st in chain]
-    labels = [f"token ({r},{c}) of {fh}x{fw}"]
-    labels += [f"{'image' if st.split == 1 else f'grid {st.split - 1}'} {st.map_hw[0]}x{st.map_hw[1]}: "
-               f"box {st.box_hw[0]}x{st.box_hw[1]}" for st in chain]
-    labels.append(f"ViT: one {splits.hard[0]}x{splits.hard[0]} patch")
+    labels = [t("pic.t2t.token", lang, r=r, c=c, h=fh, w=fw)]
+    labels += [t("pic.t2t.image_box", lang, h=st.map_hw[0], w=st.map_hw[1], bh=st.box_hw[0], bw=st.box_hw[1])
+               if st.split == 1 else
+               t("pic.t2t.grid_box", lang, n=st.split - 1, h=st.map_hw[0], w=st.map_hw[1], bh=st.box_hw[0],
+                 bw=st.box_hw[1]) for st in chain]
+    labels.append(t("pic.t2t.vit_patch", lang, k=splits.hard[0]))
     data = {"token": (r, c), "final_grid": (fh, fw),
             "stages": [{"split": st.split, "map_hw": st.map_hw, "box": st.box, "box_hw": st.box_hw,
                         "max_paths": st.max_paths, "positions": st.positions} for st in chain],
@@ -198,8 +202,8 @@ class ScheduleView:
     soft / hard_row: schedule rows (``soft_split_schedule``'s keys); table: rows {split, ksp, in, out, tokens,
     dim}; explain: the fields of ``t2t.schedule_explain``; shapes: rows {step, shape} of the real tensors
     (shape_table: the same with the shapes as text); norms: each token module's output, the length of every
-    token on its grid (h, w), norm_shapes: their tensors' shapes, norm_labels: the tiles' language-neutral
-    labels (the image first); csv_rows, data: the downloads."""
+    token on its grid (h, w), norm_shapes: their tensors' shapes, norm_labels: the tiles' labels in the chosen language
+     (the image first); csv_rows, data: the downloads."""
 
     soft: tuple[dict, ...]
     hard_row: dict
@@ -214,7 +218,7 @@ class ScheduleView:
     data: dict
 
 
-def schedule_view(splits: SplitsView, model, pixels_shape, trace, num_classes: int) -> ScheduleView:
+def schedule_view(splits: SplitsView, model, pixels_shape, trace, num_classes: int, lang: str = "en") -> ScheduleView:
     """The schedule of ``splits`` beside the hard split, and ``model``'s real shapes and token-module outputs
     from its ``trace`` on an input of ``pixels_shape`` (``num_classes``: the logits' width)."""
     soft = splits.schedule
@@ -230,7 +234,7 @@ def schedule_view(splits: SplitsView, model, pixels_shape, trace, num_classes: i
     shapes = model_shapes(tuple(pixels_shape), trace.extras["soft_split"], splits.token_dim, model.embed_dim,
                           int(num_classes), trace.extras["token_module"])
     norms = tuple(n[0].numpy() for n in trace.extras["t2t_norms"])  # (h, w) per token module
-    norm_labels = ("input", *(f"T2T {i + 1} {n.shape[0]}x{n.shape[1]}" for i, n in enumerate(norms)))
+    norm_labels = (t("pic.t2t.input", lang), *(f"T2T {i + 1} {n.shape[0]}×{n.shape[1]}" for i, n in enumerate(norms)))
     csv_rows = [{**r, "in_hw": "x".join(map(str, r["in_hw"])), "out_hw": "x".join(map(str, r["out_hw"]))}
                 for r in [*soft, hard_row]]
     data = {"your_splits": list(soft), "hard_split": hard_row, "model_shapes": shapes,

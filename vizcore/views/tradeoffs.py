@@ -5,15 +5,28 @@ and the values of the captions; the chart's own view for a cost axis, highlight 
 Captions are given as catalogue keys and their values, ``(key, {name: value})``: the page translates."""
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from vizcore.analysis import tradeoffs as tro
+from vizcore.analysis.sweep import loaded_rows, parse_records
 from vizcore.analysis.tradeoffs import MODEL_SETS, Config, accuracy_by_key, load_results, measure_latencies
 from vizcore.plots.tradeoff_plot import log_cost_axis
 
-__all__ = ["MODEL_SETS", "TABLE_COLUMNS", "YOURS_N", "ChartView", "Config", "TradeoffsView", "accuracy_by_key",
-           "chart_view", "direct", "load_results", "measure_latencies", "tradeoffs_view"]
+__all__ = ["LOADED_COLUMNS", "MODEL_SETS", "RESULTS_ENV", "TABLE_COLUMNS", "YOURS_N", "ChartView", "Config",
+           "LoadedView", "TradeoffsView", "accuracy_by_key", "chart_view", "direct", "launch_results", "load_results",
+           "loaded_view", "measure_latencies", "tradeoffs_view"]
+
+#: a results file (``python -m vizcore sweep --out``) the operator gives when starting the app, shown as the
+#: loaded layer until a file is uploaded: ``TOKENLAB_RESULTS=FILE streamlit run app.py`` or
+#: ``streamlit run app.py -- --results FILE``
+RESULTS_ENV = "TOKENLAB_RESULTS"
+#: the columns of the loaded results' table
+LOADED_COLUMNS = ("label", "model", "method", "setting", "gmacs", "mean_tokens", "top1", "top5", "keep_precision",
+                  "images_per_s", "device", "source")
 
 #: test scenes the accuracy of an explored setting is measured on (about 5 s per setting on a 2-core CPU)
 YOURS_N = 500
@@ -62,13 +75,20 @@ def _notes(model_set: str, results: dict, latencies: dict, new_yours: tuple[Conf
     return tuple(lines)
 
 
+def _written_out(published: list[dict], no_setting: str) -> list[dict]:
+    """Published rows with an empty setting ("-": the model as it is) written out as ``no_setting``."""
+    return [{**p, "setting": no_setting if str(p.get("setting", "")).strip() in ("", "-") else p["setting"]}
+            for p in published]
+
+
 def tradeoffs_view(model_set: str, explored: list[dict] = (), suffix: str = "yours", results: dict | None = None,
                    latencies: dict[tuple, float] | None = None, measured: dict[tuple, dict] | None = None,
-                   memo: Callable = direct) -> TradeoffsView:
+                   memo: Callable = direct, no_setting: str = "full model") -> TradeoffsView:
     """model_set: a key of MODEL_SETS; explored: the configurations noted on the method pages (newest first),
     labelled with ``suffix`` where the grid lacks them; results: the stored accuracy of the grid
     (:func:`load_results`); latencies and measured: what was measured on request, by :attr:`Config.key`
-    (:func:`measure_latencies`, :func:`accuracy_by_key`).
+    (:func:`measure_latencies`, :func:`accuracy_by_key`); no_setting: the published table's words for a model
+    used as it is (no reducer setting).
 
     ``memo(fn, *args)`` computes the analytic costs (about a second for a grid): the page passes its cache,
     so that a new measurement or explored setting does not count the grid again."""
@@ -86,7 +106,7 @@ def tradeoffs_view(model_set: str, explored: list[dict] = (), suffix: str = "you
     return TradeoffsView(
         model_set=model_set, rows=rows, table=[{h: r.get(h) for h in TABLE_COLUMNS} for r in rows],
         configs=(*grid, *new_yours), labels=labels, highlight_index=labels.index(highlight), new_yours=new_yours,
-        to_measure=to_measure, published=[p.as_dict() for p in tro.published()],
+        to_measure=to_measure, published=_written_out([p.as_dict() for p in tro.published()], no_setting),
         notes=_notes(model_set, results, latencies, new_yours, measured, suffix))
 
 
@@ -101,8 +121,9 @@ class ChartView:
 
 
 def chart_view(v: TradeoffsView, x_axis: str = "gmacs", highlight: str | None = None,
-               show_published: bool = False) -> ChartView:
-    """x_axis: "gmacs" or "latency"; highlight: a label of ``v.labels``; show_published: the published layer."""
+               show_published: bool = False, loaded: list[dict] | None = None) -> ChartView:
+    """x_axis: "gmacs" or "latency"; highlight: a label of ``v.labels``; show_published: the published layer;
+    loaded: the rows of a loaded results file (:attr:`LoadedView.rows`)."""
     x_field = "latency_ms" if x_axis == "latency" else "gmacs"
     published = v.published if show_published else None
     hit = next((r for r in v.rows if r["label"] == highlight), None)
@@ -114,4 +135,46 @@ def chart_view(v: TradeoffsView, x_axis: str = "gmacs", highlight: str | None = 
         words.append(("trade.highlight_off_axis", {"label": highlight}))
     if show_published and x_axis != "gmacs":
         words.append(("trade.published_gmacs_only", {}))
-    return ChartView(x_field, published, log_cost_axis(v.rows, published), tuple(words))
+    if loaded and x_axis != "gmacs":
+        words.append(("trade.loaded_gmacs_only", {}))
+    if any(r.get("top1") is None for r in v.rows if r.get(x_field) is not None):
+        words.append(("trade.rug", {}))
+    return ChartView(x_field, published, log_cost_axis(v.rows, published, loaded), tuple(words))
+
+
+@dataclass(frozen=True)
+class LoadedView:
+    """A results file as the page's loaded layer: its rows (plot and table) or why it cannot be shown."""
+
+    name: str                     # the file's name
+    rows: list[dict]              # loaded_rows: label, model, method, setting, gmacs, top1, ..., source
+    table: list[dict]             # the rows' LOADED_COLUMNS
+    sources: tuple[str, ...]      # the distinct sources (data folder, n, date)
+    error: Words | None = None    # (catalogue key, values) when the file is no results file
+
+
+def loaded_view(text: str, name: str) -> LoadedView:
+    """The text of a results file (JSON lines of ``python -m vizcore sweep``) named ``name``."""
+    try:
+        rows = loaded_rows(parse_records(text, name))
+    except ValueError as err:
+        return LoadedView(name, [], [], (), ("trade.loaded_bad", {"error": str(err)}))
+    if not rows:
+        return LoadedView(name, [], [], (), ("trade.loaded_empty", {"name": name}))
+    return LoadedView(name, rows, [{h: r.get(h) for h in LOADED_COLUMNS} for r in rows],
+                      tuple(dict.fromkeys(r["source"] for r in rows)))
+
+
+def launch_results(argv: list[str] | None = None, environ: dict | None = None) -> tuple[str, str] | None:
+    """The results file the operator named when starting the app (``--results FILE`` after ``--`` on the
+    ``streamlit run`` line, else ``$TOKENLAB_RESULTS``) as (text, file name); None when none was named. A file
+    that cannot be read comes back as an empty text (the page then says so)."""
+    argv = sys.argv[1:] if argv is None else argv
+    environ = os.environ if environ is None else environ
+    path = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--results"), None) or environ.get(RESULTS_ENV)
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8"), Path(path).name
+    except (OSError, UnicodeDecodeError):
+        return "", Path(path).name

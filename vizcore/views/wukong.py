@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vizcore.analysis.wukong import assignment, colour_ranges, map_stats, reduction_steps
+from vizcore.analysis.wukong import (assignment, colour_ranges, map_contrast, map_similarity, map_stats,
+                                    reduction_steps)
 from vizcore.models.wukong import WUKONG_CONFIGS, late_interaction_cost
 from vizcore.trace import Trace
 
@@ -153,6 +154,53 @@ def assignment_view(model, pixels: torch.Tensor, logits: torch.Tensor, trace: Tr
     return AssignmentView(pipeline(model, pixels, logits, trace), best, share, counts, sum(c == 0 for c in counts))
 
 
+# ---------------------------------------------------------------------------------------- how the maps differ
+@dataclass(frozen=True)
+class DifferView:
+    """What sets the maps apart, visible even when they are nearly uniform: each map against the mean map,
+    the patches where it is the largest map (its argmax region), its peak, and map-to-map similarity."""
+
+    pipeline: Pipeline
+    contrast: np.ndarray      # (T, h, w) map / mean map - 1
+    bound: float              # the largest |contrast|: one symmetric colour range for all maps
+    best: np.ndarray          # (h, w) the map that is largest at each patch
+    region_sizes: list[int]   # (T,) patches in each map's argmax region
+    peaks: list[tuple[int, int]]  # (T,) (row, col) of each map's largest weight
+    distinct_peaks: int       # how many different patches the T peaks fall on
+    cosine: np.ndarray        # (T, T) cosine similarity of the maps
+    correlation: np.ndarray   # (T, T) correlation of their patterns (each minus its mean)
+
+    def rows(self) -> list[dict]:
+        """The similarity matrices as CSV rows."""
+        T = len(self.cosine)
+        return [{"token": f"T{a}", "other": f"T{b}", "cosine": float(self.cosine[a, b]),
+                 "correlation": float(self.correlation[a, b])} for a in range(T) for b in range(T)]
+
+    def data(self) -> dict:
+        return {"peaks": [list(p) for p in self.peaks], "region_sizes": self.region_sizes,
+                "cosine": self.cosine.tolist(), "correlation": self.correlation.tolist(),
+                "contrast": self.contrast.tolist()}
+
+    def off_diagonal(self, matrix: np.ndarray) -> tuple[float, float]:
+        """(lowest, highest) value of ``matrix`` off its diagonal (the diagonal's 1 when T is 1)."""
+        T = len(matrix)
+        values = matrix[~np.eye(T, dtype=bool)] if T > 1 else matrix.reshape(-1)
+        return float(values.min()), float(values.max())
+
+
+def differ_view(model, pixels: torch.Tensor, logits: torch.Tensor, trace: Trace) -> DifferView:
+    """The "how the maps differ" view."""
+    maps = _maps(trace)
+    contrast = map_contrast(maps)
+    best, _ = assignment(maps)
+    stats = map_stats(maps)
+    peaks = [(r["peak_row"], r["peak_col"]) for r in stats]
+    cosine, correlation = map_similarity(maps)
+    return DifferView(pipeline(model, pixels, logits, trace), contrast, max(float(np.abs(contrast).max()), 1e-9),
+                      best, np.bincount(best.reshape(-1), minlength=len(maps)).tolist(), peaks, len(set(peaks)),
+                      cosine, correlation)
+
+
 # ---------------------------------------------------------------------------------------- entropy & coverage
 @dataclass(frozen=True)
 class StatsView:
@@ -234,5 +282,5 @@ def cost_view(model, pixels: torch.Tensor, logits: torch.Tensor, trace: Trace, *
 
 
 __all__ = ["MAX_TEXT_TOKENS", "Pipeline", "pipeline", "MapsView", "maps_view", "TokenView", "token_view",
-           "AssignmentView", "assignment_view", "StatsView", "stats_view", "StepsView", "steps_view", "CostView",
+           "AssignmentView", "assignment_view", "DifferView", "differ_view", "StatsView", "stats_view", "StepsView", "steps_view", "CostView",
            "cost_view"]
