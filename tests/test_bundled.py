@@ -1,5 +1,6 @@
 """The bundled models: cards agree with the code, weights load strictly, recorded accuracy reproduces."""
 import json
+import math
 
 import pytest
 
@@ -44,3 +45,8 @@ def test_card_loads_and_reproduces_its_accuracy(name):
     assert abs(res["top1"] - check["top1"]) <= tol, (res, check)
     if "keep_precision" in check:
         assert abs(res["keep_precision"] - check["keep_precision"]) <= tol, (res, check)
+    # the first n scenes agree with the card's top-1 on the whole held-out split within sampling noise:
+    # three binomial standard errors of a top-1 measured on n scenes (the floor 1/n keeps p near 1 honest)
+    p, n = card["top1"], check["n"]
+    noise = 3 * math.sqrt(max(p * (1 - p), 1 / n) / n)
+    assert abs(res["top1"] - p) <= noise, (res["top1"], p, noise)
