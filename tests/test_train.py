@@ -168,3 +168,20 @@ def test_dense_forward_gives_the_logits_and_a_grid(name):
     logits, grid = dense_forward(model, x)
     assert torch.allclose(logits, model(x), atol=1e-5)
     assert grid.ndim == 4 and grid.shape[0] == 2 and grid.shape[-1] == grid.shape[-2] >= 1
+
+
+def test_map_similarity_is_the_cards_cosine_and_the_wukong_recipe_can_train_with_it(tmp_path):
+    import numpy as np
+
+    from vizcore.analysis.map_diversity import pairwise_cosine
+    from vizcore.train import map_similarity
+    maps = torch.rand(3, 4, 10)
+    want = np.mean([pairwise_cosine(m.numpy())[~np.eye(4, dtype=bool)].mean() for m in maps])
+    assert float(map_similarity(maps)) == pytest.approx(want, abs=1e-6)
+    one_hot = torch.eye(4, 10)[None]  # four maps on four different patches: orthogonal
+    assert float(map_similarity(one_hot)) == pytest.approx(0.0, abs=1e-7)
+    assert float(map_similarity(torch.ones(1, 4, 10))) == pytest.approx(1.0, abs=1e-6)
+    s = train("bundled_wukong", steps=6, options=TINY["bundled_wukong"], cache_dir=tmp_path, out_dir=None,
+              log_path=tmp_path / "log", threads=1, workers=0, progress=False, final_eval_n=10, eval_every=1000,
+              overrides={**FAST, "loss": {"map_diversity": 1.0}})
+    assert s["finished"] and len(s["history"]) == 6

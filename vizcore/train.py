@@ -256,6 +256,15 @@ def token_label_loss(head: torch.nn.Module, grid: torch.Tensor, classes: torch.T
     return -(target * logp).sum(1).mean()
 
 
+def map_similarity(maps: torch.Tensor) -> torch.Tensor:
+    """Mean pairwise cosine similarity of the T maps (B, T, N) over the map pairs t != t' and the batch: the
+    figure the cards report as ``map_diversity.cosine``, as a loss (0 = orthogonal maps)."""
+    m = F.normalize(maps, dim=-1)
+    sim = m @ m.transpose(1, 2)  # (B, T, T)
+    t = maps.shape[1]
+    return (sim.sum((1, 2)) - sim.diagonal(dim1=1, dim2=2).sum(-1)).mean() / max(1, t * (t - 1))
+
+
 def _resize_for(model, x: torch.Tensor) -> torch.Tensor:
     size = int(model.pretrained_cfg["input_size"][-1])
     if x.shape[-1] == size:
@@ -370,6 +379,10 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
             _, grid = dense_forward(model, torch.zeros(1, 3, size, size))
         torch.manual_seed(recipe.seed + 1)
         aux = torch.nn.Linear(grid.shape[1], len(scene_set(recipe.scenes).CLASSES) + 1)
+    captured: dict[str, torch.Tensor] = {}
+    if recipe.loss.get("map_diversity") and recipe.kind == "ce":
+        # the maps of the model's TokenReduction (its second output), caught on the way through forward
+        model.token_reduction.register_forward_hook(lambda mod, inp, out: captured.__setitem__("maps", out[1]))
     groups = _param_groups(model, recipe, init_keys)
     if aux is not None:
         groups.append({"params": list(aux.parameters()), "lr_scale": 1.0, "weight_decay": 0.0})
@@ -431,6 +444,8 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
                 loss = (1 - recipe.distill) * loss + recipe.distill * kl
             if aux is not None:
                 loss = loss + recipe.token_label * token_label_loss(aux, grid, batch[2], aux.out_features - 1)
+            if "maps" in captured:
+                loss = loss + recipe.loss["map_diversity"] * map_similarity(captured.pop("maps"))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if recipe.clip:
