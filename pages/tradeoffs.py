@@ -4,7 +4,8 @@ sweep``) as layers of their own, with their sources."""
 import streamlit as st
 
 from vizcore.plots.tradeoff_plot import LABELS, pareto_figure, pareto_spec
-from vizcore.ui import cached, downloads, draw, explored, fragment, labeller, method_label, number_table, selection, tr
+from vizcore.ui import (cached, configuration_label, downloads, draw, explored, fragment, labeller, method_label,
+                        number_table, selection, tr)
 from vizcore.ui.presenter import page_intro
 from vizcore.views import tradeoffs as views
 
@@ -36,7 +37,8 @@ measured = ss.setdefault("yours_accuracy", {})
 # what the user explored on the method pages and Compare is placed on the plot (cost only where the grid has
 # no such configuration, until its accuracy is measured on request) and highlighted
 v = cached(views.tradeoffs_view, model_set, explored(), tr("trade.yours"), views.load_results(), ss.get(lat_key, {}),
-           measured, memo=cached, no_setting=tr("trade.no_setting"))
+           measured, memo=cached, no_setting=tr("trade.no_setting"),
+           words={name: tr(f"trade.pub.{name}") for name in views.PUBLISHED_WORDS})
 if c2.button(tr("trade.measure", device=sel.device), key="trade_measure", icon=":material/timer:"):
     ss[lat_key] = views.measure_latencies(v.configs, sel.device, progress_bar())
     st.rerun()  # the page again, with the numbers
@@ -89,7 +91,8 @@ def chart(v: views.TradeoffsView, loaded_rows: list[dict] | None) -> None:
 
 chart(v, loaded.rows if loaded is not None and not loaded.error else None)
 st.subheader(tr("trade.table"))
-number_table([{**r, "method": method_label(r["method"])} for r in v.table])
+number_table([{**r, "label": configuration_label(r["label"], r["method"]), "method": method_label(r["method"])}
+              for r in v.table])
 if loaded is not None and loaded.rows:
     st.subheader(tr("trade.loaded_table"))
     number_table(loaded.table)

@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ui", ("vizcore.ui",)),
     ("pages", ("app", "pages")),
     ("command line", ("vizcore.cli", "vizcore.__main__", "vizcore.evaluate", "vizcore.train", "vizcore.bench",
-                      "vizcore.bench_ui", "vizcore.load", "vizcore.render", "vizcore.sweep")),
+                      "vizcore.bench_ui", "vizcore.load", "vizcore.load_common", "vizcore.load_protocol",
+                      "vizcore.render", "vizcore.sweep")),
 )
 
 #: Files that other changes of the same step are rewriting while this test was written; they fix their own

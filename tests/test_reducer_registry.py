@@ -30,7 +30,7 @@ ALLOWED = {
                    "vizcore/bench_ui.py", "vizcore/models/bundled.py", "vizcore/models/random_drop.py", "vizcore/train.py",
                    "vizcore/render.py",  # render draws the DynamicViT page's figures, as that page does
                    "vizcore/views/address.py",  # the DynamicViT page's address fields
-                   "vizcore/load.py"},  # the load generator visits every page by its name
+                   "vizcore/load.py", "vizcore/load_common.py"},  # the load generator visits every page by its name
 }
 ALWAYS = {"vizcore/i18n.py", "vizcore/models/registry.py"}
 

@@ -62,6 +62,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """argparse type of a duration (``--think``): a number of at least 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text}")
+    return value
+
+
 def block_list(text: str) -> tuple[int, ...]:
     """argparse type of a list of block indices (``--locs 2,3,4``): distinct whole numbers from 0, ascending."""
     try:

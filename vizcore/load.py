@@ -1,43 +1,44 @@
-"""A load generator: N browser sessions at once against one server, each with its own photo and language,
-visiting every page and moving its controls for a fixed time.
+"""A load generator: N sessions at once against one server, each with its own photo and language, visiting
+every page and moving its controls for a fixed time.
 
 ``python -m vizcore load --sessions 8 --seconds 60 --json`` starts the app on a free loopback port (or
-targets ``--url``), opens N contexts of one headless chromium (Playwright, asyncio: one browser process
-scales to dozens of sessions on two cores), and in each session: opens Home, chooses its language (odd
-sessions 简体中文), uploads its own photo (a distinct colour), then cycles through the pages by the sidebar
-links, moving one control on each. It reports:
+targets ``--url``) and drives N sessions with one of two clients:
 
-- interaction times (a page switch or a control moved, until Streamlit has finished the run): p50, p95, max;
+- ``--client browser`` (the default): N contexts of one headless chromium (Playwright, asyncio: one browser
+  process for all). What a visitor's browser does, drawing included; on a small machine the browsers take
+  the cores the server needs.
+- ``--client protocol``: N websockets speaking Streamlit's protocol as its frontend does
+  (``vizcore.load_protocol``), all in one asyncio process: the cores are left to the server.
+
+In each session: opens Home, chooses its language (odd sessions 简体中文), switches to upload mode, uploads its
+own photo (a distinct colour), then cycles through the pages by the sidebar's navigation, moving one control
+on each. It reports (``vizcore.load_common.summarise``):
+
+- interaction times (setup, a page opened, a control moved, until Streamlit has finished the run): p50, p95,
+  max, overall and per kind;
 - errors: an interaction that timed out or failed, a page error in the browser, an exception on the page;
-- leaks: a session that saw another's photo (the sidebar picture's colour is nearest another session's) or
+- leaks: a session that saw another's photo (the sidebar picture's colour is another session's) or
   another's language;
-- sessions answered (at least one interaction completed after the upload), and the server's RSS (its
-  peak while the sessions ran, and after they closed and ``--after`` seconds passed), when it started it.
+- sessions answered (at least one interaction completed after the upload), uploads shown, and the server's
+  RSS (its peak while the sessions ran, and after they closed and ``--after`` seconds passed), when it
+  started it.
 """
 from __future__ import annotations
 
 import asyncio
-import colorsys
-import io
 import json
 import os
-import statistics
 import sys
 import time
-import urllib.request
 
-import numpy as np
-from PIL import Image
-
+from vizcore import load_protocol
 from vizcore.bench_ui import CHROMIUM_ARGS, PAGE_ACTIONS, ROOT, RUN_DONE_JS, _serve
-from vizcore.cli import positive_int
+from vizcore.cli import non_negative_float, positive_int
+from vizcore.load_common import (LANGUAGE_MARK, LANGUAGE_NAME, PAGES, SHOWN_TOLERANCE, UPLOAD_OPTION, Visitor, healthy,
+                                 nearest_session, percentile, rss, session_colour, session_photo, summarise, watch_rss)
 
-#: the pages every session visits in turn (url paths), with Home first
-PAGES = ("attention", "wukong", "t2t", "poolformer", "dynamicvit", "compare", "tradeoffs")
-#: the label of the image-source radio in each language: a session's language is checked by it
-LANGUAGE_MARK = {"en": "Image source", "zh": "图像来源"}
-LANGUAGE_NAME = {"en": "English", "zh": "简体中文"}
-UPLOAD_OPTION = {"en": "Upload", "zh": "上传"}
+#: the clients a run can drive its sessions with
+CLIENTS = ("browser", "protocol")
 #: the mean colour of the centre of the sidebar's picture (same-origin media, read through a canvas)
 CENTRE_RGB_JS = """() => {
   const img = document.querySelector('[data-testid="stSidebar"] [data-testid="stImage"] img');
@@ -56,61 +57,21 @@ SIGNATURE_JS = """() => {
 }"""
 #: the sidebar's picture has the colour given (within a JPEG's error), so an upload has been shown
 SHOWS_COLOUR_JS = "(rgb) => { const c = (" + CENTRE_RGB_JS + ")(); " \
-    "return !!c && Math.abs(c[0] - rgb[0]) + Math.abs(c[1] - rgb[1]) + Math.abs(c[2] - rgb[2]) < 40; }"
+    f"return !!c && Math.abs(c[0] - rgb[0]) + Math.abs(c[1] - rgb[1]) + Math.abs(c[2] - rgb[2]) < {SHOWN_TOLERANCE}; }}"
 HEADING = '[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stMarkdownContainer"]'
 SIDEBAR_TEXT_JS = "() => (document.querySelector('[data-testid=\"stSidebar\"]') || document.body).innerText"
 EXCEPTION_JS = "() => document.querySelectorAll('[data-testid=\"stException\"]').length"
+__all__ = ["LANGUAGE_MARK", "LANGUAGE_NAME", "PAGES", "UPLOAD_OPTION", "nearest_session", "percentile", "run",
+           "session_colour", "session_photo"]
 
 
-def session_colour(index: int, sessions: int) -> tuple[int, int, int]:
-    """A colour of its own for each session: hues spread around the circle, two brightness rings."""
-    hue = (index * 0.618034) % 1.0  # golden-ratio steps: neighbours in index far apart in hue
-    value = 0.95 if index % 2 == 0 else 0.6
-    return tuple(int(round(255 * c)) for c in colorsys.hsv_to_rgb(hue, 0.85, value))
-
-
-def session_photo(index: int, sessions: int, size: int = 256) -> bytes:
-    """A distinct PNG for session ``index``: its colour, with a light texture at the borders (the centre,
-    which the leak check reads, stays plain)."""
-    rgb = np.empty((size, size, 3), np.uint8)
-    rgb[:] = session_colour(index, sessions)
-    rng = np.random.default_rng(index)
-    border = size // 6
-    noise = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
-    rim = np.ones((size, size), bool)
-    rim[border:-border, border:-border] = False
-    rgb[rim] = (rgb[rim] // 2 + noise[rim] // 2)
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def nearest_session(rgb, sessions: int) -> int:
-    """The session whose colour is nearest ``rgb``."""
-    palette = np.array([session_colour(i, sessions) for i in range(sessions)], float)
-    return int(np.argmin(((palette - np.asarray(rgb, float)) ** 2).sum(axis=1)))
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The ``q``-th percentile (nearest rank) of ``values``, or None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(np.ceil(q / 100 * len(ordered))) - 1))]
-
-
-class Session:
-    """One visitor: a browser context, its own photo and language, and what it saw."""
+class Session(Visitor):
+    """One visitor in a browser context: its own photo and language, and what it saw."""
 
     def __init__(self, index: int, sessions: int, url: str, timeout_s: float, every_page: bool = False):
-        self.index, self.sessions, self.url, self.every_page = index, sessions, url, every_page
-        self.lang = "zh" if index % 2 else "en"
+        super().__init__(index, sessions, every_page)
+        self.url = url
         self.timeout_ms = timeout_s * 1000
-        self.times: list[tuple[str, float]] = []  # (kind: setup, open or control, seconds)
-        self.errors: list[str] = []
-        self.leaks: list[str] = []
-        self.answered = False
-        self.opened: set[str] = set()  # pages opened without error
 
     async def _done(self, page, before: str | None) -> None:
         """Wait until the page changed from ``before`` (the run has begun) and Streamlit finished the run."""
@@ -132,11 +93,11 @@ class Session:
                 await page.wait_for_function(shown[0], arg=shown[1], timeout=self.timeout_ms, polling=100)
                 await self._done(page, None)
         except Exception as err:  # a timeout or a failed click: an error of the run, reported, not fatal
-            self.errors.append(f"session {self.index} {what}: {type(err).__name__}: {str(err).splitlines()[0]}")
+            self.failed(what, err)
             return False
         self.times.append((kind, time.monotonic() - t0))
         if await page.evaluate(EXCEPTION_JS):
-            self.errors.append(f"session {self.index} {what}: an exception shown on the page")
+            self.error(what, "an exception shown on the page")
         return True
 
     async def _check(self, page, where: str) -> None:
@@ -147,14 +108,7 @@ class Session:
             if rgb is not None:
                 break
             await asyncio.sleep(0.1)
-        if rgb is None:
-            self.errors.append(f"session {self.index} {where}: no picture in the sidebar")
-        elif (seen := nearest_session(rgb, self.sessions)) != self.index:
-            self.leaks.append(f"session {self.index} {where}: sees session {seen}'s photo")
-        text = await page.evaluate(SIDEBAR_TEXT_JS)
-        other = "en" if self.lang == "zh" else "zh"
-        if LANGUAGE_MARK[self.lang] not in text or LANGUAGE_MARK[other] in text:
-            self.leaks.append(f"session {self.index} {where}: the sidebar is not in its language {self.lang}")
+        self.check(where, rgb, await page.evaluate(SIDEBAR_TEXT_JS))
 
     async def _move(self, page, name: str) -> bool:
         """Move the page's control as bench-ui does (a slider one step, a radio group to its next option);
@@ -180,11 +134,11 @@ class Session:
     async def run(self, browser, photo: bytes, deadline: float) -> None:
         context = await browser.new_context(viewport={"width": 1200, "height": 900})
         page = await context.new_page()
-        page.on("pageerror", lambda err: self.errors.append(f"session {self.index} page error: {err}"))
+        page.on("pageerror", lambda err: self.error("page error", str(err)))
         try:
             await self._visit(page, photo, deadline)
         except Exception as err:  # the session could not go on: counted, the others continue
-            self.errors.append(f"session {self.index} stopped: {type(err).__name__}: {str(err).splitlines()[0]}")
+            self.failed("stopped", err)
         finally:
             await context.close()
 
@@ -206,46 +160,31 @@ class Session:
             return
         picker = sidebar.locator('input[type="file"]').first
         files = {"name": f"session-{self.index}.png", "mimeType": "image/png", "buffer": photo}
-        colour = list(session_colour(self.index, self.sessions))
         if not await self._timed(page, "upload", lambda: picker.set_input_files(files, timeout=self.timeout_ms),
-                                 shown=(SHOWS_COLOUR_JS, colour)):
+                                 shown=(SHOWS_COLOUR_JS, list(self.colour))):
             return
+        self.upload_shown = True
         await self._check(page, "home")
         visited = 0
         # every session opens one page at least; with every_page, each page once at least
-        while visited < (len(PAGES) if self.every_page else 1) or time.monotonic() < deadline:
+        while self.pages_wanted(visited, deadline, time.monotonic()):
             name = PAGES[visited % len(PAGES)]
             visited += 1
             link = sidebar.locator(f'a[href$="/{name}"]').first
+            await self.read()
             if await self._timed(page, f"open {name}", lambda: link.click(timeout=self.timeout_ms), kind="open"):
                 self.answered = True
                 self.opened.add(name)
                 await self._check(page, name)
+                await self.read()
                 if time.monotonic() < deadline and await self._move(page, name):
                     await self._check(page, f"{name} control")
 
 
-def _rss(proc) -> int:
-    """Resident bytes of ``proc`` and its children."""
-    try:
-        return proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
-    except Exception:  # the process ended while measured
-        return 0
-
-
-async def _drive(url: str, sessions: int, seconds: float, chromium: str, timeout_s: float, server,
-                 warm: bool, every_page: bool) -> dict:
+async def _drive_browsers(url: str, visitors: list[Session], seconds: float, chromium: str, timeout_s: float,
+                          warm: bool) -> float:
+    """Run the browser ``visitors`` against ``url`` (one chromium, a context each); returns the seconds they took."""
     from playwright.async_api import async_playwright  # deferred: a test-only dependency, needed by this command only
-    peak = [0]
-
-    async def watch():
-        while True:
-            if server is not None:
-                peak[0] = max(peak[0], _rss(server))
-            await asyncio.sleep(0.5)
-
-    watcher = asyncio.create_task(watch())
-    visitors = [Session(i, sessions, url, timeout_s, every_page) for i in range(sessions)]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         if warm:  # the server's first import of torch and timm is a server start's cost, not a visitor's
@@ -261,38 +200,47 @@ async def _drive(url: str, sessions: int, seconds: float, chromium: str, timeout
 
         async def staggered(v):
             await asyncio.sleep(0.2 * v.index)  # a class arrives within seconds, not in the same millisecond
-            await v.run(browser, session_photo(v.index, sessions), deadline)
+            await v.run(browser, session_photo(v.index, v.sessions), deadline)
         await asyncio.gather(*(staggered(v) for v in visitors))
         elapsed = time.monotonic() - start
         await browser.close()
-    watcher.cancel()
-    times = [t for v in visitors for _, t in v.times]
-    by_kind = {kind: [t for v in visitors for k, t in v.times if k == kind] for kind in ("setup", "open", "control")}
-    errors = [e for v in visitors for e in v.errors]
-    leaks = [e for v in visitors for e in v.leaks]
-    return {
-        "sessions": sessions, "seconds": seconds, "elapsed_s": round(elapsed, 1),
-        "interactions": len(times),
-        "p50_s": None if not times else round(statistics.median(times), 3),
-        "p95_s": None if not times else round(percentile(times, 95), 3),
-        "max_s": None if not times else round(max(times), 3),
-        "by_kind": {kind: {"n": len(ts), "p50_s": None if not ts else round(statistics.median(ts), 3),
-                           "p95_s": None if not ts else round(percentile(ts, 95), 3)} for kind, ts in by_kind.items()},
-        "errors": len(errors), "leaks": len(leaks), "answered": sum(v.answered for v in visitors),
-        "pages_opened_min": min(len(v.opened) for v in visitors),
-        "error_samples": errors[:10], "leak_samples": leaks[:10],
-        "rss_peak_mb": round(peak[0] / 2**20) if server is not None else None,
-    }
+    return elapsed
+
+
+async def _drive(url: str, sessions: int, seconds: float, chromium: str, timeout_s: float, server,
+                 warm: bool, every_page: bool, client: str = "browser", think: float = 0.0) -> dict:
+    """Drive ``sessions`` sessions with ``client`` while watching the server's RSS; the report."""
+    peak = [0]
+    watcher = asyncio.create_task(watch_rss(server, peak))
+    try:
+        if client == "protocol":
+            visitors = [load_protocol.ProtocolSession(i, sessions, url, timeout_s, every_page) for i in range(sessions)]
+            for v in visitors:
+                v.think = think
+            elapsed = await load_protocol.drive(url, visitors, seconds, timeout_s, warm)
+        else:
+            visitors = [Session(i, sessions, url, timeout_s, every_page) for i in range(sessions)]
+            for v in visitors:
+                v.think = think
+            elapsed = await _drive_browsers(url, visitors, seconds, chromium, timeout_s, warm)
+    finally:
+        watcher.cancel()
+    return {**summarise(visitors, seconds, elapsed, peak[0] if server is not None else None), "client": client,
+            "think_s": think}
 
 
 def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "/usr/bin/chromium",
         timeout_s: float = 120.0, after: float = 0.0, server_pid: int | None = None, warm: bool = True,
-        every_page: bool = False) -> dict:
-    """Drive ``sessions`` browser sessions for ``seconds`` against ``url`` (else a server started here on a
-    free loopback port and stopped afterwards); the figures described in the module docstring. ``warm``:
-    first open Home and Attention once, so the server has imported its libraries (not timed).
-    ``every_page``: each session goes on past ``seconds`` until it has opened every page."""
+        every_page: bool = False, client: str = "browser", think: float = 0.0) -> dict:
+    """Drive ``sessions`` sessions (``client``: ``browser``, chromium contexts, or ``protocol``, Streamlit's
+    websocket protocol) for ``seconds`` against ``url`` (else a server started here on a free loopback port
+    and stopped afterwards); the figures described in the module docstring. ``warm``: first open Home and
+    Attention once, so the server has imported its libraries (not timed). ``every_page``: each session goes on
+    past ``seconds`` until it has opened every page. ``think``: mean seconds a visitor reads before each page
+    switch and control move (0: back to back, every session always waiting on the server)."""
     import psutil  # deferred: a test-only dependency, needed by this command only
+    if client not in CLIENTS:
+        raise ValueError(f"unknown client {client!r}; one of {', '.join(CLIENTS)}")
     proc = None
     if url is None:
         proc, url = _serve(ROOT / "app.py", ROOT)
@@ -300,14 +248,14 @@ def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "
     server = psutil.Process(server_pid) if server_pid else None
     try:
         result = asyncio.run(_drive(url.rstrip("/"), sessions, seconds, chromium, timeout_s, server, warm,
-                                    every_page))
+                                    every_page, client, think))
         if server is not None:
-            result["rss_end_mb"] = round(_rss(server) / 2**20)
+            result["rss_end_mb"] = round(rss(server) / 2**20)
             if after > 0:
                 time.sleep(after)  # the sessions have closed: what they uploaded is released by the sweep
-                result["rss_after_mb"] = round(_rss(server) / 2**20)
+                result["rss_after_mb"] = round(rss(server) / 2**20)
                 result["after_s"] = after
-        result["server_up"] = _healthy(url)
+        result["server_up"] = healthy(url)
     finally:
         if proc is not None:
             proc.terminate()
@@ -320,25 +268,23 @@ def run(sessions: int, seconds: float, url: str | None = None, chromium: str = "
     return result
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/_stcore/health", timeout=10) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("load", help="drive N concurrent browser sessions against the app; latency, errors, "
-                                           "cross-session leaks, server memory")
+    p = subparsers.add_parser("load", help="drive N concurrent sessions (browsers, or Streamlit's websocket "
+                                           "protocol) against the app; latency, errors, cross-session leaks, "
+                                           "server memory")
     p.add_argument("--sessions", type=positive_int, default=8, help="concurrent sessions")
     p.add_argument("--seconds", type=positive_int, default=60, help="how long each session keeps interacting")
+    p.add_argument("--client", choices=CLIENTS, default="browser",
+                   help="browser: headless chromium contexts; protocol: Streamlit's websocket protocol spoken "
+                        "directly (no browser: the load on the cores is the server's)")
     p.add_argument("--url", default=None, help="a running server (default: start one on a free loopback port)")
     p.add_argument("--server-pid", type=positive_int, default=None, help="with --url: its process, for RSS")
     p.add_argument("--timeout", type=positive_int, default=120, help="seconds one interaction may take")
     p.add_argument("--after", type=float, default=0.0, help="then wait this long and measure RSS again")
     p.add_argument("--cold", action="store_true", help="no warm-up visit before the sessions start")
     p.add_argument("--every-page", action="store_true", help="each session goes on until it opened every page")
+    p.add_argument("--think", type=non_negative_float, default=0.0,
+                   help="mean seconds a visitor reads between two interactions (0: back to back)")
     p.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=_cmd)
@@ -346,11 +292,11 @@ def add_parser(subparsers) -> None:
 
 def _cmd(args) -> int:
     res = run(args.sessions, args.seconds, args.url, args.chromium, args.timeout, args.after, args.server_pid,
-              not args.cold, args.every_page)
+              not args.cold, args.every_page, args.client, args.think)
     if args.json:
         print(json.dumps(res, indent=1))
     else:
-        print(f"{res['sessions']} sessions, {res['seconds']} s: {res['interactions']} interactions, "
+        print(f"{res['sessions']} {res['client']} sessions, {res['seconds']} s: {res['interactions']} interactions, "
               f"p50 {res['p50_s']} s, p95 {res['p95_s']} s, errors {res['errors']}, leaks {res['leaks']}, "
               f"answered {res['answered']}/{res['sessions']}, RSS peak {res['rss_peak_mb']} MB")
         for line in res["error_samples"] + res["leak_samples"]:

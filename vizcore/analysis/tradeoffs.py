@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from vizcore.analysis import scene_figures
 from vizcore.analysis.evaluation import evaluate_model
 from vizcore.device import threads_for
 from vizcore.data.distributed import World, setup, teardown
@@ -268,11 +269,15 @@ def add_parser(subparsers) -> None:
                    help=f"store the results in {RESULTS.relative_to(RESULTS.parents[2])}")
     p.add_argument("--missing", action="store_true",
                    help="measure only the configurations the stored results lack (on their N), merged in with --write")
+    p.add_argument("--figures", action="store_true",
+                   help="check the stored results against the figures asked of the bundled set (no measuring)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd)
 
 
 def _cmd(args) -> int:
+    if args.figures:
+        return _print_figures(args.json)
     configs = [c for c in configurations("bundled") if c.model in _bundled_models()]
     if not configs:
         print("no bundled models found; train them first (python -m vizcore train all)")
@@ -307,3 +312,22 @@ def _cmd(args) -> int:
 
 def _bundled_models() -> set[str]:
     return {n for n in list_models() if "bundled" in get_spec(n).sources}
+
+
+def _print_figures(as_json: bool) -> int:
+    stored = load_results()
+    if not stored.get("rows"):
+        print("no stored results: run python -m vizcore tradeoffs --write first")
+        return 1
+    cards = {name: get_spec(name).card() or {} for name in sorted(_bundled_models())}
+    out = scene_figures.figures(stored["rows"], int(stored.get("n") or 0), cards, published())
+    if as_json:
+        print(json.dumps(out, indent=1))
+        return 0
+    mark = {True: "holds", False: "MISSED", None: "-"}
+    print(f"on {out['n']} held-out scenes ({stored.get('data', '')})")
+    for c in out["checks"]:
+        print(f"  {mark[c['holds']]:7s} {c['figure']}: {c['value']} (target {c['target']})")
+    print("  order at the lowest budget: " + " > ".join(f"{o['label']} {o['top1']}" for o in out["order"]["measured"]))
+    print("  papers (DeiT-S, ImageNet): " + " > ".join(f"{o['method']} {o['top1']}" for o in out["order"]["papers"]))
+    return 0

@@ -23,6 +23,7 @@ STRINGS = {
     "pic.gmacs": {"en": "GMACs", "zh": "GMACs"},
     "pic.plain": {"en": "plain ViT", "zh": "原始 ViT"},
     # whole-model methods on the Trade-offs page (their names, the same in both languages)
+    "pic.method.vit": {"en": "ViT", "zh": "ViT"},  # the published table's family of the plain backbones
     "pic.method.poolformer": {"en": "PoolFormer", "zh": "PoolFormer"},
     "pic.method.wukong": {"en": "WuKong", "zh": "WuKong"},
     "pic.method.t2t": {"en": "T2T-ViT", "zh": "T2T-ViT"},

@@ -21,6 +21,8 @@ STRINGS = {
               "layers come closest to the pruners' total (training-free).",
         "zh": "在每个 block 合并 r 对最相似的 token；r 的取值使其各层 token 总数最接近剪枝方法的总数（无需训练）。"},
     "reducer.random_drop": {"en": "random drop", "zh": "随机丢弃"},
+    # a configuration label's tag that is an English word ("random 0.7"): the tag in the reader's language
+    "tag.random": {"en": "random", "zh": "随机"},
     "reducer.random_drop.about": {
         "en": "drops patch tokens by chance, in DynamicViT's numbers at the same blocks: the baseline.",
         "zh": "在相同 block 处按 DynamicViT 的数量随机丢弃图块 token：基线方法。"},

@@ -59,6 +59,12 @@ STRINGS = {
     "trade.table": {"en": "All configurations", "zh": "全部配置"},
     "trade.sources": {"en": "Sources of the published numbers", "zh": "论文数字的来源"},
     "trade.no_setting": {"en": "full model (no reduction)", "zh": "完整模型（不削减）"},
+    # the published table's settings and throughputs, word by word (vizcore.views.tradeoffs.PUBLISHED_WORDS)
+    "trade.pub.rho": {"en": "rho", "zh": "ρ"},
+    "trade.pub.keep": {"en": "keep", "zh": "保留"},
+    "trade.pub.fused": {"en": "fused", "zh": "融合"},
+    "trade.pub.off_the_shelf": {"en": "off-the-shelf", "zh": "现成权重，未再训练"},
+    "trade.pub.img_s": {"en": "img/s", "zh": "图/秒"},
     "trade.y01": {"en": "Accuracy axis from 0 to 1", "zh": "准确率坐标轴从 0 到 1"},
     "trade.rug": {"en": "Ticks along the foot of the chart: configurations whose accuracy is not measured (their cost "
                         "only).",

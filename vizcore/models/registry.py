@@ -34,11 +34,20 @@ FAMILY_MODULES = ("vizcore.models.deit", "vizcore.models.dynamicvit", "vizcore.m
                   "vizcore.models.wukong", "vizcore.models.bundled")
 
 
+_PACKAGE = Path(__file__).resolve().parent
+#: (the package folder's modification time, its modules): listed again only when a file is added or removed
+_listed: tuple = (None, ())
+
+
 def family_modules() -> tuple[str, ...]:
-    """FAMILY_MODULES, then the package's other modules in name order."""
-    package = Path(__file__).resolve().parent
-    found = (f"vizcore.models.{m.name}" for m in pkgutil.iter_modules([str(package)]) if not m.ispkg)
-    return FAMILY_MODULES + tuple(sorted(m for m in found if m not in FAMILY_MODULES))
+    """FAMILY_MODULES, then the package's other modules in name order (every page run asks: one stat, not a
+    listing of the folder, unless the folder changed)."""
+    global _listed
+    stamp = _PACKAGE.stat().st_mtime_ns
+    if _listed[0] != stamp:
+        found = (f"vizcore.models.{m.name}" for m in pkgutil.iter_modules([str(_PACKAGE)]) if not m.ispkg)
+        _listed = (stamp, FAMILY_MODULES + tuple(sorted(m for m in found if m not in FAMILY_MODULES)))
+    return _listed[1]
 
 
 HUB_URL = "https://huggingface.co/api/models/timm/deit_tiny_patch16_224.fb_in1k"

@@ -303,7 +303,8 @@ class T2TViT(nn.Module):
                 blk.attn.q_norm = _QScale(self.qk_scale / blk.attn.scale)
         self.norm = nn.LayerNorm(embed_dim)
         self.head = nn.Linear(embed_dim, num_classes) if num_classes > 0 else nn.Identity()
-        trunc_normal_(self.cls_token, std=0.02)
+        if not self.cls_token.is_meta:
+            trunc_normal_(self.cls_token, std=0.02)
         self.apply(self._init_weights)
         self.pretrained_cfg = {"input_size": (in_chans, *self.default_img_size), "crop_pct": 0.9,
                                "interpolation": "bicubic", "mean": IMAGENET_MEAN, "std": IMAGENET_STD,
@@ -311,6 +312,8 @@ class T2TViT(nn.Module):
 
     @staticmethod
     def _init_weights(m: nn.Module) -> None:
+        if getattr(m, "weight", None) is not None and m.weight.is_meta:
+            return  # a structure on the meta device (registry.build_meta) has no values: init is ~1 s of meta ops
         if isinstance(m, nn.Linear):
             trunc_normal_(m.weight, std=0.02)
             if m.bias is not None:

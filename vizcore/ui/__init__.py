@@ -32,14 +32,16 @@ from vizcore.ui.memory import explored, note_configuration
 from vizcore.ui.sidebar import (DEFAULT_SAMPLE, PERSISTENT_KEYS, Selection, mask_in_view, mask_overlay, selection,
                                 sidebar)
 from vizcore.ui.streamlit_internals import ensure_navigation
-from vizcore.ui.text import (class_label, class_name, column_label, column_labeller, labeller, method_label,
+from vizcore.ui.text import (class_label, class_name, column_label, column_labeller, configuration_label, labeller,
+                             method_label,
                              scene_class, scene_pattern, tr)
 from vizcore.ui.warmup import wait_for_warm_up, warm_up
 
 streamlit_internals.memoise_image_encoding()
 
 __all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "address", "animation",
-           "animation_files", "available_lessons", "cached", "class_label", "fragment", "go_to_step", "guarded",
+           "animation_files", "available_lessons", "cached", "class_label", "configuration_label", "fragment",
+           "go_to_step", "guarded",
            "lesson_frame", "limits", "page_title", "download_payloads", "downloads", "draw", "ensure_navigation",
            "explored", "fingerprint", "method_label", "class_name", "column_label", "column_labeller",
            "scene_class", "scene_pattern",

@@ -61,6 +61,15 @@ def method_label(method: str) -> str:
     return tr(key) if key else method
 
 
+def configuration_label(label: str, method: str) -> str:
+    """A configuration's label ("random 0.7", not translated by the registry) with its method's tag in the
+    reader's language where the catalogue has the tag (``tag.<tag>``: the tags that are English words)."""
+    spec = find_reducer(method)
+    if spec is None or not label.startswith(spec.tag + " ") or f"tag.{spec.tag}" not in STRINGS:
+        return label
+    return tr(f"tag.{spec.tag}") + label[len(spec.tag):]
+
+
 def column_labeller():
     """A function column -> its header in the language chosen now (``col.<column>`` from the catalogue when it
     has one, else the column itself); the language is bound now, as in :func:`labeller`."""

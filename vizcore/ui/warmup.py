@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import threading
 
@@ -43,6 +44,9 @@ def _warm_up_now() -> None:
         size = model.default_img_size
         with torch.inference_mode():
             model.forward_trace(torch.zeros(1, 3, *size), attn=True)
+    # Streamlit's declare_component (T2T's image-coordinates component, imported by the page's first run) calls
+    # inspect.getmodule, which reads the file of every loaded module once (about 1 s with torch loaded): here
+    inspect.getmodule(inspect.currentframe())
     freeze_long_lived_objects()
 
 

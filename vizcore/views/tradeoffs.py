@@ -6,6 +6,7 @@ Captions are given as catalogue keys and their values, ``(key, {name: value})``:
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from vizcore.analysis.sweep import loaded_rows, parse_records
 from vizcore.analysis.tradeoffs import MODEL_SETS, Config, accuracy_by_key, load_results, measure_latencies
 from vizcore.plots.tradeoff_plot import log_cost_axis
 
-__all__ = ["LOADED_COLUMNS", "MODEL_SETS", "RESULTS_ENV", "TABLE_COLUMNS", "YOURS_N", "ChartView", "Config",
+__all__ = ["LOADED_COLUMNS", "MODEL_SETS", "PUBLISHED_WORDS", "RESULTS_ENV", "TABLE_COLUMNS", "YOURS_N", "ChartView", "Config",
            "LoadedView", "TradeoffsView", "accuracy_by_key", "chart_view", "direct", "launch_results", "load_results",
            "loaded_view", "measure_latencies", "tradeoffs_view"]
 
@@ -33,6 +34,10 @@ YOURS_N = 500
 #: the columns of the page's table (and of the CSV download)
 TABLE_COLUMNS = ("label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
                  "keep_precision")
+
+#: the English words of the published table's settings and throughputs, as the papers write them, by the name
+#: the page translates them under (``trade.pub.<name>``); model names, hardware and citations stay as written
+PUBLISHED_WORDS = {"rho": "rho", "keep": "keep", "fused": "fused", "off_the_shelf": "off-the-shelf", "img_s": "img/s"}
 
 Words = tuple[str, dict]  # a catalogue key and the values it is formatted with
 
@@ -75,20 +80,32 @@ def _notes(model_set: str, results: dict, latencies: dict, new_yours: tuple[Conf
     return tuple(lines)
 
 
-def _written_out(published: list[dict], no_setting: str) -> list[dict]:
-    """Published rows with an empty setting ("-": the model as it is) written out as ``no_setting``."""
-    return [{**p, "setting": no_setting if str(p.get("setting", "")).strip() in ("", "-") else p["setting"]}
+def _reworded(text: str, words: dict[str, str]) -> str:
+    """``text`` with each of PUBLISHED_WORDS that ``words`` names (as a whole word) replaced by its entry."""
+    for name, word in PUBLISHED_WORDS.items():
+        if name in words:
+            text = re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", lambda _: words[name], text)
+    return text
+
+
+def _written_out(published: list[dict], no_setting: str, words: dict[str, str]) -> list[dict]:
+    """Published rows with an empty setting ("-": the model as it is) written out as ``no_setting``, and the
+    words of the settings and throughputs in ``words`` (PUBLISHED_WORDS' names -> the reader's words)."""
+    return [{**p, "setting": no_setting if str(p.get("setting", "")).strip() in ("", "-")
+             else _reworded(p["setting"], words), "throughput": _reworded(p.get("throughput") or "", words)}
             for p in published]
 
 
 def tradeoffs_view(model_set: str, explored: list[dict] = (), suffix: str = "yours", results: dict | None = None,
                    latencies: dict[tuple, float] | None = None, measured: dict[tuple, dict] | None = None,
-                   memo: Callable = direct, no_setting: str = "full model") -> TradeoffsView:
+                   memo: Callable = direct, no_setting: str = "full model",
+                   words: dict[str, str] | None = None) -> TradeoffsView:
     """model_set: a key of MODEL_SETS; explored: the configurations noted on the method pages (newest first),
     labelled with ``suffix`` where the grid lacks them; results: the stored accuracy of the grid
     (:func:`load_results`); latencies and measured: what was measured on request, by :attr:`Config.key`
     (:func:`measure_latencies`, :func:`accuracy_by_key`); no_setting: the published table's words for a model
-    used as it is (no reducer setting).
+    used as it is (no reducer setting); words: the published table's words in the reader's language (PUBLISHED_WORDS'
+    names -> words; the papers' English where absent).
 
     ``memo(fn, *args)`` computes the analytic costs (about a second for a grid): the page passes its cache,
     so that a new measurement or explored setting does not count the grid again."""
@@ -106,7 +123,8 @@ def tradeoffs_view(model_set: str, explored: list[dict] = (), suffix: str = "you
     return TradeoffsView(
         model_set=model_set, rows=rows, table=[{h: r.get(h) for h in TABLE_COLUMNS} for r in rows],
         configs=(*grid, *new_yours), labels=labels, highlight_index=labels.index(highlight), new_yours=new_yours,
-        to_measure=to_measure, published=_written_out([p.as_dict() for p in tro.published()], no_setting),
+        to_measure=to_measure, published=_written_out([p.as_dict() for p in tro.published()], no_setting,
+                                                       words or {}),
         notes=_notes(model_set, results, latencies, new_yours, measured, suffix))
 
 
