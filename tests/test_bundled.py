@@ -4,7 +4,6 @@ import json
 import pytest
 
 from vizcore.analysis.scene_figures import binomial_se
-
 from vizcore.models.bundled import CONFIGS
 from vizcore.models.registry import ASSETS, count_params, create_model, describe, get_spec, list_models
 
