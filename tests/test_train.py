@@ -185,3 +185,17 @@ def test_map_similarity_is_the_cards_cosine_and_the_wukong_recipe_can_train_with
               log_path=tmp_path / "log", threads=1, workers=0, progress=False, final_eval_n=10, eval_every=1000,
               overrides={**FAST, "loss": {"map_diversity": 1.0}})
     assert s["finished"] and len(s["history"]) == 6
+
+
+def test_distillation_applies_from_its_step_only(tmp_path):
+    """A run lengthened with a teacher: before ``distill_from`` the losses are those of the run without one,
+    from it on the KL term to the teacher changes them."""
+    kw = dict(steps=8, options=TINY["bundled_t2t"], out_dir=None, threads=1, workers=0, progress=False,
+              final_eval_n=10, eval_every=1000)
+    plain = train("bundled_t2t", cache_dir=tmp_path / "a", log_path=tmp_path / "a.log",
+                  overrides={**FAST, "restarts": (), "teacher": None, "distill": 0.0}, **kw)
+    taught = train("bundled_t2t", cache_dir=tmp_path / "b", log_path=tmp_path / "b.log",
+                   overrides={**FAST, "restarts": (), "teacher": "bundled_vit", "distill": 0.5, "distill_from": 4},
+                   **kw)
+    assert taught["history"][:4] == pytest.approx(plain["history"][:4], abs=1e-5)
+    assert taught["history"][4:] != pytest.approx(plain["history"][4:], abs=1e-3)
