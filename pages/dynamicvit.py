@@ -57,9 +57,6 @@ def explore() -> None:
                         list(v.pruning_loc),
                         {"sampled": tr("pic.sampled"), "predicted": tr("pic.predicted"),
                          "bar": tr("pic.share_probability")}, colour_bar=True)
-    gumbel_labels = {"prob": tr("pic.gumbel_prob"), "soft": tr("pic.gumbel_soft"), "hard": tr("pic.gumbel_hard"),
-                     "x": tr("pic.token"), "y": tr("pic.keep_axis")}
-    gumbel_img = draw(rv.gumbel_image, *v.gumbel, gumbel_labels, title=f"τ = {tau:.1f}")
     cost_labels = {"titles": (tr("dyn.axis.patch_tokens"), tr("pic.gmacs")), "x_title": tr("pic.layer"),
                    "names": {m: method_label(m) for m in v.cost_tokens}}
     cost_img = draw(rv.per_layer_cost_image, v.cost_tokens, v.cost_gmacs, **cost_labels)
@@ -90,13 +87,19 @@ def explore() -> None:
             animation("dynamicvit_gumbel_draws", cached(anim.gumbel_draws, model, pixels, view, rho, tau, seed),
                       tr("anim.gumbel_caption", tau=tau, seed=seed))
 
-    with st.expander(tr("dyn.gumbel"), icon=":material/functions:"):
-        st.markdown(tr("dyn.gumbel_explain"))
-        st.image(gumbel_img)
-        keep_p, soft, hard = v.gumbel
-        downloads("gumbel_softmax_samples", png=gumbel_img,
-                  html=lambda: rv.gumbel_figure(keep_p, soft, hard, gumbel_labels, title=f"τ = {tau:.1f}"),
-                  data={"keep_prob": keep_p.tolist(), "soft": soft.tolist(), "hard": hard.tolist(), "tau": tau})
+    # drawn only while open (its picture costs about as much as all the others together on a new photo)
+    gumbel_box = st.expander(tr("dyn.gumbel"), icon=":material/functions:", key="dyn_gumbel_open", on_change="rerun")
+    if gumbel_box.open:
+        with gumbel_box:
+            st.markdown(tr("dyn.gumbel_explain"))
+            gumbel_labels = {"prob": tr("pic.gumbel_prob"), "soft": tr("pic.gumbel_soft"),
+                             "hard": tr("pic.gumbel_hard"), "x": tr("pic.token"), "y": tr("pic.keep_axis")}
+            gumbel_img = draw(rv.gumbel_image, *v.gumbel, gumbel_labels, title=f"τ = {tau:.1f}")
+            st.image(gumbel_img)
+            keep_p, soft, hard = v.gumbel
+            downloads("gumbel_softmax_samples", png=gumbel_img,
+                      html=lambda: rv.gumbel_figure(keep_p, soft, hard, gumbel_labels, title=f"τ = {tau:.1f}"),
+                      data={"keep_prob": keep_p.tolist(), "soft": soft.tolist(), "hard": hard.tolist(), "tau": tau})
 
     st.subheader(tr("dyn.cost"))
     st.caption(tr("dyn.cost_caption", name=name, g=v.gmacs, rho=rho, g0=v.plain_gmacs, pct=v.gmacs / v.plain_gmacs))

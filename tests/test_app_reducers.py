@@ -175,3 +175,26 @@ def test_tradeoffs_published_layer_is_remembered_per_model_set(trade_page):
     assert at.toggle(key="trade_published_bundled").value and "published" in _figure(at)[0][1]
     at.radio(key="trade_set").set_value("imagenet").run()
     assert not at.toggle(key="trade_published_imagenet").value
+
+
+def download_keys(at) -> set[str]:
+    """The user keys of the page's download buttons (``dl_<ext>_<stem>``)."""
+    return {b.proto.id.split("-", 2)[-1] for b in at.get("download_button")}
+
+
+def test_dynamicvit_gumbel_explainer_drawn_only_when_open(dyn_page):
+    """The Gumbel-softmax explainer is lazy: closed (the default) it draws nothing and offers no download;
+    opened, its picture and downloads appear, and moving tau redraws it."""
+    at = dyn_page
+    closed_images = len(image_urls(at))
+    assert "dl_png_gumbel_softmax_samples" not in download_keys(at)
+    at.session_state["dyn_gumbel_open"] = True
+    at.run()
+    assert_clean(at)
+    opened = image_urls(at)
+    assert len(opened) == closed_images + 1
+    assert "dl_png_gumbel_softmax_samples" in download_keys(at)
+    at.radio(key="dyn_semantics").set_value("training").run()
+    at.slider(key="dyn_tau").set_value(3.0).run()
+    assert_clean(at)
+    assert at.session_state["dyn_gumbel_open"] is True  # still open after moving the controls

@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from vizcore.models.reducer_registry import list_reducers
+
 #: the figures' thresholds
 VIT_TOP1, OTHERS_TOP1 = 0.90, 0.88
 RANDOM_GAP = 0.15          # random drop at the lowest budget at least this far below the full model
@@ -22,13 +24,27 @@ TRAINED_GAP = 0.02         # DynamicViT at its trained ratio within this of the 
 LEARNED_MARGIN = 0.05      # DynamicViT at the lowest budget at least this far above random drop at its GMACs
 KEEP_PRECISION, PRECISION_OVER_SHARE = 0.8, 1.5
 MAP_COSINE = 0.5
-#: the reducers whose order is reported (registry names), and their rows among the papers' DeiT-S numbers
-ORDERED = ("evit", "tome", "dynamicvit", "random_drop")
+#: reducer families (``ReducerSpec.family``) the figures compare: pruning learned by a predictor, and the
+#: untrained baseline that drops tokens at random
+LEARNED, BASELINE = "learned", "prune"
 
 
 def binomial_se(p: float, n: int) -> float:
     """Standard error of a top-1 ``p`` measured on ``n`` images (floored at 1/n so p = 0 or 1 is not certain)."""
     return math.sqrt(max(p * (1 - p), 1.0 / n) / n)
+
+
+def family_methods(family: str) -> list[str]:
+    """The registered reducers (their names, as in rows' ``method``) of ``family``."""
+    return [spec.name for spec in list_reducers() if spec.family == family]
+
+
+def family_rows(rows: list[dict], family: str) -> list[dict]:
+    """The measured rows of the first registered reducer of ``family`` found in ``rows``, cheapest first."""
+    for method in family_methods(family):
+        if found := method_rows(rows, method):
+            return found
+    return []
 
 
 def method_rows(rows: list[dict], method: str, model: str | None = None) -> list[dict]:
@@ -69,17 +85,17 @@ def figures(rows: list[dict], n: int, cards: dict[str, dict], published: list | 
     full = plain["top1"] if plain else None
     if plain:
         checks.append(_entry(f"{plain['model']} top-1", full, f">= {VIT_TOP1}", full >= VIT_TOP1))
-    dyn_cfg = (cards.get("bundled_dynamicvit") or {}).get("config", {})
-    trained_rho = dyn_cfg.get("keep_ratio")
+    dyn = family_rows(rows, LEARNED)
+    trained_rho = (cards.get(dyn[0]["model"]) or {}).get("config", {}).get("keep_ratio") if dyn else None
     for r in rows:  # the other architectures, and DynamicViT at its trained ratio
         if r.get("top1") is None:
             continue
         other = r.get("setting") is None and r.get("method") not in ("plain",)
-        trained = r.get("method") == "dynamicvit" and trained_rho is not None and r.get("setting") == trained_rho
+        trained = r in dyn and trained_rho is not None and r.get("setting") == trained_rho
         if other or trained:
             checks.append(_entry(f"{r['label']} top-1", r["top1"], f">= {OTHERS_TOP1}", r["top1"] >= OTHERS_TOP1))
 
-    random = method_rows(rows, "random_drop")
+    random = family_rows(rows, BASELINE)
     if random and full is not None:
         gap = full - random[0]["top1"]
         checks.append(_entry(f"full model minus {random[0]['label']} ({random[0]['mean_tokens']:.0f} mean tokens)",
@@ -92,7 +108,6 @@ def figures(rows: list[dict], n: int, cards: dict[str, dict], published: list | 
                                  f"{ordered[0]['label']}: drop; largest rise beyond one SE)",
                                  f"{drop:+.4f}; {worst:+.4f}", "drop > 1 SE; rise <= 0", ok))
 
-    dyn = method_rows(rows, "dynamicvit")
     at_trained = next((r for r in dyn if r.get("setting") == trained_rho), None)
     if at_trained and full is not None:
         gap = full - at_trained["top1"]
@@ -109,7 +124,7 @@ def figures(rows: list[dict], n: int, cards: dict[str, dict], published: list | 
         if share:
             checks.append(_entry(f"{at_trained['label']} keep precision / object share", round(kp / share, 3),
                                  f">= {PRECISION_OVER_SHARE}", kp / share >= PRECISION_OVER_SHARE))
-    maps = (cards.get("bundled_wukong") or {}).get("map_diversity")
+    maps = next((c["map_diversity"] for c in cards.values() if c.get("map_diversity")), None)
     if maps:
         checks.append(_entry("WuKong maps: mean pairwise cosine", maps["cosine"], f"<= {MAP_COSINE}",
                              maps["cosine"] <= MAP_COSINE))
@@ -121,13 +136,14 @@ def figures(rows: list[dict], n: int, cards: dict[str, dict], published: list | 
 
 
 def order(rows: list[dict], published: list) -> dict:
-    """The reducers of :data:`ORDERED` by top-1 at the grid's lowest budget (each one's cheapest row), beside
-    their order among the papers' DeiT-S numbers (a reducer without one is left out of that list)."""
-    lowest = {m: method_rows(rows, m)[0] for m in ORDERED if method_rows(rows, m)}
+    """Every registered reducer in ``rows`` by top-1 at the grid's lowest budget (each one's cheapest row),
+    beside their order among the papers' DeiT-S numbers (a reducer without one is left out of that list)."""
+    ordered = [spec.name for spec in list_reducers()]
+    lowest = {m: method_rows(rows, m)[0] for m in ordered if method_rows(rows, m)}
     measured = sorted(lowest, key=lambda m: -lowest[m]["top1"])
     paper = {}
     for p in published:
-        if p.family in ORDERED and "deit_small" in p.model:
+        if p.family in ordered and "deit_small" in p.model:
             paper[p.family] = p
     return {"measured": [{"method": m, "label": lowest[m]["label"], "top1": lowest[m]["top1"],
                           "gmacs": lowest[m]["gmacs"]} for m in measured],
