@@ -141,3 +141,13 @@ def test_row_key_leaves_out_the_label():
     row = {**config.as_dict(), "label": "DynamicViT 0.65 (你的)", "locs": [2, 3, 4]}
     assert T.row_key(row) == config.key == ("bundled_dynamicvit", "dynamicvit", 0.65, (2, 3, 4))
     assert T.Config("ViT", "bundled_vit", "plain").key == ("bundled_vit", "plain", None, ())
+
+
+def test_written_grid_records_the_scenes_it_was_measured_on(tmp_path):
+    """``--write`` over every test scene (n None) stores the rows' n, so ``--figures`` can derive its noise."""
+    rows = [{"label": "a", "top1": 0.9, "n": 2000}, {"label": "b", "top1": 0.8, "n": 2000}]
+    T.write_results(rows, None, tmp_path / "t.json")
+    import json
+    assert json.loads((tmp_path / "t.json").read_text())["n"] == 2000
+    T.write_results(rows, 300, tmp_path / "u.json")
+    assert json.loads((tmp_path / "u.json").read_text())["n"] == 300

@@ -114,3 +114,88 @@ def test_card_records_scene_set_and_wukong_map_diversity(tmp_path):
     div = card["map_diversity"]
     assert div["n"] == 12 and div["maps"] == TINY["bundled_wukong"]["num_tokens"]
     assert -1.0 <= div["cosine"] <= 1.0 and 0 < div["distinct_peaks"] <= 1 and 0 < div["object_share"] < 1
+
+
+def test_scene_pool_holds_the_rendered_scenes_and_each_epoch_sees_each_once(tmp_path):
+    import numpy as np
+
+    from vizcore.data import scenes_v2
+    from vizcore.data.pool import ScenePool, fill
+    from vizcore.train import SceneBatches
+    pool = ScenePool(tmp_path, 2, 7, 24, 48)
+    assert pool.filled == 0
+    images, labels, classes = pool.batch([3, 3, 20])  # drawn lazily, a repeat drawn once
+    assert pool.filled == 2
+    s = scenes_v2.render(7 + 20, "train", 48)
+    assert (images[2] == s.image).all() and labels[2] == s.label and (classes[2] == s.class_map).all()
+    assert ((classes[2] < len(scenes_v2.CLASSES)) == s.mask).all()  # the class map covers the masked shapes
+    assert fill(pool, processes=2, chunk=5) == 22 and pool.filled == 24
+    again = ScenePool(tmp_path, 2, 7, 24, 48)  # reopened from its files
+    assert (again.batch([20])[0][0] == s.image).all()
+    batches = SceneBatches(8, 48, 7, "train", (0.5,) * 3, (0.5,) * 3, scenes=2, dense=True, pool=24, seed=0,
+                           pool_root=tmp_path)
+    x, y, cmap = batches[0]
+    assert x.shape == (8, 3, 48, 48) and cmap.shape == (8, 48, 48) and cmap.dtype == torch.int64
+    # three batches of 8 = one epoch of 24: every scene once; the next epoch in another order
+    seen = torch.cat([batches[k][1] for k in range(3)])
+    assert sorted(seen.tolist()) == sorted(np.asarray(pool.batch(range(24))[1]).tolist())
+    assert not np.array_equal(pool.order(0), pool.order(1))
+    assert sorted(pool.order(1).tolist()) == list(range(24))
+
+
+def test_token_label_loss_rewards_the_class_under_each_cell():
+    from vizcore.train import token_label_loss
+    k = 3  # classes; index 3 = background
+    classes = torch.full((1, 8, 8), k, dtype=torch.int64)
+    classes[0, :4, :4] = 1  # the top-left cell of a 2 x 2 grid holds class 1
+    head = torch.nn.Linear(4, k + 1, bias=False)
+    with torch.no_grad():
+        head.weight.copy_(10 * torch.eye(k + 1))
+    right = torch.zeros(1, 4, 2, 2)
+    right[0, 3] = 1.0
+    right[0, 3, 0, 0], right[0, 1, 0, 0] = 0.0, 1.0
+    wrong = right.flip(-1)  # class 1 predicted in the top-right cell instead
+    assert token_label_loss(head, right, classes, k) < 0.01
+    assert token_label_loss(head, wrong, classes, k) > 4.0
+
+
+@pytest.mark.parametrize("name", ["bundled_vit", "bundled_poolformer", "bundled_t2t"])
+def test_dense_forward_gives_the_logits_and_a_grid(name):
+    from vizcore.models.registry import build
+    from vizcore.train import dense_forward
+    model = build(name, TINY[name], seed=0).eval()
+    x = torch.randn(2, 3, 32, 32)
+    logits, grid = dense_forward(model, x)
+    assert torch.allclose(logits, model(x), atol=1e-5)
+    assert grid.ndim == 4 and grid.shape[0] == 2 and grid.shape[-1] == grid.shape[-2] >= 1
+
+
+def test_map_similarity_is_the_cards_cosine_and_the_wukong_recipe_can_train_with_it(tmp_path):
+    import numpy as np
+
+    from vizcore.analysis.map_diversity import pairwise_cosine
+    from vizcore.train import map_similarity
+    maps = torch.rand(3, 4, 10)
+    want = np.mean([pairwise_cosine(m.numpy())[~np.eye(4, dtype=bool)].mean() for m in maps])
+    assert float(map_similarity(maps)) == pytest.approx(want, abs=1e-6)
+    one_hot = torch.eye(4, 10)[None]  # four maps on four different patches: orthogonal
+    assert float(map_similarity(one_hot)) == pytest.approx(0.0, abs=1e-7)
+    assert float(map_similarity(torch.ones(1, 4, 10))) == pytest.approx(1.0, abs=1e-6)
+    s = train("bundled_wukong", steps=6, options=TINY["bundled_wukong"], cache_dir=tmp_path, out_dir=None,
+              log_path=tmp_path / "log", threads=1, workers=0, progress=False, final_eval_n=10, eval_every=1000,
+              overrides={**FAST, "loss": {"map_diversity": 1.0}})
+    assert s["finished"] and len(s["history"]) == 6
+
+
+def test_distillation_applies_from_its_step_only(tmp_path):
+    """A run lengthened with a teacher: before ``distill_from`` the losses are those of the run without one,
+    from it on the KL term to the teacher changes them."""
+    kw = dict(steps=8, options=TINY["bundled_t2t"], out_dir=None, threads=1, workers=0, progress=False,
+              final_eval_n=10, eval_every=1000)
+    plain = train("bundled_t2t", cache_dir=tmp_path / "a", log_path=tmp_path / "a.log",
+                  overrides={**FAST, "restarts": (), "teacher": None, "distill": 0.0}, **kw)
+    taught = train("bundled_t2t", cache_dir=tmp_path / "b", log_path=tmp_path / "b.log",
+                   overrides={**FAST, "restarts": (), "teacher": "bundled_vit", "distill": 0.5, "distill_from": 4},
+                   **kw)
+    assert taught["history"][:4] == pytest.approx(plain["history"][:4], abs=1e-5)
+    assert taught["history"][4:] != pytest.approx(plain["history"][4:], abs=1e-3)

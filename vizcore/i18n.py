@@ -30,6 +30,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "side.scene_index": {"en": "Synthetic scene (held-out test split)", "zh": "合成场景（保留的测试集）"},
     "side.scene_label": {"en": "Object: **{cls}**, filled with **{pattern}**",
                          "zh": "物体：**{cls}**，内部图案：**{pattern}**"},
+    "side.scene_label_twice": {"en": "Which shape appears twice among the {n}? **{cls}** (filled with **{pattern}**)",
+                               "zh": "{n} 个形状中哪一种出现了两次？**{cls}**（内部图案：**{pattern}**）"},
     "side.show_mask": {"en": "Show the object mask", "zh": "显示物体掩码"},
     "side.sample": {"en": "Sample photo", "zh": "示例照片"},
     "side.upload_label": {"en": "Your image (PNG, JPEG, WebP, BMP, TIFF, GIF)",

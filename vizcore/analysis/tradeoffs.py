@@ -238,6 +238,9 @@ def load_results(path: Path = RESULTS) -> dict:
 
 
 def write_results(rows: list[dict], n: int | None, path: Path = RESULTS) -> None:
+    """Store the grid; ``n`` None (every test scene) is stored as the scenes the rows were measured on."""
+    if n is None:
+        n = min((int(r["n"]) for r in rows if r.get("n")), default=None)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"n": n, "data": "scenes test split", "rows": rows}, indent=1))
 

@@ -13,7 +13,7 @@ from vizcore.data.scenes import CLASSES, SCENE_SIZE, TEST_SIZE, Scene, class_nam
 #: version -> scene module
 SCENE_SETS: dict[int, ModuleType] = {1: scenes, 2: scenes_v2}
 #: the scene set the pages show and evaluate against when a model does not say
-DEFAULT_SCENES = 1
+DEFAULT_SCENES = 2
 
 
 def scene_set(version: int | None = None) -> ModuleType:

@@ -67,6 +67,8 @@ class Scene:
     split: str
     pair_mask: np.ndarray  # (H, W) bool: the two copies of the label's shape
     parts: tuple[Part, ...]  # in drawing order
+    #: (H, W) int64: the class of the shape over each pixel, ``len(CLASSES)`` for background (dense labels)
+    class_map: np.ndarray | None = None
 
     @property
     def class_name(self) -> str:
@@ -139,6 +141,7 @@ def render(index: int, split: str = "train", size: int = SCENE_SIZE) -> Scene:
         img = _composite(img, _fill(rng, size, _colour(rng)), cov)
     mask = np.zeros((size, size), bool)
     pair = np.zeros((size, size), bool)
+    classes = np.full((size, size), len(CLASSES), np.int64)
     for p in parts:
         cov = _coverage(p, size)
         under = (img * cov[..., None]).sum(axis=(0, 1)) / max(float(cov.sum()), 1.0)
@@ -147,12 +150,13 @@ def render(index: int, split: str = "train", size: int = SCENE_SIZE) -> Scene:
         paint = _patterned_fill(rng, size, _colour(rng, avoid=under), PATTERNS[p.label], p.cx, p.cy, box)
         img[y0:y1, x0:x1] = _composite(img[y0:y1, x0:x1], paint, cov[y0:y1, x0:x1])
         mask |= cov >= 0.5
+        classes[cov >= 0.5] = p.label
         if p.label == label:
             pair |= cov >= 0.5
     img = img + rng.normal(0, rng.uniform(0.0, 0.04), size=img.shape).astype(np.float32)
     image = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
     return Scene(image=image, label=label, mask=mask, index=int(index), split=split, pair_mask=pair,
-                 parts=tuple(parts))
+                 parts=tuple(parts), class_map=classes)
 
 
 def part_masks(s: Scene) -> np.ndarray:
@@ -168,6 +172,9 @@ def scene(index: int, split: str = "test", size: int = SCENE_SIZE) -> tuple[np.n
     return s.image, s.label, s.mask
 
 
-def make_batch(indices, split: str = "train", size: int = SCENE_SIZE):
-    """(images (B, H, W, 3) uint8, labels (B,) int64, masks (B, H, W) bool) for these indices."""
-    return stack_scenes([render(int(i), split, size) for i in indices])
+def make_batch(indices, split: str = "train", size: int = SCENE_SIZE, dense: bool = False):
+    """(images (B, H, W, 3) uint8, labels (B,) int64, masks (B, H, W) bool) for these indices; with ``dense``
+    a fourth item, the class maps (B, H, W) int64 (``len(CLASSES)`` = background)."""
+    scenes = [render(int(i), split, size) for i in indices]
+    out = stack_scenes(scenes)
+    return (*out, np.stack([s.class_map for s in scenes])) if dense else out

@@ -114,7 +114,7 @@ class BundledViT(ConvStemMacs, ViT):
 VIT_CONFIG = dict(img_size=IMG_SIZE, patch_size=8, embed_dim=64, depth=6, num_heads=2, mlp_ratio=4.0,
                   num_classes=NUM_CLASSES, stem_channels=(24, 48, 96))
 DYNAMICVIT_CONFIG = dict(VIT_CONFIG, pruning_loc=(2, 3, 4), keep_ratio=0.7)
-WUKONG_CONFIG = dict(VIT_CONFIG, output_dim=64, num_tokens=8, num_groups=8)
+WUKONG_CONFIG = dict(VIT_CONFIG, output_dim=64, num_tokens=8, num_groups=8, head="late")
 T2T_CONFIG = dict(img_size=IMG_SIZE, tokens_type="performer", embed_dim=64, depth=6, num_heads=2, mlp_ratio=2.0,
                   token_dim=32, soft_split=((7, 4, 2), (3, 2, 1), (3, 1, 1)), num_classes=NUM_CLASSES)
 POOLFORMER_CONFIG = dict(img_size=IMG_SIZE, depths=(1, 1, 3, 1), dims=(32, 64, 128, 192), num_classes=NUM_CLASSES,

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from vizcore import images
-from vizcore.data import scenes
+from vizcore.data import scene_set
 from vizcore.device import available_devices, device_info, pick_device
 from vizcore.i18n import LANGUAGES, t
 from vizcore.models import registry
@@ -46,9 +46,10 @@ def _digest(data: bytes) -> str:
 
 
 def _scene(index: int):
-    """(LoadedImage, label, mask (H, W) bool) of test scene ``index``."""
-    image, label, mask = scenes.scene(index, split="test")
-    return images.image_from_array(image, name=f"scene {index}", format="scene"), label, mask
+    """(LoadedImage, label, mask (H, W) bool, shapes drawn) of test scene ``index`` of the default scene set."""
+    s = scene_set().render(index, "test")
+    shapes = len(getattr(s, "parts", ())) or 1
+    return images.image_from_array(s.image, name=f"scene {index}", format="scene"), s.label, s.mask, shapes
 
 
 def _restore_widget_state() -> None:
@@ -78,10 +79,11 @@ def _image_choice():
     mask = label = None
     show_mask = False
     if mode == "scene":
-        index = int(st.number_input(tr("side.scene_index"), 0, scenes.TEST_SIZE - 1, 0, key="scene_index"))
-        image, label, mask = cached(_scene, index)
+        index = int(st.number_input(tr("side.scene_index"), 0, scene_set().TEST_SIZE - 1, 0, key="scene_index"))
+        image, label, mask, shapes = cached(_scene, index)
         image_key = f"scene:{index}"
-        st.caption(tr("side.scene_label", cls=scene_class(label), pattern=scene_pattern(label)))
+        key = "side.scene_label" if shapes == 1 else "side.scene_label_twice"  # set 1: one object; set 2: a pair
+        st.caption(tr(key, cls=scene_class(label), pattern=scene_pattern(label), n=shapes))
         show_mask = st.toggle(tr("side.show_mask"), key="show_mask")
     else:
         samples = images.list_samples()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from vizcore import images
-from vizcore.data import scenes
+from vizcore.data import scene_set
 from vizcore.i18n import LANGUAGES
 from vizcore.models.reducer_registry import KEEP_RATIO
 from vizcore.models.registry import SOURCES, list_models
@@ -145,7 +145,7 @@ GLOBAL: tuple[Field, ...] = (
     _choice("lang", LANGUAGES, "en", always=True),
     _choice("image_mode", ("gallery", "scene", "upload")),
     _choice("sample", images.list_samples, "astronaut"),
-    _range("scene_index", "int", 0, scenes.TEST_SIZE - 1, 0),
+    _range("scene_index", "int", 0, scene_set().TEST_SIZE - 1, 0),
     Field("show_mask", "bool", default=False),
     _choice("source", SOURCES, "bundled"),
     Field("lesson", "text"),                     # a lesson being walked through (its file's name) and the step
