@@ -132,7 +132,7 @@ def test_wukong_late_head_in_forward_trace_and_macs():
     x = torch.randn(2, 3, 96, 96)
     out = late.forward_trace(x)
     torch.testing.assert_close(out.logits, late(x), rtol=1e-4, atol=1e-5)
-    linear = build_bundled_wukong().eval()
+    linear = build_bundled_wukong(head="linear").eval()
     extra = late.analytic_macs()[2] - linear.analytic_macs()[2]
     assert extra == 8 * 10 * 2 * 64 - 64 * 10  # T x C x M x D similarities instead of the D x C probe
     with pytest.raises(ValueError):

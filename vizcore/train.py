@@ -37,7 +37,9 @@ from tqdm import tqdm
 from vizcore.analysis.evaluation import evaluate_model, reducer_stats
 from vizcore.analysis.map_diversity import scene_diversity
 from vizcore.data import scene_set
+from vizcore.data.pool import ScenePool, fill
 from vizcore.data.scenes import to_tensor
+from vizcore.models.bundled import IMG_SIZE
 from vizcore.models.registry import ASSETS, build, count_params, create_model, get_spec
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "train"
@@ -162,7 +164,6 @@ class SceneBatches(torch.utils.data.Dataset):
 
     def pool(self):
         if self._pool is None:
-            from vizcore.data.pool import ScenePool
             self._pool = ScenePool(self.pool_root or POOLS, self.scenes, self.offset, self.pool_n, self.size)
         return self._pool
 
@@ -568,8 +569,6 @@ def write_bundle(name: str, model, recipe: Recipe, res: dict, elapsed: float, st
 # ------------------------------------------------------------------------------------------------ CLI
 def prepare_pools(names, processes: int = 2, cache_dir: Path = CACHE) -> int:
     """Fill the scene pool of each recipe that has one (pools shared by recipes are drawn once)."""
-    from vizcore.data.pool import ScenePool, fill
-    from vizcore.models.bundled import IMG_SIZE
     seen = set()
     for n in names:
         r = RECIPES[n]
