@@ -33,18 +33,16 @@ from vizcore.ui.sidebar import (DEFAULT_SAMPLE, PERSISTENT_KEYS, Selection, mask
                                 sidebar)
 from vizcore.ui.streamlit_internals import ensure_navigation
 from vizcore.ui.text import (class_label, class_name, column_label, column_labeller, configuration_label, labeller,
-                             method_label,
-                             scene_class, scene_pattern, tr)
+                             method_label, scene_class, scene_pattern, tr)
 from vizcore.ui.warmup import wait_for_warm_up, warm_up
 
 streamlit_internals.memoise_image_encoding()
 
 __all__ = ["DEFAULT_SAMPLE", "PERSISTENT_KEYS", "Download", "Selection", "SharedLRU", "address", "animation",
            "animation_files", "available_lessons", "cached", "class_label", "configuration_label", "fragment",
-           "go_to_step", "guarded",
-           "lesson_frame", "limits", "page_title", "download_payloads", "downloads", "draw", "ensure_navigation",
-           "explored", "fingerprint", "method_label", "class_name", "column_label", "column_labeller",
-           "scene_class", "scene_pattern",
-           "labeller", "load_model", "macs_per_image", "mask_in_view", "mask_overlay", "model_key",
-           "note_configuration", "number_table", "number_text", "prepare_image", "read_only", "resolve_source",
-           "run_trace", "selection", "sidebar", "tr", "wait_for_warm_up", "warm_up"]
+           "go_to_step", "guarded", "lesson_frame", "limits", "page_title", "download_payloads", "downloads", "draw",
+           "ensure_navigation", "explored", "fingerprint", "method_label", "class_name", "column_label",
+           "column_labeller", "scene_class", "scene_pattern", "labeller", "load_model", "macs_per_image",
+           "mask_in_view", "mask_overlay", "model_key", "note_configuration", "number_table", "number_text",
+           "prepare_image", "read_only", "resolve_source", "run_trace", "selection", "sidebar", "tr",
+           "wait_for_warm_up", "warm_up"]

@@ -17,9 +17,9 @@ from vizcore.analysis.sweep import loaded_rows, parse_records
 from vizcore.analysis.tradeoffs import MODEL_SETS, Config, accuracy_by_key, load_results, measure_latencies
 from vizcore.plots.tradeoff_plot import log_cost_axis
 
-__all__ = ["LOADED_COLUMNS", "MODEL_SETS", "PUBLISHED_WORDS", "RESULTS_ENV", "TABLE_COLUMNS", "YOURS_N", "ChartView", "Config",
-           "LoadedView", "TradeoffsView", "accuracy_by_key", "chart_view", "direct", "launch_results", "load_results",
-           "loaded_view", "measure_latencies", "tradeoffs_view"]
+__all__ = ["LOADED_COLUMNS", "MODEL_SETS", "PUBLISHED_WORDS", "RESULTS_ENV", "TABLE_COLUMNS", "YOURS_N", "ChartView",
+           "Config", "LoadedView", "TradeoffsView", "accuracy_by_key", "chart_view", "direct", "launch_results",
+           "load_results", "loaded_view", "measure_latencies", "tradeoffs_view"]
 
 #: a results file (``python -m vizcore sweep --out``) the operator gives when starting the app, shown as the
 #: loaded layer until a file is uploaded: ``TOKENLAB_RESULTS=FILE streamlit run app.py`` or
