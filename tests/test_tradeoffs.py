@@ -1,4 +1,6 @@
 """Trade-off bookkeeping: configurations, analytic cost, latency, the Pareto front, published numbers."""
+import json
+
 import pytest
 
 from vizcore.analysis import reduction as red
@@ -147,7 +149,15 @@ def test_written_grid_records_the_scenes_it_was_measured_on(tmp_path):
     """``--write`` over every test scene (n None) stores the rows' n, so ``--figures`` can derive its noise."""
     rows = [{"label": "a", "top1": 0.9, "n": 2000}, {"label": "b", "top1": 0.8, "n": 2000}]
     T.write_results(rows, None, tmp_path / "t.json")
-    import json
     assert json.loads((tmp_path / "t.json").read_text())["n"] == 2000
     T.write_results(rows, 300, tmp_path / "u.json")
     assert json.loads((tmp_path / "u.json").read_text())["n"] == 300
+
+
+def test_figures_take_n_from_the_rows_of_a_file_written_without_it(tmp_path, monkeypatch, capsys):
+    """A stored grid with ``"n": null`` (written before ``--write`` recorded it) is checked on its rows' n."""
+    rows = [{"label": "ViT", "model": "bundled_vit", "method": "plain", "setting": None, "gmacs": 0.07,
+             "mean_tokens": 145.0, "top1": 0.96, "n": 2000}]
+    monkeypatch.setattr(T, "load_results", lambda: {"n": None, "data": "scenes test split", "rows": rows})
+    assert T._print_figures(as_json=True) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 2000

@@ -139,7 +139,7 @@ def order(rows: list[dict], published: list) -> dict:
     """Every registered reducer in ``rows`` by top-1 at the grid's lowest budget (each one's cheapest row),
     beside their order among the papers' DeiT-S numbers (a reducer without one is left out of that list)."""
     ordered = [spec.name for spec in list_reducers()]
-    lowest = {m: method_rows(rows, m)[0] for m in ordered if method_rows(rows, m)}
+    lowest = {m: found[0] for m in ordered if (found := method_rows(rows, m))}
     measured = sorted(lowest, key=lambda m: -lowest[m]["top1"])
     paper = {}
     for p in published:

@@ -237,10 +237,15 @@ def load_results(path: Path = RESULTS) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {"rows": []}
 
 
+def measured_n(rows: list[dict]) -> int | None:
+    """The number of scenes every row was measured on (the smallest rows' ``n``), None without any."""
+    return min((int(r["n"]) for r in rows if r.get("n")), default=None)
+
+
 def write_results(rows: list[dict], n: int | None, path: Path = RESULTS) -> None:
     """Store the grid; ``n`` None (every test scene) is stored as the scenes the rows were measured on."""
     if n is None:
-        n = min((int(r["n"]) for r in rows if r.get("n")), default=None)
+        n = measured_n(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"n": n, "data": "scenes test split", "rows": rows}, indent=1))
 
@@ -323,7 +328,11 @@ def _print_figures(as_json: bool) -> int:
         print("no stored results: run python -m vizcore tradeoffs --write first")
         return 1
     cards = {name: get_spec(name).card() or {} for name in sorted(_bundled_models())}
-    out = scene_figures.figures(stored["rows"], int(stored.get("n") or 0), cards, published())
+    n = stored.get("n") or measured_n(stored["rows"])
+    if not n:
+        print("the stored results do not say how many scenes they were measured on: write them again")
+        return 1
+    out = scene_figures.figures(stored["rows"], int(n), cards, published())
     if as_json:
         print(json.dumps(out, indent=1))
         return 0
