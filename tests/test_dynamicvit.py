@@ -300,3 +300,22 @@ def test_reducer_validates_configuration():
         DynamicViTReducer(pruning_loc=(3, 6), keep_ratios=(0.7,))
     with pytest.raises(ValueError):
         tiny(locs=(1, 5))
+
+
+def test_object_ranking_loss_rewards_object_tokens_above_background():
+    from vizcore.models.dynamicvit import object_ranking_loss
+    objects = torch.tensor([[True, True, False, False]])
+    ids = torch.tensor([[0, 1, 2, 3]])
+    alive = torch.ones(1, 4, dtype=torch.bool)
+    good = object_ranking_loss([(torch.tensor([[4.0, 3.0, -3.0, -4.0]]), ids, alive)], objects)
+    bad = object_ranking_loss([(torch.tensor([[-4.0, -3.0, 3.0, 4.0]]), ids, alive)], objects)
+    flat = object_ranking_loss([(torch.zeros(1, 4), ids, alive)], objects)
+    assert float(flat) == pytest.approx(F.softplus(torch.tensor(0.0)).item())
+    assert good < 0.01 < flat < bad
+    # tokens already dropped do not count; ids map a stage's tokens to their patches
+    dead = torch.tensor([[True, True, True, False]])
+    assert object_ranking_loss([(torch.tensor([[4.0, 3.0, -3.0, 9.0]]), ids, dead)], objects) < 0.01
+    swapped = torch.tensor([[2, 3, 0, 1]])
+    assert object_ranking_loss([(torch.tensor([[4.0, 3.0, -3.0, -4.0]]), swapped, alive)], objects) > 3.0
+    # a sample without both kinds of token adds nothing
+    assert object_ranking_loss([(torch.zeros(1, 4), ids, alive)], torch.zeros(1, 4, dtype=torch.bool)) == 0.0

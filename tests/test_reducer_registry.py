@@ -31,6 +31,7 @@ ALLOWED = {
                    "vizcore/render.py",  # render draws the DynamicViT page's figures, as that page does
                    "vizcore/views/address.py",  # the DynamicViT page's address fields
                    "vizcore/load.py", "vizcore/load_common.py"},  # the load generator visits every page by its name
+    "evit": {"vizcore/models/bundled.py"},  # the bundled model fine-tuned with it
 }
 ALWAYS = {"vizcore/i18n.py", "vizcore/models/registry.py"}
 
@@ -111,6 +112,24 @@ def test_partners_and_locations_come_from_the_model_registry():
     assert R.pruning_locations("bundled_vit") == tuple(build_meta("bundled_dynamicvit").pruning_loc) == (2, 3, 4)
     assert R.pruning_locations("deit_tiny_patch16_224") == (3, 6, 9)  # no partner: a quarter, half, three quarters
     assert R.partner_model("poolformer_s12", "dynamicvit") is None
+
+
+def test_evit_runs_on_its_bundled_fine_tuned_partner_and_on_imagenet_backbones_as_they_are(tmp_path, monkeypatch):
+    from vizcore.models.registry import get_spec
+    evit = R.get_reducer("evit")
+    assert evit.training_free and evit.tuned_family == "evit"
+    assert R.partner_model("bundled_vit", "evit") == "bundled_evit"
+    assert R.partner_model("deit_small_patch16_224", "evit") == "evit_deit_small"
+    assert R.model_for(evit, "deit_small_patch16_224") == "deit_small_patch16_224"  # no bundled partner there
+    assert R.model_for(R.get_reducer("tome"), "bundled_vit") == "bundled_vit"
+    if "bundled" in get_spec("bundled_evit").sources:
+        assert R.model_for(evit, "bundled_vit") == "bundled_evit"
+    cls = type(get_spec("bundled_evit"))
+    real = cls.bundled_path
+    monkeypatch.setattr(cls, "bundled_path", property(
+        lambda self: tmp_path / "absent.safetensors" if self.name == "bundled_evit" else real.fget(self)))
+    assert "bundled" in get_spec("bundled_vit").sources and "bundled" not in get_spec("bundled_evit").sources
+    assert R.model_for(evit, "bundled_vit") == "bundled_vit"  # before it is trained: the backbone
 
 
 def test_evaluate_builds_any_training_free_reducer_and_refuses_the_others():

@@ -102,9 +102,10 @@ def test_every_reducer_sweeps_the_same_budgets_down_to_low_ones():
 
 def test_explored_configurations_join_the_grid_or_are_labelled_as_yours():
     locs = tuple(T.build_meta("bundled_dynamicvit").pruning_loc)
+    evit_model = T.model_for(T.find_reducer("evit"), "bundled_vit")  # its fine-tuned partner, once bundled
     explored = [
         {"method": "dynamicvit", "model": "bundled_dynamicvit", "setting": 0.6500000000000001, "locs": list(locs)},
-        {"method": "evit", "model": "bundled_vit", "setting": 0.7, "locs": list(locs)},        # the grid's own
+        {"method": "evit", "model": evit_model, "setting": 0.7, "locs": list(locs)},           # the grid's own
         {"method": "tome", "model": "bundled_vit", "setting": 13, "locs": []},
         {"method": "evit", "model": "deit_small_patch16_224", "setting": 0.7, "locs": [3, 6, 9]},  # other set
         {"method": "dynamicvit", "model": "bundled_vit", "setting": 0.7, "locs": list(locs)},  # not a DynamicViT

@@ -13,6 +13,7 @@ TINY = {
                                pruning_loc=(1,)),
     "bundled_wukong": dict(img_size=32, embed_dim=32, depth=2, num_heads=2, stem_channels=(8, 16, 16),
                            output_dim=32, num_tokens=4),
+    "bundled_evit": dict(img_size=32, embed_dim=32, depth=2, num_heads=2, stem_channels=(8, 16, 16), locs=(1,)),
     "bundled_t2t": dict(img_size=32, embed_dim=32, depth=2, num_heads=2, token_dim=16),
     "bundled_poolformer": dict(img_size=32, depths=(1, 1, 1, 1), dims=(8, 16, 16, 32)),
 }
@@ -199,3 +200,61 @@ def test_distillation_applies_from_its_step_only(tmp_path):
                    **kw)
     assert taught["history"][:4] == pytest.approx(plain["history"][:4], abs=1e-5)
     assert taught["history"][4:] != pytest.approx(plain["history"][4:], abs=1e-3)
+
+
+def test_evit_recipe_trains_at_the_keep_rate_drawn_for_each_step(tmp_path, monkeypatch):
+    """One EViT model for every budget: each step runs the reorganisation at a keep rate drawn (seeded) from the
+    recipe's rates, not at the model's own 0.7."""
+    from vizcore.models.evit import EViT
+    seen = []
+    original = EViT.forward_with
+
+    def spy(self, x, reducer, extras=None):
+        seen.append(reducer.keep_rate)
+        return original(self, x, reducer, extras)
+
+    monkeypatch.setattr(EViT, "forward_with", spy)
+    rates = (0.3, 0.5, 0.9)
+    kw = dict(steps=10, options=TINY["bundled_evit"], out_dir=None, threads=1, workers=0, progress=False,
+              final_eval_n=10, eval_every=1000, overrides={**FAST, "keep_rates": rates})
+    train("bundled_evit", cache_dir=tmp_path / "a", log_path=tmp_path / "a.log", **kw)
+    assert len(seen) == 10 and set(seen) <= set(rates) and len(set(seen)) > 1
+    again = list(seen)
+    seen.clear()
+    train("bundled_evit", cache_dir=tmp_path / "b", log_path=tmp_path / "b.log", **kw)
+    assert seen == again  # drawn from the step's seed: a resumed or repeated run draws the same rates
+
+
+def test_dynamicvit_step_alternates_the_papers_training_and_top_k_at_a_drawn_ratio():
+    """Even steps: the paper's Gumbel masks and four terms; odd steps: top-k at a ratio of ``topk_rhos`` (its
+    classification and distillation terms). With ``keep_target`` both add the object ranking of the predictors,
+    whose gradients reach every predictor."""
+    from vizcore.models.dynamicvit import DynamicViTLoss, TeacherWrapper
+    from vizcore.models.registry import build
+    from vizcore.train import SceneBatches, dynamicvit_step
+    model = build("bundled_dynamicvit", {**TINY["bundled_dynamicvit"], "pruning_loc": (1,)}, seed=0)
+    teacher = TeacherWrapper(build("bundled_vit", TINY["bundled_vit"], seed=1).eval())
+    criterion = DynamicViTLoss(teacher=teacher, keep_ratios=model.reducer.keep_ratios, distill_weight=0.1)
+    cfg = model.pretrained_cfg
+    batch = SceneBatches(6, 32, 0, "train", cfg["mean"], cfg["std"], scenes=2, dense=True)[0]
+    recipe = dataclasses.replace(RECIPES["bundled_dynamicvit"], keep_target=1.0, topk_rhos=(0.4,))
+    loss, parts, logits = dynamicvit_step(model, criterion, recipe, 0, batch)
+    assert set(parts) == {"cls", "ratio", "cls_kl", "token", "rank"} and logits.shape == (6, 10)
+    loss.backward()
+    assert model.score_predictor[0].out_conv[4].weight.grad.abs().sum() > 0
+    model.zero_grad()
+    loss, parts, _ = dynamicvit_step(model, criterion, recipe, 1, batch)
+    assert set(parts) == {"cls", "cls_kl", "rho", "rank"} and float(parts["rho"]) == pytest.approx(0.4)
+    loss.backward()  # top-k passes no gradient to the scores: the ranking term alone reaches the predictor
+    assert model.score_predictor[0].out_conv[4].weight.grad.abs().sum() > 0
+    plain = dataclasses.replace(recipe, keep_target=0.0, topk_rhos=())
+    _, parts, _ = dynamicvit_step(model, criterion, plain, 1, batch)
+    assert set(parts) == {"cls", "ratio", "cls_kl", "token"}  # the paper's recipe on every step
+
+
+def test_object_tokens_are_the_cells_any_object_pixel_falls_in():
+    from vizcore.train import object_tokens
+    classes = torch.full((1, 8, 8), 10, dtype=torch.int64)
+    classes[0, 0, 0] = 3  # one pixel in the top-left cell
+    classes[0, 4:8, 4:8] = 1  # the whole bottom-right cell
+    assert object_tokens(classes, (2, 2), 10).tolist() == [[True, False, False, True]]

@@ -13,8 +13,9 @@ STRINGS = {
     "reducer.evit": {"en": "EViT", "zh": "EViT"},
     "reducer.evit.about": {
         "en": "at the same blocks keeps the tokens the CLS token attends to most and fuses the rest into one token "
-              "(training-free).",
-        "zh": "在相同的 block 处保留 CLS token 最关注的 token，并把其余 token 融合为一个（无需训练）。"},
+              "(no new weights; on the bundled ViT it runs on a copy fine-tuned with it, as in its paper).",
+        "zh": "在相同的 block 处保留 CLS token 最关注的 token，并把其余 token 融合为一个（不增加参数；"
+              "在内置 ViT 上使用按论文做法与其一起微调过的副本）。"},
     "reducer.tome": {"en": "ToMe", "zh": "ToMe"},
     "reducer.tome.about": {
         "en": "merges the r most similar token pairs in every block; r is chosen so that its total tokens over all "

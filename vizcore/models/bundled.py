@@ -3,8 +3,9 @@ scenes (``vizcore.data.scenes``), shipped as ``assets/models/<name>.safetensors`
 
 * ``bundled_vit`` — a DeiT-style ViT (a ``vizcore.models.vit.ViT``) at 96 px with a small convolutional stem
   (three stride-2 3x3 convs + a 1x1 projection = one token per 8x8 pixels, a 12x12 grid + CLS), depth 6.
-  EViT, ToMe and random drop run on it training-free (``vizcore.models.bundled.reducer_on_bundled``).
+  ToMe, ATS and random drop run on it training-free.
 * ``bundled_dynamicvit`` — DynamicViT on that backbone (predictors before blocks 2/3/4, rho 0.7).
+* ``bundled_evit`` — that backbone fine-tuned with EViT's reorganisation in blocks 2/3/4 (EViT runs on it).
 * ``bundled_wukong`` — the backbone + WuKong's TokenReduction (T maps on the 12x12 grid) + a linear probe.
 * ``bundled_t2t`` — a small T2T-ViT (soft split (7,4,2)/(3,2,1)/(3,1,1): 24x24 -> 12x12 -> 12x12 tokens).
 * ``bundled_poolformer`` — a small PoolFormer (grids 24/12/6/3) with a two-conv stem in place of the 7x7/4 one.
@@ -114,13 +115,15 @@ class BundledViT(ConvStemMacs, ViT):
 VIT_CONFIG = dict(img_size=IMG_SIZE, patch_size=8, embed_dim=64, depth=6, num_heads=2, mlp_ratio=4.0,
                   num_classes=NUM_CLASSES, stem_channels=(24, 48, 96))
 DYNAMICVIT_CONFIG = dict(VIT_CONFIG, pruning_loc=(2, 3, 4), keep_ratio=0.7)
+#: bundled_vit fine-tuned with EViT's reorganisation in the blocks DynamicViT prunes before
+EVIT_CONFIG = dict(VIT_CONFIG, locs=(2, 3, 4), keep_rate=0.7)
 WUKONG_CONFIG = dict(VIT_CONFIG, output_dim=64, num_tokens=8, num_groups=8, head="late")
 T2T_CONFIG = dict(img_size=IMG_SIZE, tokens_type="performer", embed_dim=64, depth=6, num_heads=2, mlp_ratio=2.0,
                   token_dim=32, soft_split=((7, 4, 2), (3, 2, 1), (3, 1, 1)), num_classes=NUM_CLASSES)
 POOLFORMER_CONFIG = dict(img_size=IMG_SIZE, depths=(1, 1, 3, 1), dims=(32, 64, 128, 192), num_classes=NUM_CLASSES,
                          layer_scale_init_values=0.1, stem_channels=(16, 32))
-CONFIGS = {"bundled_vit": VIT_CONFIG, "bundled_dynamicvit": DYNAMICVIT_CONFIG, "bundled_wukong": WUKONG_CONFIG,
-           "bundled_t2t": T2T_CONFIG, "bundled_poolformer": POOLFORMER_CONFIG}
+CONFIGS = {"bundled_vit": VIT_CONFIG, "bundled_dynamicvit": DYNAMICVIT_CONFIG, "bundled_evit": EVIT_CONFIG,
+           "bundled_wukong": WUKONG_CONFIG, "bundled_t2t": T2T_CONFIG, "bundled_poolformer": POOLFORMER_CONFIG}
 
 
 def _vit_kwargs(cfg: dict) -> dict:
@@ -140,15 +143,21 @@ def build_bundled_vit(reducer=None, **options) -> BundledViT:
     return _with_data_config(BundledViT(reducer=reducer, **_vit_kwargs(cfg)), cfg["img_size"])
 
 
+def _on_conv_stem(base: type, defaults: dict, options: dict) -> nn.Module:
+    """A ``base`` ViT family class on the bundled conv stem (its MACs counted), built from ``defaults`` + ``options``."""
+    cls = type(f"Bundled{base.__name__}", (ConvStemMacs, base), {"__module__": __name__})
+    cfg = {**defaults, **options}
+    return _with_data_config(cls(**_vit_kwargs(cfg)), cfg["img_size"])
+
+
 def build_bundled_dynamicvit(**options):
     from vizcore.models.dynamicvit import DynamicViT  # deferred: an optional family module, see REQUIRES
+    return _on_conv_stem(DynamicViT, DYNAMICVIT_CONFIG, options)
 
-    class BundledDynamicViT(ConvStemMacs, DynamicViT):
-        pass
 
-    BundledDynamicViT.__name__ = BundledDynamicViT.__qualname__ = "BundledDynamicViT"
-    cfg = {**DYNAMICVIT_CONFIG, **options}
-    return _with_data_config(BundledDynamicViT(**_vit_kwargs(cfg)), cfg["img_size"])
+def build_bundled_evit(**options):
+    from vizcore.models.evit import EViT  # deferred: an optional family module, see REQUIRES
+    return _on_conv_stem(EViT, EVIT_CONFIG, options)
 
 
 def build_bundled_wukong(**options):
@@ -188,18 +197,22 @@ def build_bundled_poolformer(**options):
 
 
 BUILDERS = {"bundled_vit": build_bundled_vit, "bundled_dynamicvit": build_bundled_dynamicvit,
-            "bundled_wukong": build_bundled_wukong, "bundled_t2t": build_bundled_t2t,
-            "bundled_poolformer": build_bundled_poolformer}
-FAMILIES = {"bundled_vit": "vit", "bundled_dynamicvit": "dynamicvit", "bundled_wukong": "wukong",
-            "bundled_t2t": "t2t", "bundled_poolformer": "poolformer"}
+            "bundled_evit": build_bundled_evit, "bundled_wukong": build_bundled_wukong,
+            "bundled_t2t": build_bundled_t2t, "bundled_poolformer": build_bundled_poolformer}
+FAMILIES = {"bundled_vit": "vit", "bundled_dynamicvit": "dynamicvit", "bundled_evit": "evit",
+            "bundled_wukong": "wukong", "bundled_t2t": "t2t", "bundled_poolformer": "poolformer"}
 #: the module each family's class comes from (registration is skipped while it is missing)
-REQUIRES = {"bundled_dynamicvit": "vizcore.models.dynamicvit", "bundled_wukong": "vizcore.models.wukong",
-            "bundled_t2t": "vizcore.models.t2t", "bundled_poolformer": "vizcore.models.poolformer"}
+REQUIRES = {"bundled_dynamicvit": "vizcore.models.dynamicvit", "bundled_evit": "vizcore.models.evit",
+            "bundled_wukong": "vizcore.models.wukong", "bundled_t2t": "vizcore.models.t2t",
+            "bundled_poolformer": "vizcore.models.poolformer"}
 DESCRIPTIONS = {
     "bundled_vit": "Token Lab's own small ViT (conv stem, 12x12 grid + CLS at 96 px, dim 64, depth 6, 2 heads), "
                    "trained on the synthetic scenes (10 shape classes, ground-truth masks).",
     "bundled_dynamicvit": "DynamicViT on bundled_vit: predictors before blocks 2/3/4 keep int(144*0.7^k) = "
-                          "100/70/49 patch tokens; trained with the paper's losses, bundled_vit as teacher.",
+                          "100/70/49 patch tokens; trained with the paper's losses, bundled_vit as teacher, plus "
+                          "top-k steps at every rho of 0.3-0.9 and an object-ranking term (its card's note).",
+    "bundled_evit": "bundled_vit fine-tuned with EViT's reorganisation in blocks 2/3/4 (keep the tokens the CLS "
+                    "token attends to most, fuse the rest into one), at every keep rate of the Trade-offs grid.",
     "bundled_wukong": "bundled_vit's backbone + WuKong TokenReduction: 144 patch tokens -> 8 learned spatial maps "
                       "-> 8 tokens; the classifier reads their mean.",
     "bundled_t2t": "A small T2T-ViT (performer token modules, soft split (7,4,2)/(3,2,1)/(3,1,1): 576 -> 144 -> "
@@ -223,4 +236,5 @@ for _name, _builder in BUILDERS.items():
 
 
 __all__ = ["ConvStem", "ConvStemMacs", "BundledViT", "CONFIGS", "BUILDERS", "data_config", "build_bundled_vit",
-           "build_bundled_dynamicvit", "build_bundled_wukong", "build_bundled_t2t", "build_bundled_poolformer"]
+           "build_bundled_dynamicvit", "build_bundled_evit", "build_bundled_wukong", "build_bundled_t2t",
+           "build_bundled_poolformer"]

@@ -151,6 +151,9 @@ class DynamicViTReducer(TokenReducer):
         keep = topk_keep(score, k)
         x = torch.cat([x[:, :p], gather_tokens(spatial, keep)], dim=1)
         kept_ids = state.ids.gather(1, keep)  # original grid coordinates, best score first
+        if "keep_scores" in state.extras:  # asked for by training (an auxiliary ranking term)
+            state.extras["keep_scores"].append((log_probs[..., 0] - log_probs[..., 1], state.ids,
+                                                torch.ones_like(score, dtype=torch.bool)))
         if state.tracing:
             n0 = state.num_patches
             state.stages.append(Stage(
@@ -169,6 +172,9 @@ class DynamicViTReducer(TokenReducer):
         decision = training_decision(log_probs, prev, self.tau, state.generator)  # (B, N0, 1)
         state.policy = torch.cat([decision.new_ones(B, p, 1), decision], dim=1)
         state.extras.setdefault("decisions", []).append(decision.reshape(B, -1))
+        if "keep_scores" in state.extras:
+            state.extras["keep_scores"].append((log_probs[..., 0] - log_probs[..., 1], state.ids,
+                                                prev[..., 0].detach() > 0.5))
         if state.tracing:
             alive = prev[..., 0].detach() > 0.5
             score = log_probs[..., 0].detach()
@@ -239,12 +245,15 @@ class DynamicViT(ViT):
             reducer = self.reducer_for(semantics, tau)
         return super().forward_trace(x, attn=attn, reducer=reducer, generator=generator)
 
-    def forward_train(self, x: torch.Tensor, generator: torch.Generator | None = None, tau: float | None = None):
+    def forward_train(self, x: torch.Tensor, generator: torch.Generator | None = None, tau: float | None = None,
+                      scores: list | None = None):
         """The official training outputs, without changing the module's mode:
         (logits (B, classes), features (B, N0, C) normed patch tokens, final decision (B, N0, 1) detached,
-        decisions per stage [(B, N0) hard keep decisions with straight-through gradients])."""
+        decisions per stage [(B, N0) hard keep decisions with straight-through gradients]).
+        ``scores``: a list that receives each stage's (keep logits (B, n), patch ids (B, n), alive (B, n))."""
         out = self._run(x, self.reducer_for("training", tau), want_attn=False, tracing=False,
-                        generator=generator, return_tokens=True)
+                        generator=generator, return_tokens=True, extras=None if scores is None else
+                        {"keep_scores": scores})
         features = out.trace.extras.pop("tokens")[:, self.num_prefix_tokens:]
         decisions = out.trace.extras.get("decisions", [])
         if decisions:
@@ -252,6 +261,30 @@ class DynamicViT(ViT):
         else:
             final = features.new_ones(features.shape[0], features.shape[1], 1)
         return out.logits, features, final, decisions
+
+
+    def forward_topk(self, x: torch.Tensor, rho: float, scores: list | None = None) -> torch.Tensor:
+        """Logits (B, classes) of the inference semantics (top-k pruning) at keep ratio ``rho``, with gradients
+        (training at other budgets); ``scores`` as in :meth:`forward_train`."""
+        return self.forward_with(x, reducer_at(self, rho), extras=None if scores is None else {"keep_scores": scores})
+
+
+def object_ranking_loss(scores: list, objects: torch.Tensor) -> torch.Tensor:
+    """Pairwise logistic ranking of the predictors' keep logits: every alive object token above every alive
+    background token (RankNet's softplus(s_bg - s_obj), mean over pairs, then samples with both, then stages).
+
+    scores: [(keep logits (B, n), patch ids (B, n), alive (B, n) bool)] per stage; objects: (B, N0) bool.
+    Not one of the paper's four terms: an auxiliary signal from the scenes' masks (see the bundled card)."""
+    total = objects.new_zeros((), dtype=torch.float32)
+    for logits, ids, alive in scores:
+        obj = objects.gather(1, ids) & alive  # (B, n)
+        bg = ~objects.gather(1, ids) & alive
+        diff = logits[:, None, :] - logits[:, :, None]  # (B, i, j) = s_j - s_i
+        pair = (obj[:, :, None] & bg[:, None, :]).float()  # i object, j background
+        per = (F.softplus(diff) * pair).sum((1, 2)) / pair.sum((1, 2)).clamp_min(1.0)
+        has = pair.sum((1, 2)) > 0
+        total = total + (per[has].mean() if has.any() else per.sum() * 0.0)
+    return total / max(1, len(scores))
 
 
 # ---------------------------------------------------------------------------------------------- loss

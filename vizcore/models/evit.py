@@ -195,7 +195,7 @@ def match_keep_rate(model: ViT, rho: float, locs: tuple[int, ...], measure: str 
 register_reducer(ReducerSpec(
     name="evit", tag="EViT", family="fuse", label_key="reducer.evit", about_key="reducer.evit.about",
     colour="#E69F00", setting=replace(KEEP_RATIO, match=match_keep_rate),
-    make=lambda model, keep_rate, locs: EViTReducer(tuple(locs), float(keep_rate), True),
+    make=lambda model, keep_rate, locs: EViTReducer(tuple(locs), float(keep_rate), True), tuned_family="evit",
     paper="Liang et al., Not All Patches are What You Need: Expediting Vision Transformers via Token "
           "Reorganizations, ICLR 2022",
     published=(Published("evit_deit_small", "evit", "keep 0.7, fused", 79.5, 3.0, 22.1, "4385 img/s",

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 from torch import nn
 
-from vizcore.models.registry import build_meta, family_modules, list_models
+from vizcore.models.registry import build_meta, family_modules, get_spec, list_models
 from vizcore.models.vit import TokenReducer, keep_count
 from vizcore.published import Published
 
@@ -85,6 +85,8 @@ class ReducerSpec:
                    training-free reducer whose reducer does not depend on it)
     model_family:  the model-registry family of the model it needs trained for it (its predictors); None:
                    training-free, on a plain ViT backbone
+    tuned_family:  training-free, but fine-tuned with it in its paper: the family of such a model, run on in
+                   place of a bundled backbone when one is bundled beside it (:func:`model_for`)
     uses_locations: whether it acts at given blocks (False: every block, as merging)
     keeps_every_patch: every patch stays represented (merging): keep precision is undefined
     published:     ImageNet numbers from its paper, with sources
@@ -99,6 +101,7 @@ class ReducerSpec:
     setting: Setting
     make: Callable[[nn.Module | None, float, tuple[int, ...]], TokenReducer]
     model_family: str | None = None
+    tuned_family: str | None = None
     uses_locations: bool = True
     keeps_every_patch: bool = False
     paper: str = ""
@@ -129,6 +132,7 @@ class ReducerSpec:
         s = self.setting
         return {"name": self.name, "tag": self.tag, "family": self.family, "colour": self.colour,
                 "training_free": self.training_free, "model_family": self.model_family,
+                "tuned_family": self.tuned_family,
                 "uses_locations": self.uses_locations,
                 "setting": {"name": s.name, "low": s.low, "high": s.high, "step": s.step, "default": s.default,
                             "matched_to_budget": s.match is not None},
@@ -302,12 +306,24 @@ def pruning_locations(backbone: str) -> tuple[int, ...]:
     return default_locations(len(build_meta(backbone).blocks))
 
 
+def tuned_partner(backbone: str, family: str) -> str | None:
+    """A fine-tuned model of ``family`` on ``backbone``'s configuration whose weights ship with the app beside
+    the bundled ``backbone`` (the bundled EViT beside bundled_vit), or None. ImageNet-size backbones keep their
+    own weights (from the hub or a file), which no bundled partner could match."""
+    partner = partner_model(backbone, family)
+    bundled = partner is not None and "bundled" in get_spec(partner).sources and "bundled" in get_spec(backbone).sources
+    return partner if bundled else None
+
+
 def model_for(spec: ReducerSpec, backbone: str) -> str | None:
-    """The model ``spec`` runs on beside ``backbone``: the backbone itself (training-free) or its trained partner."""
-    return backbone if spec.training_free else partner_model(backbone, spec.model_family)
+    """The model ``spec`` runs on beside ``backbone``: its trained partner, else (training-free) a fine-tuned
+    partner bundled beside it (:func:`tuned_partner`) or the backbone itself."""
+    if not spec.training_free:
+        return partner_model(backbone, spec.model_family)
+    return (tuned_partner(backbone, spec.tuned_family) if spec.tuned_family else None) or backbone
 
 
 __all__ = ["BUDGETS", "KEEP_RATIO", "KEEP_RATIO_STEPS", "MATCH_TOLERANCE", "MEASURES", "BudgetSchedule", "ReducerSpec",
            "Setting", "budget_cost", "budget_schedule", "budget_tokens", "closest_setting", "cost", "default_locations",
            "find_reducer", "get_reducer", "list_reducers", "match_keep_ratio", "mismatch", "model_for",
-           "partner_model", "pruning_locations", "reducer_names", "register_reducer", "tokens_total"]
+           "partner_model", "pruning_locations", "reducer_names", "register_reducer", "tokens_total", "tuned_partner"]

@@ -161,6 +161,11 @@ class ViT(VisionTransformer):
             return super().forward(x, attn_mask=attn_mask, is_causal=is_causal)
         return self._run(x, self.reducer, want_attn=False, tracing=False).logits
 
+    def forward_with(self, x: torch.Tensor, reducer: TokenReducer, extras: dict | None = None) -> torch.Tensor:
+        """x: (B, 3, H, W) -> logits (B, classes) under another ``reducer`` (gradients kept: training at other
+        settings); ``extras`` as in :meth:`_run`. The shared model is not changed."""
+        return self._run(x, reducer, want_attn=False, tracing=False, extras=extras).logits
+
     def forward_trace(self, x: torch.Tensor, attn: bool = False, reducer: TokenReducer | None = None,
                       generator: torch.Generator | None = None) -> TraceOutput:
         """x: (B, 3, H, W) -> logits (B, classes) and the Trace (attention only when ``attn``)."""
@@ -171,9 +176,11 @@ class ViT(VisionTransformer):
         return tuple(self.patch_embed.grid_size)
 
     def _run(self, x, reducer: TokenReducer, *, want_attn: bool, tracing: bool,
-             generator: torch.Generator | None = None, return_tokens: bool = False) -> TraceOutput:
+             generator: torch.Generator | None = None, return_tokens: bool = False,
+             extras: dict | None = None) -> TraceOutput:
         """The blocks loop with the reducer's hooks. ``return_tokens`` puts the final normed tokens
-        (B, N_out, C) in ``trace.extras["tokens"]`` (DynamicViT's training output needs them)."""
+        (B, N_out, C) in ``trace.extras["tokens"]`` (DynamicViT's training output needs them); ``extras``
+        starts the pass's extras (a reducer may fill what a caller asks for there)."""
         B = x.shape[0]
         x = self.patch_embed(x)
         x = self._pos_embed(x)
@@ -182,7 +189,8 @@ class ViT(VisionTransformer):
         prefix = self.num_prefix_tokens
         n0 = x.shape[1] - prefix
         ids = torch.arange(n0, device=x.device).expand(B, n0)
-        state = TokenState(ids=ids, prefix=prefix, num_patches=n0, tracing=tracing, generator=generator)
+        state = TokenState(ids=ids, prefix=prefix, num_patches=n0, tracing=tracing, generator=generator,
+                           extras=extras if extras is not None else {})
         attn_maps: list[torch.Tensor | None] = []
         tokens: list[int] = []
         for layer, blk in enumerate(self.blocks):
