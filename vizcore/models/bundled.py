@@ -3,7 +3,7 @@ scenes (``vizcore.data.scenes``), shipped as ``assets/models/<name>.safetensors`
 
 * ``bundled_vit`` — a DeiT-style ViT (a ``vizcore.models.vit.ViT``) at 96 px with a small convolutional stem
   (three stride-2 3x3 convs + a 1x1 projection = one token per 8x8 pixels, a 12x12 grid + CLS), depth 6.
-  ToMe, ATS and random drop run on it training-free.
+  The training-free reducers (ToMe, random drop, ...) run on it; EViT on a copy fine-tuned with it.
 * ``bundled_dynamicvit`` — DynamicViT on that backbone (predictors before blocks 2/3/4, rho 0.7).
 * ``bundled_evit`` — that backbone fine-tuned with EViT's reorganisation in blocks 2/3/4 (EViT runs on it).
 * ``bundled_wukong`` — the backbone + WuKong's TokenReduction (T maps on the 12x12 grid) + a linear probe.
