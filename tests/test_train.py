@@ -258,3 +258,84 @@ def test_object_tokens_are_the_cells_any_object_pixel_falls_in():
     classes[0, 0, 0] = 3  # one pixel in the top-left cell
     classes[0, 4:8, 4:8] = 1  # the whole bottom-right cell
     assert object_tokens(classes, (2, 2), 10).tolist() == [[True, False, False, True]]
+
+
+def test_train_until_pauses_at_that_step_and_resumes_from_it(tmp_path):
+    kw = dict(steps=9, options=TINY["bundled_vit"], cache_dir=tmp_path, out_dir=None, log_path=tmp_path / "log",
+              threads=1, workers=0, progress=False, final_eval_n=10, eval_every=1000, overrides=FAST)
+    first = train("bundled_vit", until=4, **kw)
+    assert not first["finished"] and first["steps_done"] == 4 and len(first["history"]) == 4
+    assert not train("bundled_vit", until=3, **kw)["finished"]  # already past it: nothing more
+    rest = train("bundled_vit", **kw)
+    assert rest["finished"] and len(rest["history"]) == 9
+
+
+def test_plan_splits_a_recipe_whose_teacher_applies_later():
+    from vizcore.train import Job, plan_jobs
+    jobs = {(j.name, j.until): j for j in plan_jobs(["bundled_vit", "bundled_t2t", "bundled_dynamicvit"])}
+    t2t = RECIPES["bundled_t2t"]
+    assert jobs[("bundled_vit", RECIPES["bundled_vit"].steps)] == Job("bundled_vit", 0, RECIPES["bundled_vit"].steps, ())
+    assert jobs[("bundled_t2t", t2t.distill_from)].needs == ()  # its first cycles need no teacher
+    assert jobs[("bundled_t2t", t2t.steps)] == Job("bundled_t2t", t2t.distill_from, t2t.steps, ("bundled_vit",))
+    assert jobs[("bundled_dynamicvit", RECIPES["bundled_dynamicvit"].steps)].needs == ("bundled_vit",)
+
+
+class _FakeProcess:
+    """A launched job that ends after ``polls`` polls with ``rc``."""
+
+    def __init__(self, polls: int, rc: int = 0):
+        self.left, self.rc = polls, rc
+
+    def poll(self):
+        self.left -= 1
+        return self.rc if self.left < 0 else None
+
+
+def test_run_jobs_keeps_the_order_the_models_need_and_the_number_at_a_time():
+    from vizcore.train import ORDER, plan_jobs, run_jobs
+    jobs = plan_jobs(ORDER)
+    length = {j: max(1, (j.until - j.start) // 1000) for j in jobs}  # polls a job runs, by its steps
+    events, running = [], set()
+
+    def launch(job):
+        running.add(job)
+        assert len(running) <= 2
+        events.append(("start", job))
+        proc = _FakeProcess(length[job])
+        poll = proc.poll
+
+        def watched():
+            rc = poll()
+            if rc is not None and job in running:
+                running.discard(job)
+                events.append(("end", job))
+            return rc
+
+        proc.poll = watched
+        return proc
+
+    res = run_jobs(jobs, 2, launch, poll_s=0.0, say=lambda line: None)
+    assert not res["failed"] and len(res["jobs"]) == len(jobs) == len(ORDER) + 1
+    ended = []
+    for kind, job in events:
+        if kind == "start":
+            for need in job.needs:  # everything it needs has finished all its steps
+                assert (need, RECIPES[need].steps) in ended, (job, need)
+            assert all((job.name, k.until) in ended for k in jobs if k.name == job.name and k.until < job.until)
+        else:
+            ended.append((job.name, job.until))
+    first_two = {events[0][1].name, events[1][1].name}
+    assert first_two == {"bundled_vit", "bundled_poolformer"}  # the longest of those that need nothing
+
+
+def test_run_jobs_stops_starting_after_a_failure():
+    from vizcore.train import Job, run_jobs
+    jobs = [Job("bundled_vit", 0, 10, ()), Job("bundled_dynamicvit", 0, 10, ("bundled_vit",))]
+    started = []
+
+    def launch(job):
+        started.append(job.name)
+        return _FakeProcess(1, rc=3 if job.name == "bundled_vit" else 0)
+
+    res = run_jobs(jobs, 2, launch, poll_s=0.0, say=lambda line: None)
+    assert res["failed"] and started == ["bundled_vit"] and res["jobs"][0]["rc"] == 3

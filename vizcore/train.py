@@ -405,11 +405,12 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
           cache_dir: Path = CACHE, out_dir: Path | None = ASSETS, log_path: Path | None = None,
           threads: int | None = None, workers: int = 1, progress: bool = True, final_eval_n: int | None = None,
           eval_every: int | None = None, ckpt_every: int | None = None, command: str | None = None,
-          stop_after: int | None = None, overrides: dict | None = None) -> dict:
+          stop_after: int | None = None, until: int | None = None, overrides: dict | None = None) -> dict:
     """Train ``name`` (a key of RECIPES); returns a summary dict (losses, accuracies, card path).
 
     ``options`` overrides the architecture (tests use tiny configs; then nothing is written to assets).
-    ``stop_after`` ends the session after that many steps (checkpointed) without finishing the recipe.
+    ``stop_after`` ends the session after that many steps, ``until`` at that step (checkpointed), without
+    finishing the recipe.
     """
     if threads:
         torch.set_num_threads(threads)
@@ -484,6 +485,8 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     ev_x, ev_y = to_tensor(ev_img, dc["mean"], dc["std"]), torch.from_numpy(ev_lab)
 
     stop = recipe.steps if stop_after is None else min(recipe.steps, start + stop_after)
+    if until is not None:
+        stop = min(stop, max(start, int(until)))
     data = SceneBatches(recipe.batch, size, recipe.data_offset, "train", dc["mean"], dc["std"], recipe.fixed_data,
                         recipe.scenes, dense=aux is not None or recipe.keep_target > 0, pool=recipe.pool, seed=recipe.seed,
                         pool_root=Path(cache_dir).parent / "scenes")
@@ -658,19 +661,116 @@ def prepare_pools(names, processes: int = 2, cache_dir: Path = CACHE) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Job:
+    """One training process of a parallel ``train all``: ``name`` trained from its checkpoint to step ``until``,
+    once the models in ``needs`` (start weights, teacher) have finished."""
+
+    name: str
+    start: int
+    until: int
+    needs: tuple[str, ...]
+
+
+def plan_jobs(names) -> list[Job]:
+    """The recipes of ``names`` as jobs: one per recipe, or two where the teacher applies only from
+    ``distill_from`` (the steps before it need only the start weights, so they can run beside the teacher's own
+    training). A job also waits for the earlier job of its model."""
+    jobs = []
+    for n in names:
+        r = RECIPES[n]
+        start_needs = (r.init_from,) if r.init_from else ()
+        teacher = (r.teacher,) if r.teacher else ()
+        if teacher and 0 < r.distill_from < r.steps:
+            jobs += [Job(n, 0, r.distill_from, start_needs), Job(n, r.distill_from, r.steps, start_needs + teacher)]
+        else:
+            jobs.append(Job(n, 0, r.steps, tuple(dict.fromkeys(start_needs + teacher))))
+    return jobs
+
+
+def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=print) -> dict:
+    """Run ``jobs`` ``parallel`` at a time, each as soon as what it needs has finished (a model not among the
+    jobs counts as finished: it is bundled already); among the ready ones the longest first.
+    ``launch(job)`` starts one and returns a handle with ``poll()`` (None while running, else its exit code).
+    Returns {"wall_s", "jobs": [{name, start, until, began_s, took_s, rc}]}; stops starting jobs after a failure."""
+    last = {j.name: max(k.until for k in jobs if k.name == j.name) for j in jobs}
+    pending, running, done, finished, report = list(jobs), {}, set(), set(), []
+    t0 = time.monotonic()
+    failed = False
+
+    def ready(job: Job) -> bool:
+        before = [k for k in jobs if k.name == job.name and k.until < job.until]
+        return (job.name not in {k.name for k in running}
+                and all(k in done for k in before)
+                and all(d in finished or d not in last for d in job.needs))
+
+    while pending or running:
+        for job, (handle, began) in list(running.items()):
+            rc = handle.poll()
+            if rc is None:
+                continue
+            del running[job]
+            took = time.monotonic() - began
+            report.append({"name": job.name, "start": job.start, "until": job.until,
+                           "began_s": round(began - t0, 1), "took_s": round(took, 1), "rc": rc})
+            say(f"{job.name} {job.start}->{job.until}: {'done' if rc == 0 else f'failed ({rc})'} in {took:.0f} s "
+                f"({time.monotonic() - t0:.0f} s in all)")
+            if rc != 0:
+                failed = True
+                continue
+            done.add(job)
+            if job.until == last[job.name]:
+                finished.add(job.name)
+        while not failed and len(running) < parallel:
+            candidates = [j for j in pending if ready(j)]
+            if not candidates:
+                break
+            job = max(candidates, key=lambda j: j.until - j.start)
+            pending.remove(job)
+            running[job] = (launch(job), time.monotonic())
+            say(f"{job.name} {job.start}->{job.until}: started at {time.monotonic() - t0:.0f} s")
+        if failed and not running:
+            break
+        if not running and pending:
+            raise RuntimeError(f"jobs wait for models that never finish: {[j.name for j in pending]}")
+        if running:
+            time.sleep(poll_s)
+    return {"wall_s": round(time.monotonic() - t0, 1), "jobs": report, "failed": failed}
+
+
+def _launch_process(job: Job, threads: int, workers: int, cache_dir: Path = CACHE):
+    """``python -m vizcore train NAME --until STEP`` in a process of its own; its output in .cache/train."""
+    # deferred: only the parallel ``train all`` starts processes
+    import subprocess
+    out = Path(cache_dir) / f"{job.name}.out"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "a") as f:
+        return subprocess.Popen([sys.executable, "-m", "vizcore", "train", job.name, "--threads", str(threads),
+                                 "--workers", str(workers), "--until", str(job.until)],
+                                stdout=f, stderr=subprocess.STDOUT, cwd=str(Path(__file__).resolve().parents[1]))
+
+
 def cmd_train(args) -> int:
     names = list(ORDER) if args.name == "all" else [args.name]
     command = "python -m vizcore " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else None
     if args.prepare:
         return prepare_pools(names, processes=max(1, args.workers))
+    if args.jobs > 1:
+        if args.export or args.stop_after or args.steps or args.until or args.fresh:
+            print("--jobs runs every recipe as written: no --export, --stop-after, --steps, --until or --fresh")
+            return 2
+        prepare_pools(names, processes=args.jobs)
+        res = run_jobs(plan_jobs(names), args.jobs, lambda job: _launch_process(job, args.threads, args.workers))
+        print(json.dumps(res))
+        return 1 if res["failed"] else 0
     for n in names:
         log_path = Path(args.log) if args.log else LOGS / f"{n}.log"
         if args.export:
             print(json.dumps(export(n, threads=args.threads, log_path=log_path, final_eval_n=args.eval_n)))
             continue
         s = train(n, steps=args.steps, fresh=args.fresh, threads=args.threads, workers=args.workers,
-                  log_path=log_path, stop_after=args.stop_after, command=command or f"python -m vizcore train {n}",
-                  final_eval_n=args.eval_n)
+                  log_path=log_path, stop_after=args.stop_after, until=args.until,
+                  command=command or f"python -m vizcore train {n}", final_eval_n=args.eval_n)
         print(json.dumps({k: v for k, v in s.items() if k != "history"}))
         if not s["finished"]:
             break
@@ -685,6 +785,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (one is fastest on a shared 2-core CPU)")
     p.add_argument("--workers", type=int, default=1, help="data worker processes (0: in the main process)")
     p.add_argument("--stop-after", type=int, default=None, help="pause after this many steps (checkpointed)")
+    p.add_argument("--until", type=int, default=None, help="pause at this step (checkpointed)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="with 'all': train this many at a time, each as soon as its start weights and teacher "
+                        "exist (one process each, --threads torch threads and --workers data workers)")
     p.add_argument("--export", action="store_true",
                    help="write weights + card from the latest checkpoint of an unfinished run (no training)")
     p.add_argument("--prepare", action="store_true",
