@@ -304,6 +304,22 @@ def map_similarity(maps: torch.Tensor) -> torch.Tensor:
     return (sim.sum((1, 2)) - sim.diagonal(dim1=1, dim2=2).sum(-1)).mean() / max(1, t * (t - 1))
 
 
+def step_generator(recipe: Recipe, step: int) -> torch.Generator:
+    """The seeded generator of one training step (Gumbel noise, a drawn budget): a resumed run draws the same."""
+    return torch.Generator().manual_seed(recipe.seed * 1_000_003 + step)
+
+
+def drawn(values, generator: torch.Generator):
+    """One of ``values``, uniformly, from ``generator``."""
+    return values[int(torch.randint(len(values), (1,), generator=generator))]
+
+
+def soft_distill(logits: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
+    """KL(teacher || student) of the softmaxed logits (B, K), averaged over the batch (DeiT's soft distillation)."""
+    return F.kl_div(F.log_softmax(logits, -1), F.log_softmax(teacher_logits, -1), reduction="batchmean",
+                    log_target=True)
+
+
 def object_tokens(classes: torch.Tensor, grid: tuple[int, int], background: int) -> torch.Tensor:
     """(B, h*w) bool: the patch tokens any object pixel of the class maps (B, H, W) falls in (coverage > 0, as
     keep precision counts them)."""
@@ -319,15 +335,15 @@ def dynamicvit_step(model, criterion, recipe: Recipe, step: int, batch) -> tuple
     # deferred: the model modules import timm (about 2 s), and the command line imports this module
     from vizcore.models.dynamicvit import object_ranking_loss
     x, y = batch[0], batch[1]
-    gen = torch.Generator().manual_seed(recipe.seed * 1_000_003 + step)
+    gen = step_generator(recipe, step)
     scores: list | None = [] if recipe.keep_target > 0 else None
     if recipe.topk_rhos and step % 2 == 1:
-        rho = recipe.topk_rhos[int(torch.randint(len(recipe.topk_rhos), (1,), generator=gen))]
+        rho = drawn(recipe.topk_rhos, gen)
         logits = model.forward_topk(x, rho, scores=scores)
         with torch.no_grad():
             t_logits = criterion.teacher(x)[0]
         cls = criterion.base_criterion(logits, y)
-        kl = F.kl_div(F.log_softmax(logits, -1), F.log_softmax(t_logits, -1), reduction="batchmean", log_target=True)
+        kl = soft_distill(logits, t_logits)
         loss = criterion.clf_weight * cls + criterion.distill_weight * kl
         parts = {"cls": cls.detach(), "cls_kl": kl.detach(), "rho": torch.tensor(rho)}
     else:
@@ -511,8 +527,7 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
             if aux is not None:
                 logits, grid = dense_forward(model, x)
             elif recipe.keep_rates:
-                gen = torch.Generator().manual_seed(recipe.seed * 1_000_003 + step)
-                rate = recipe.keep_rates[int(torch.randint(len(recipe.keep_rates), (1,), generator=gen))]
+                rate = drawn(recipe.keep_rates, step_generator(recipe, step))
                 logits = model.forward_with(x, dataclasses.replace(model.reducer, keep_rate=rate))
             else:
                 logits = model(x)
@@ -520,9 +535,7 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
             if teacher is not None and step >= recipe.distill_from:
                 with torch.no_grad():
                     t_logits = teacher(_resize_for(teacher, x))
-                kl = F.kl_div(F.log_softmax(logits, -1), F.log_softmax(t_logits, -1), reduction="batchmean",
-                              log_target=True)
-                loss = (1 - recipe.distill) * loss + recipe.distill * kl
+                loss = (1 - recipe.distill) * loss + recipe.distill * soft_distill(logits, t_logits)
             if aux is not None:
                 loss = loss + recipe.token_label * token_label_loss(aux, grid, batch[2], aux.out_features - 1)
             if "maps" in captured:

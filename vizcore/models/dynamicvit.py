@@ -277,8 +277,8 @@ def object_ranking_loss(scores: list, objects: torch.Tensor) -> torch.Tensor:
     Not one of the paper's four terms: an auxiliary signal from the scenes' masks (see the bundled card)."""
     total = objects.new_zeros((), dtype=torch.float32)
     for logits, ids, alive in scores:
-        obj = objects.gather(1, ids) & alive  # (B, n)
-        bg = ~objects.gather(1, ids) & alive
+        here = objects.gather(1, ids)  # (B, n): whether each of the stage's tokens is an object token
+        obj, bg = here & alive, ~here & alive
         diff = logits[:, None, :] - logits[:, :, None]  # (B, i, j) = s_j - s_i
         pair = (obj[:, :, None] & bg[:, None, :]).float()  # i object, j background
         per = (F.softplus(diff) * pair).sum((1, 2)) / pair.sum((1, 2)).clamp_min(1.0)
