@@ -705,7 +705,8 @@ def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=pr
     """Run ``jobs`` ``parallel`` at a time, each as soon as what it needs has finished (a model not among the
     jobs counts as finished: it is bundled already); among the ready ones the longest first.
     ``launch(job)`` starts one and returns a handle with ``poll()`` (None while running, else its exit code).
-    Returns {"wall_s", "jobs": [{name, start, until, began_s, took_s, rc}]}; stops starting jobs after a failure."""
+    Returns {"wall_s", "jobs": [{name, start, until, began_s, took_s, rc}], "failed"}; after a failure it starts no
+    more jobs and returns once the running ones have ended."""
     last = {j.name: max(k.until for k in jobs if k.name == j.name) for j in jobs}
     pending, running, done, finished, report = list(jobs), {}, set(), set(), []
     t0 = time.monotonic()
