@@ -497,9 +497,10 @@ def load_input(spec: str) -> tuple[images.LoadedImage, np.ndarray | None, str]:
             index = int(spec[6:])
         except ValueError:
             raise ValueError(f"scene:N takes a whole number, not {spec!r}") from None
-        if not 0 <= index < scene_set().TEST_SIZE:
-            raise ValueError(f"scene index must be in 0..{scene_set().TEST_SIZE - 1}, not {index}")
-        array, _, mask = scene_set().scene(index, split="test")
+        scenes = scene_set()
+        if not 0 <= index < scenes.TEST_SIZE:
+            raise ValueError(f"scene index must be in 0..{scenes.TEST_SIZE - 1}, not {index}")
+        array, _, mask = scenes.scene(index, split="test")
         return images.image_from_array(array, name=f"scene {index}", format="scene"), mask, f"scene_{index}"
     if spec.startswith("sample:") or spec in images.list_samples():
         name = spec.removeprefix("sample:")

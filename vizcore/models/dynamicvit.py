@@ -105,6 +105,11 @@ def training_decision(log_probs: torch.Tensor, prev_decision: torch.Tensor, tau:
     return gumbel_hard(log_probs, tau, generator)[..., 0:1] * prev_decision
 
 
+def keep_logits(log_probs: torch.Tensor) -> torch.Tensor:
+    """(B, n, 2) log-probabilities (keep, drop) -> (B, n) the keep logit log p(keep) - log p(drop)."""
+    return log_probs[..., 0] - log_probs[..., 1]
+
+
 def to_grid(values: torch.Tensor, ids: torch.Tensor, num_patches: int, fill: float) -> torch.Tensor:
     """Scatter per-token values (B, n) at original patch ids (B, n) into a (B, num_patches) map."""
     out = torch.full((values.shape[0], num_patches), fill, dtype=values.dtype, device=values.device)
@@ -152,8 +157,8 @@ class DynamicViTReducer(TokenReducer):
         x = torch.cat([x[:, :p], gather_tokens(spatial, keep)], dim=1)
         kept_ids = state.ids.gather(1, keep)  # original grid coordinates, best score first
         if "keep_scores" in state.extras:  # asked for by training (an auxiliary ranking term)
-            state.extras["keep_scores"].append((log_probs[..., 0] - log_probs[..., 1], state.ids,
-                                                torch.ones_like(score, dtype=torch.bool)))
+            alive = torch.ones_like(score, dtype=torch.bool)  # every token here is alive
+            state.extras["keep_scores"].append((keep_logits(log_probs), state.ids, alive))
         if state.tracing:
             n0 = state.num_patches
             state.stages.append(Stage(
@@ -173,8 +178,7 @@ class DynamicViTReducer(TokenReducer):
         state.policy = torch.cat([decision.new_ones(B, p, 1), decision], dim=1)
         state.extras.setdefault("decisions", []).append(decision.reshape(B, -1))
         if "keep_scores" in state.extras:
-            state.extras["keep_scores"].append((log_probs[..., 0] - log_probs[..., 1], state.ids,
-                                                prev[..., 0].detach() > 0.5))
+            state.extras["keep_scores"].append((keep_logits(log_probs), state.ids, prev[..., 0].detach() > 0.5))
         if state.tracing:
             alive = prev[..., 0].detach() > 0.5
             score = log_probs[..., 0].detach()
