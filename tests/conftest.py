@@ -1,5 +1,6 @@
 """Shared test helpers for the Streamlit pages."""
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,32 @@ def png_bytes(h=90, w=120, seed=0) -> bytes:
 
 
 def assert_clean(at):
-    """No exception element and no traceback text anywhere on the page."""
+    """No exception element and no traceback text anywhere on the page, and every chart readable."""
     assert not at.exception, [e.message for e in at.exception]
     text = " ".join(str(m.value) for m in [*at.markdown, *at.error, *at.warning, *at.info, *at.caption])
     assert "Traceback" not in text
+    for el in at.get("vega_lite_chart"):
+        assert_chart_readable(json.loads(el.proto.spec))
+
+
+def assert_chart_readable(spec: dict):
+    """A chart's text is drawn at 14 CSS px or more (set in its spec: drawn on a canvas, the browser test
+    cannot measure it) by the renderer every chart uses."""
+    from vizcore.plots.fonts import MIN_CSS_PX
+    from vizcore.plots.vega import RENDERER
+    sizes = {f"{part}.{key}": size for part, settings in spec.get("config", {}).items() if isinstance(settings, dict)
+             for key, size in settings.items() if key.lower().endswith("fontsize")}
+    assert {"axis.labelFontSize", "axis.titleFontSize", "legend.labelFontSize", "title.fontSize"} <= set(sizes)
+
+    def marks(node):  # the font sizes set on the marks themselves
+        if isinstance(node, dict):
+            yield from (v for k, v in node.items() if k.lower().endswith("fontsize"))
+            yield from (x for v in node.values() for x in marks(v))
+        elif isinstance(node, list):
+            yield from (x for v in node for x in marks(v))
+    on_marks = list(marks({k: v for k, v in spec.items() if k not in ("config", "datasets")}))
+    assert min([*sizes.values(), *on_marks]) >= MIN_CSS_PX, (sizes, on_marks)
+    assert spec["usermeta"]["embedOptions"]["renderer"] == RENDERER
 
 
 @pytest.fixture(autouse=True, scope="session")

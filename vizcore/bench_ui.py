@@ -7,11 +7,15 @@ chromium with Playwright, and reports per page:
 - warm: the p50 of one control moved back and forth until the page has settled, and for sliders "fresh",
   the p50 of a slider dragged through values the app has not seen;
 each warm move comes right after one on the trivial page, so both series see the same machine load.
-"Settled": Streamlit's run has finished and the time is that of the last DOM change, so charts drawn after
-the run and late images count. Not a test: it prints numbers.
+"Settled": Streamlit's run has finished and the time is that of the last DOM change or canvas drawing, so
+charts drawn after the run (on SVG or on a canvas) and late images count; each row says what changed last.
+``--against DIR`` serves a second checkout of the app beside this one (an earlier commit's worktree) and
+moves the same control on both in the same rounds: a before/after comparison from one run, not from two
+runs minutes apart on a machine whose load drifts. Not a test: it prints numbers.
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
 import socket
@@ -73,12 +77,41 @@ def _serve(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"streamlit did not start for {script}")
 
 
-#: installed in every page before its scripts: the time of the latest DOM change (performance.now() clock)
+#: installed in every page before its scripts: the time of the latest DOM change or canvas drawing
+#: (performance.now() clock) and what changed last (the nearest element's data-testid). A chart drawn on a
+#: canvas changes no DOM node when its data change: its drawing calls count instead, timed when the
+#: synchronous drawing pass that made them has ended.
 OBSERVER_JS = """(() => {
   window.__lastChange = performance.now();
-  const watch = () => new MutationObserver(() => { window.__lastChange = performance.now(); })
-    .observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+  window.__lastWhat = '';
+  const what = (node) => {
+    const el = node && (node.nodeType === 1 ? node : node.parentElement);
+    const owner = el && el.closest('[data-testid]');
+    return owner ? owner.getAttribute('data-testid') : (el ? el.tagName.toLowerCase() : '');
+  };
+  const watch = () => new MutationObserver((records) => {
+    window.__lastChange = performance.now();
+    window.__lastWhat = what(records[records.length - 1].target);
+  }).observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
   if (document.documentElement) watch(); else document.addEventListener('DOMContentLoaded', watch);
+  let pending = false;
+  const proto = CanvasRenderingContext2D.prototype;
+  for (const name of ['clearRect', 'fillRect', 'strokeRect', 'fill', 'stroke', 'fillText', 'strokeText',
+                      'drawImage', 'putImageData']) {
+    const original = proto[name];
+    proto[name] = function (...args) {
+      if (!pending) {
+        pending = true;
+        const canvas = this.canvas;
+        queueMicrotask(() => {
+          pending = false;
+          window.__lastChange = performance.now();
+          window.__lastWhat = what(canvas) + ' (canvas)';
+        });
+      }
+      return original.apply(this, args);
+    };
+  }
 })()"""
 #: Streamlit has finished the run: the app says so and no element is still marked stale
 RUN_DONE_JS = """() => {
@@ -139,6 +172,7 @@ class _Control:
         else:
             self.group = self.page.locator('[data-testid="stMain"] [data-testid="stRadio"]').nth(action[1])
         self.moves = 0
+        self.last_changes: list[str] = []  # per move: what changed last (see OBSERVER_JS)
 
     def at_minimum(self) -> bool:
         return self.kind == "slider" and self.thumb.get_attribute("value") == self.thumb.get_attribute("min")
@@ -164,103 +198,134 @@ class _Control:
             page.keyboard.press("ArrowRight" if forward else "ArrowLeft")
         self.moves += 1
         page.wait_for_function(f"(old) => ({SIGNATURE_JS})() !== old", arg=before, timeout=self.timeout)
-        return _settled(page, t0, self.timeout)
+        elapsed = _settled(page, t0, self.timeout)
+        self.last_changes.append(page.evaluate("window.__lastWhat"))
+        return elapsed
 
     def close(self) -> None:
         self.context.close()
 
 
-def _paired(browser, url: str, action, floor_url: str, floor_action, repeats: int,
-            fresh: bool = False) -> tuple[list[float], list[float]]:
-    """``repeats`` interactions on ``url``, each right after one on the trivial page (same kind of control):
-    the two series see the same machine load, so their ratio holds even when the load drifts during a run.
-    With ``fresh``, every value is new to the app (the first step, known from the back-and-forth moves, is
-    not timed), and it stops when the slider reaches its minimum."""
-    page = _Control(browser, url, action)
+def interleaved_order(n_apps: int, repeat: int) -> list[int]:
+    """The order in which the apps move in round ``repeat``: rotated each round, so no app always moves
+    first after the trivial page."""
+    return [(repeat + k) % n_apps for k in range(n_apps)]
+
+
+def _paired(browser, urls: list[str], action, floor_url: str, floor_action, repeats: int,
+            fresh: bool = False) -> tuple[list[list[float]], list[float], list[list[str]]]:
+    """``repeats`` rounds of interactions: one on the trivial page (same kind of control), then one on each of
+    ``urls`` (the same page of each app compared, in a rotating order): the series see the same machine load,
+    so their ratios hold even when the load drifts during a run. With ``fresh``, every value is new to the
+    app (the first step, known from the back-and-forth moves, is not timed), and it stops when a slider
+    reaches its minimum. Returns each url's times, the trivial page's, and each url's last changes."""
+    controls = []
     try:
-        floor = _Control(browser, floor_url, floor_action)
-    except Exception:
-        page.close()
-        raise
-    times, floor_times = [], []
-    try:
+        for url in [*urls, floor_url]:
+            controls.append(_Control(browser, url, action if url != floor_url else floor_action))
+        *pages, floor = controls
+        times, floor_times = [[] for _ in pages], []
         if fresh:  # the first step left was visited by the back-and-forth moves: start one further
-            floor.move(fresh)
-            page.move(fresh)
-        for _ in range(repeats):
-            if fresh and page.at_minimum():
-                break
-            if fresh and floor.at_minimum():  # the trivial slider (0..100) has room for far more steps
+            for c in controls:
+                c.move(fresh)
+        for i in range(repeats):
+            if fresh and any(c.at_minimum() for c in controls):  # the trivial slider (0..100) has far more room
                 break
             floor_times.append(floor.move(fresh))
-            times.append(page.move(fresh))
+            for k in interleaved_order(len(pages), i):
+                times[k].append(pages[k].move(fresh))
+        return times, floor_times, [c.last_changes[1 if fresh else 0:] for c in pages]
     finally:
-        page.close()
-        floor.close()
-    return times, floor_times
+        for c in controls:
+            c.close()
 
 
 def _median_ratio(times: list[float], floor: list[float]) -> float:
     return round(statistics.median(times) / statistics.median(floor), 2)
 
 
-def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium") -> dict:
+def _page_row(cold: float, reopen: float, warm: list[float], floor: list[float], floor_kind: str,
+              fresh: list[float], floor_fresh: list[float], last: list[str]) -> dict:
+    row = {"cold_s": round(cold, 3), "reopen_s": round(reopen, 3), "warm_p50_s": round(statistics.median(warm), 3),
+           "warm_s": [round(t, 3) for t in warm], "floor_p50_s": round(statistics.median(floor), 3),
+           "warm_over_floor": _median_ratio(warm, floor), "floor": floor_kind,
+           # what the page changed last after a move, by how often (a late chart, a caption, an image)
+           "last_change": dict(collections.Counter(last).most_common())}
+    if fresh:
+        row.update({"fresh_p50_s": round(statistics.median(fresh), 3), "fresh_n": len(fresh),
+                    "floor_fresh_p50_s": round(statistics.median(floor_fresh), 3),
+                    "fresh_over_floor": _median_ratio(fresh, floor_fresh)})
+    return row
+
+
+def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium", against: Path | None = None) -> dict:
     """Per page: cold open, warm interaction p50 and, for sliders, dragging to new values, each warm series
     paired move by move with the trivial page's (its ``floor_*`` figures); plus the trivial page's own
-    cold open."""
+    cold open. With ``against`` (another checkout of the app, e.g. an earlier commit's), its pages are served
+    too and measured in the same rounds (``against`` in each row, and ``over_against``: this app's warm p50
+    over the other's)."""
     from playwright.sync_api import sync_playwright  # deferred: a test-only dependency, needed by this command only
+    roots = [ROOT, *([Path(against).resolve()] if against else [])]
     with tempfile.TemporaryDirectory() as tmp:
         trivial = Path(tmp) / "trivial.py"
         trivial.write_text(TRIVIAL_APP)
-        app_proc, app_url = _serve(ROOT / "app.py", ROOT)
-        triv_proc, triv_url = _serve(trivial, Path(tmp))
+        procs = []
         try:
+            app_urls = []
+            for root in roots:
+                proc, url = _serve(root / "app.py", root)
+                procs.append(proc)
+                app_urls.append(url)
+            triv_proc, triv_url = _serve(trivial, Path(tmp))
+            procs.append(triv_proc)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
                 # the server's first import of torch/timm is not a page's cost: Home starts the warm-up, and a
                 # model page (every page but Home waits for it) returns once it is done; Trade-offs loads no
                 # model (it keeps only its table of configurations cached)
-                _cold(browser, app_url)
-                _cold(browser, f"{app_url}/tradeoffs")
+                for app_url in app_urls:
+                    _cold(browser, app_url)
+                    _cold(browser, f"{app_url}/tradeoffs")
                 floor_cold = statistics.median(_cold(browser, triv_url) for _ in range(3))
                 all_floor = {"slider": [], "radio": [], "fresh": []}
                 rows = {}
                 for name in pages:
-                    url = f"{app_url}/{name}"
+                    urls = [f"{app_url}/{name}" for app_url in app_urls]
                     action = PAGE_ACTIONS.get(name, ("slider", None))
                     floor_action = ("slider", None) if action[0] == "slider" else ("radio", 0)
+                    floor_kind = "trivial slider" if action[0] == "slider" else "trivial radio"
                     try:
-                        cold = _cold(browser, url)  # the page's first visit: nothing of it cached yet
-                        reopen = statistics.median(_cold(browser, url) for _ in range(2))
-                        warm, floor = _paired(browser, url, action, triv_url, floor_action, repeats)
-                        fresh, floor_fresh = (_paired(browser, url, action, triv_url, floor_action, repeats, fresh=True)
-                                              if action[0] == "slider" else ([], []))
+                        colds = [_cold(browser, url) for url in urls]  # each page's first visit: nothing cached yet
+                        reopens = [statistics.median(_cold(browser, url) for _ in range(2)) for url in urls]
+                        warm, floor, last = _paired(browser, urls, action, triv_url, floor_action, repeats)
+                        fresh, floor_fresh, _ = (_paired(browser, urls, action, triv_url, floor_action, repeats,
+                                                         fresh=True)
+                                                 if action[0] == "slider" else ([[] for _ in urls], [], None))
                     except Exception as err:  # a page that never updates is a finding, not the end of the run
                         rows[name] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
                         print(f"{name}: {rows[name]['error']}", file=sys.stderr)
                         continue
                     all_floor[floor_action[0]] += floor
                     all_floor["fresh"] += floor_fresh
-                    print(f"{name}: cold {cold:.2f} s, warm p50 {statistics.median(warm):.3f} s "
-                          f"({_median_ratio(warm, floor)}x)", file=sys.stderr)
-                    rows[name] = {"cold_s": round(cold, 3), "reopen_s": round(reopen, 3),
-                                  "warm_p50_s": round(statistics.median(warm), 3),
-                                  "warm_s": [round(t, 3) for t in warm],
-                                  "floor_p50_s": round(statistics.median(floor), 3),
-                                  "warm_over_floor": _median_ratio(warm, floor),
-                                  "floor": "trivial slider" if action[0] == "slider" else "trivial radio"}
-                    if fresh:
-                        rows[name].update({"fresh_p50_s": round(statistics.median(fresh), 3), "fresh_n": len(fresh),
-                                           "floor_fresh_p50_s": round(statistics.median(floor_fresh), 3),
-                                           "fresh_over_floor": _median_ratio(fresh, floor_fresh)})
+                    each = [_page_row(colds[k], reopens[k], warm[k], floor, floor_kind, fresh[k], floor_fresh, last[k])
+                            for k in range(len(urls))]
+                    rows[name] = each[0]
+                    if against:
+                        rows[name]["against"] = each[1]
+                        rows[name]["over_against"] = _median_ratio(warm[0], warm[1])
+                    print(f"{name}: cold {colds[0]:.2f} s, warm p50 {statistics.median(warm[0]):.3f} s "
+                          f"({each[0]['warm_over_floor']}x)"
+                          + (f"; against {statistics.median(warm[1]):.3f} s ({each[1]['warm_over_floor']}x)"
+                             if against else ""), file=sys.stderr)
                 browser.close()
         finally:
-            for proc in (app_proc, triv_proc):
+            for proc in procs:
                 proc.terminate()
     med = {k: round(statistics.median(v), 3) if v else None for k, v in all_floor.items()}
     return {"trivial_cold_s": round(floor_cold, 3), "trivial_warm_p50_s": med["slider"],
             "trivial_radio_p50_s": med["radio"], "trivial_fresh_p50_s": med["fresh"],
-            "pages": rows, "repeats": repeats, "loadavg_1m": round(os.getloadavg()[0], 2)}
+            "pages": rows, "repeats": repeats, "loadavg_1m": round(os.getloadavg()[0], 2),
+            **({"against": str(Path(against).resolve())} if against else {})}
 
 
 def add_parser(subparsers) -> None:
@@ -268,12 +333,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--pages", default=",".join(PAGE_ACTIONS), help="comma-separated url paths")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    p.add_argument("--against", type=Path, default=None,
+                   help="another checkout of the app (e.g. a worktree at an earlier commit): its pages are measured "
+                        "in the same rounds, move by move")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd)
 
 
 def _cmd(args) -> int:
-    res = run([p for p in args.pages.split(",") if p], args.repeats, args.chromium)
+    res = run([p for p in args.pages.split(",") if p], args.repeats, args.chromium, args.against)
     if args.json:
         print(json.dumps(res, indent=1))
     else:
@@ -285,5 +353,7 @@ def _cmd(args) -> int:
                 continue
             print(f"{name:12s} cold {r['cold_s']:.2f} s  warm p50 {r['warm_p50_s']:.3f} s settled "
                   f"({r['warm_over_floor']}x the trivial page)"
-                  + (f"; new values {r['fresh_p50_s']:.3f} s ({r['fresh_over_floor']}x)" if "fresh_p50_s" in r else ""))
+                  + (f"; new values {r['fresh_p50_s']:.3f} s ({r['fresh_over_floor']}x)" if "fresh_p50_s" in r else "")
+                  + (f"; against {r['against']['warm_p50_s']:.3f} s ({r['against']['warm_over_floor']}x), "
+                     f"{r['over_against']}x it" if "against" in r else ""))
     return 0

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 
 from vizcore.analysis.tradeoffs import pareto_front
 from vizcore.i18n import t
+from vizcore.plots import vega
 from vizcore.plots.reduction_views import method_colour
 
 
@@ -158,7 +159,8 @@ def pareto_spec(rows: list[dict], x: str = "gmacs", highlight: str | None = None
     one model set, published choice, loaded file and accuracy range the spec is the same on either cost axis
     and for any highlight: the browser then swaps the data in the chart it has (a few ms) instead of building
     a new chart from the spec (about 75 ms here). Altair's schema check (40-90 ms) runs once per view: the
-    page caches this dict. Altair's default theme (a fixed 300 px view) is left out: the page sizes the chart."""
+    page caches this dict. Altair's default theme (a fixed 300 px view) is left out: the page sizes the chart;
+    the text sizes and the renderer are every chart's (:func:`vega.finish`)."""
     log_x = log_cost_axis(rows, published, loaded)
     spec = pareto_chart(rows, x, highlight, published, x_title, log_x=log_x, loaded=loaded, y01=y01,
                         labels=labels, names=names).to_dict()
@@ -186,7 +188,7 @@ def pareto_spec(rows: list[dict], x: str = "gmacs", highlight: str | None = None
     spec["params"] = [{"name": "x_title", "expr": "length(data('meta')) ? data('meta')[0].x_title : ''"},
                       {"name": "y2_title", "expr": "length(data('meta')) ? data('meta')[0].y2_title : ''"},
                       *({**p, "name": "zoom_pan", "views": ["zoom_view"]} for p in spec.get("params", []))]
-    return spec
+    return vega.finish(spec)
 
 
 def pareto_figure(rows: list[dict], x: str = "gmacs", highlight: str | None = None,
