@@ -19,9 +19,6 @@ BASE_CSS = """
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { padding-top: 0.4rem; padding-bottom: 0.4rem; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 0.95rem; }
 [data-testid="stMarkdownContainer"] code, [data-testid="stCaptionContainer"] code { font-size: max(14px, 0.9em); }
-/* a safety net under every Vega-Lite chart (vizcore.plots.vega sets 14 px and more in its specs) */
-[data-testid="stVegaLiteChart"] svg text:is([font-size="9px"], [font-size="10px"], [font-size="11px"],
-  [font-size="12px"], [font-size="13px"]) { font-size: 14px; }
 """
 
 #: presenter mode on top: everything 1.25 times larger, no chrome, pictures as wide as the screen allows
