@@ -20,6 +20,12 @@ def test_a_row_has_medians_ratios_and_what_changed_last():
     assert list(row["last_change"]) == ["stVegaLiteChart (canvas)", "stCaptionContainer"]  # most frequent first
 
 
+def test_paired_ratios_are_taken_round_by_round():
+    r = bench_ui.paired_ratios([0.2, 0.3, 0.1, 0.5], [0.1, 0.3, 0.2, 0.25])  # ratios 2, 1, 0.5, 2
+    assert r["over_against"] == 1.5 and r["faster_rounds"] == "1/4"
+    assert r["over_against_iqr"][0] <= 1.5 <= r["over_against_iqr"][1]
+
+
 PAGE = """<html><body><div data-testid="stCaption">a</div><div data-testid="stChart"><canvas width="40"
 height="20"></canvas></div><script>
 window.__drawnAt = null;

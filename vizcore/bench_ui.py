@@ -244,6 +244,15 @@ def _median_ratio(times: list[float], floor: list[float]) -> float:
     return round(statistics.median(times) / statistics.median(floor), 2)
 
 
+def paired_ratios(this: list[float], other: list[float]) -> dict:
+    """This app's moves against the other's, round by round (each pair saw the same load): the median of the
+    per-round ratios, its interquartile range, and in how many rounds this app was the faster."""
+    ratios = sorted(a / b for a, b in zip(this, other))
+    q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
+    return {"over_against": round(statistics.median(ratios), 2), "over_against_iqr": [round(q1, 2), round(q3, 2)],
+            "faster_rounds": f"{sum(r < 1 for r in ratios)}/{len(ratios)}"}
+
+
 def _page_row(cold: float, reopen: float, warm: list[float], floor: list[float], floor_kind: str,
               fresh: list[float], floor_fresh: list[float], last: list[str]) -> dict:
     row = {"cold_s": round(cold, 3), "reopen_s": round(reopen, 3), "warm_p50_s": round(statistics.median(warm), 3),
@@ -312,7 +321,7 @@ def run(pages: list[str], repeats: int = 5, chromium: str = "/usr/bin/chromium",
                     rows[name] = each[0]
                     if against:
                         rows[name]["against"] = each[1]
-                        rows[name]["over_against"] = _median_ratio(warm[0], warm[1])
+                        rows[name].update(paired_ratios(warm[0], warm[1]))
                     print(f"{name}: cold {colds[0]:.2f} s, warm p50 {statistics.median(warm[0]):.3f} s "
                           f"({each[0]['warm_over_floor']}x)"
                           + (f"; against {statistics.median(warm[1]):.3f} s ({each[1]['warm_over_floor']}x)"
