@@ -1,5 +1,6 @@
 """Every training recipe runs a few steps on a tiny config, its loss falls, and it resumes from its checkpoint."""
 import dataclasses
+from pathlib import Path
 
 import pytest
 import torch
@@ -339,3 +340,95 @@ def test_run_jobs_stops_starting_after_a_failure():
 
     res = run_jobs(jobs, 2, launch, poll_s=0.0, say=lambda line: None)
     assert res["failed"] and started == ["bundled_vit"] and res["jobs"][0]["rc"] == 3
+
+
+class _ThreadedFake(_FakeProcess):
+    """A fake job that also takes the thread count it is given."""
+
+    def __init__(self, polls: int):
+        super().__init__(polls)
+        self.threads = None
+
+    def set_threads(self, n: int) -> None:
+        self.threads = n
+
+
+def test_running_jobs_share_the_cores_and_a_lone_job_gets_them_all():
+    from vizcore.train import ORDER, plan_jobs, run_jobs
+    jobs = plan_jobs(ORDER)
+    length = {j: max(1, (j.until - j.start) // 1000) for j in jobs}
+    handles, seen = {}, []
+
+    def launch(job):
+        handles[job] = _ThreadedFake(length[job])
+        return handles[job]
+
+    def progress(state):
+        running = [handles[j] for j in handles if any(r["name"] == j.name and r["until"] == j.until
+                                                        for r in state["running"])]
+        seen.append(sorted(h.threads for h in running))
+
+    res = run_jobs(jobs, 2, launch, poll_s=0.0, say=lambda line: None, cores=2, progress=progress)
+    assert not res["failed"] and res["running"] == []
+    assert all(sum(s) <= 2 for s in seen)  # never more threads than cores
+    assert [1, 1] in seen and [2] in seen  # two jobs: one each; a job alone: both cores
+    assert seen[-1] == [] or seen[-1] == [2]
+
+
+def test_a_job_follows_the_thread_count_in_its_file(tmp_path):
+    import torch
+    before = torch.get_num_threads()
+    wanted = tmp_path / "bundled_vit.threads"
+    wanted.write_text("2")
+    try:
+        torch.set_num_threads(1)
+        train("bundled_vit", steps=3, options=TINY["bundled_vit"], cache_dir=tmp_path, out_dir=None,
+              log_path=tmp_path / "log", threads=1, workers=0, progress=False, final_eval_n=10, eval_every=1000,
+              overrides=FAST, threads_file=wanted)
+        assert torch.get_num_threads() == 2
+        assert "threads 2 from step 0" in (tmp_path / "log").read_text()
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_stopped_parallel_run_goes_on_in_the_same_record(tmp_path, monkeypatch):
+    import json
+
+    from vizcore import train as T
+    names = ["bundled_vit", "bundled_dynamicvit"]
+    polls, launched = {"left": 4}, []
+
+    class Stopped(Exception):
+        pass
+
+    class Fake(_ThreadedFake):
+        def __init__(self, job, threads, workers, cache_dir):
+            super().__init__(1)
+            launched.append(job.name)
+            (Path(cache_dir) / job.name).mkdir(exist_ok=True)
+            (Path(cache_dir) / job.name / "ckpt.pt").write_bytes(b"")  # its checkpoint exists from its start
+
+        def poll(self):
+            polls["left"] -= 1
+            if polls["left"] == 0:
+                raise Stopped  # the session ends in the middle of the run
+            return super().poll()
+
+    monkeypatch.setattr(T, "_TrainProcess", Fake)
+    monkeypatch.setattr(T, "prepare_pools", lambda names, processes: 0)
+    monkeypatch.setattr(T.time, "sleep", lambda s: None)
+    with pytest.raises(Stopped):
+        T.train_all_parallel(names, 2, 1, 0, cache_dir=tmp_path, say=lambda line: None)
+    first = json.loads((tmp_path / T.RUN_RECORD).read_text())
+    assert len(first["parts"]) == 1 and not first["finished"]
+    assert [j["name"] for j in first["parts"][0]["jobs"]] == ["bundled_vit"]  # finished before the stop
+    assert [j["name"] for j in first["parts"][0]["running"]] == ["bundled_dynamicvit"]
+    polls["left"], launched[:] = -1, []  # no more stops
+    res = T.train_all_parallel(names, 2, 1, 0, cache_dir=tmp_path, say=lambda line: None)
+    assert launched == ["bundled_dynamicvit"]  # what the first part finished is not run again
+    record = json.loads((tmp_path / T.RUN_RECORD).read_text())
+    assert res["parts"] == 2 and record["finished"] and len(record["parts"]) == 2
+    assert res["total_s"] == record["total_s"] == T.record_total(record)
+    assert record["total_s"] >= sum(p["wall_s"] for p in record["parts"])
+    again = T.train_all_parallel(names, 2, 1, 0, cache_dir=tmp_path, say=lambda line: None)
+    assert again["parts"] == 1  # a finished record is not continued: a new run starts its own

@@ -421,7 +421,8 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
           cache_dir: Path = CACHE, out_dir: Path | None = ASSETS, log_path: Path | None = None,
           threads: int | None = None, workers: int = 1, progress: bool = True, final_eval_n: int | None = None,
           eval_every: int | None = None, ckpt_every: int | None = None, command: str | None = None,
-          stop_after: int | None = None, until: int | None = None, overrides: dict | None = None) -> dict:
+          stop_after: int | None = None, until: int | None = None, overrides: dict | None = None,
+          threads_file: Path | None = None) -> dict:
     """Train ``name`` (a key of RECIPES); returns a summary dict (losses, accuracies, card path).
 
     ``options`` overrides the architecture (tests use tiny configs; then nothing is written to assets).
@@ -517,6 +518,8 @@ def train(name: str, *, steps: int | None = None, fresh: bool = False, options: 
     run_loss, run_acc, n_run = 0.0, 0.0, 0
     step = start
     for step, batch in enumerate(loader, start=start):
+        if threads_file is not None and step % 10 == 0:
+            _follow_threads(threads_file, log, step)
         x, y = batch[0], batch[1]
         mult = lr_at(recipe, step)
         for g in opt.param_groups:
@@ -674,6 +677,24 @@ def prepare_pools(names, processes: int = 2, cache_dir: Path = CACHE) -> int:
     return 0
 
 
+def threads_wanted(path: Path) -> int | None:
+    """The torch thread count written in ``path`` (by a parallel ``train all``), or None (no file, no number)."""
+    try:
+        n = int(Path(path).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return n if n >= 1 else None
+
+
+def _follow_threads(path: Path, log, step: int) -> None:
+    """Use the thread count ``path`` asks for (when it differs): a parallel ``train all`` gives a job the cores
+    that no other job is using."""
+    n = threads_wanted(path)
+    if n is not None and n != torch.get_num_threads():
+        torch.set_num_threads(n)
+        log(f"threads {n} from step {step}")
+
+
 @dataclass(frozen=True)
 class Job:
     """One training process of a parallel ``train all``: ``name`` trained from its checkpoint to step ``until``,
@@ -701,12 +722,16 @@ def plan_jobs(names) -> list[Job]:
     return jobs
 
 
-def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=print) -> dict:
+def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=print, cores: int | None = None,
+             progress=None) -> dict:
     """Run ``jobs`` ``parallel`` at a time, each as soon as what it needs has finished (a model not among the
     jobs counts as finished: it is bundled already); among the ready ones the longest first.
-    ``launch(job)`` starts one and returns a handle with ``poll()`` (None while running, else its exit code).
-    Returns {"wall_s", "jobs": [{name, start, until, began_s, took_s, rc}], "failed"}; after a failure it starts no
-    more jobs and returns once the running ones have ended."""
+    ``launch(job)`` starts one and returns a handle with ``poll()`` (None while running, else its exit code)
+    and, when ``cores`` is given, ``set_threads(n)``: the running jobs share the cores, so a job that runs
+    alone (nothing else ready) gets them all, and gives them back before another starts.
+    ``progress(report)`` is called at every poll with the report so far (a run stopped from outside leaves it).
+    Returns {"wall_s", "jobs": [{name, start, until, began_s, took_s, rc}], "running", "failed"}; after a failure
+    it starts no more jobs and returns once the running ones have ended."""
     last = {j.name: max(k.until for k in jobs if k.name == j.name) for j in jobs}
     pending, running, done, finished, report = list(jobs), {}, set(), set(), []
     t0 = time.monotonic()
@@ -717,6 +742,16 @@ def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=pr
         return (job.name not in {k.name for k in running}
                 and all(k in done for k in before)
                 and all(d in finished or d not in last for d in job.needs))
+
+    def share(n_running: int) -> None:
+        if cores:
+            for handle, _ in running.values():
+                handle.set_threads(max(1, cores // max(1, n_running)))
+
+    def state() -> dict:
+        return {"wall_s": round(time.monotonic() - t0, 1), "jobs": list(report), "failed": failed,
+                "running": [{"name": j.name, "start": j.start, "until": j.until,
+                             "began_s": round(began - t0, 1)} for j, (_, began) in running.items()]}
 
     while pending or running:
         for job, (handle, began) in list(running.items()):
@@ -741,27 +776,106 @@ def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=pr
                 break
             job = max(candidates, key=lambda j: j.until - j.start)
             pending.remove(job)
+            share(len(running) + 1)  # the running ones give back their extra threads first
             running[job] = (launch(job), time.monotonic())
             say(f"{job.name} {job.start}->{job.until}: started at {time.monotonic() - t0:.0f} s")
+        share(len(running))
+        if progress is not None:
+            progress(state())
         if failed and not running:
             break
         if not running and pending:
             raise RuntimeError(f"jobs wait for models that never finish: {[j.name for j in pending]}")
         if running:
             time.sleep(poll_s)
-    return {"wall_s": round(time.monotonic() - t0, 1), "jobs": report, "failed": failed}
+    return state()
 
 
-def _launch_process(job: Job, threads: int, workers: int, cache_dir: Path = CACHE):
-    """``python -m vizcore train NAME --until STEP`` in a process of its own; its output in .cache/train."""
-    # deferred: only the parallel ``train all`` starts processes
-    import subprocess
-    out = Path(cache_dir) / f"{job.name}.out"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "a") as f:
-        return subprocess.Popen([sys.executable, "-m", "vizcore", "train", job.name, "--threads", str(threads),
-                                 "--workers", str(workers), "--until", str(job.until)],
-                                stdout=f, stderr=subprocess.STDOUT, cwd=str(Path(__file__).resolve().parents[1]))
+class _TrainProcess:
+    """A job's ``python -m vizcore train NAME --until STEP`` process, and the file it reads its thread count from."""
+
+    def __init__(self, job: Job, threads: int, workers: int, cache_dir: Path = CACHE):
+        # deferred: only the parallel ``train all`` starts processes
+        import subprocess
+        cache_dir = Path(cache_dir)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.threads_file, self.threads = cache_dir / f"{job.name}.threads", threads
+        self.threads_file.write_text(str(threads))
+        # idle OpenMP threads sleep instead of spinning on a core another job needs
+        env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+        root = Path(__file__).resolve().parents[1]
+        # relative to the project where it can be: the card repeats the command
+        shown = os.path.relpath(self.threads_file.resolve(), root)
+        with open(cache_dir / f"{job.name}.out", "a") as f:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "vizcore", "train", job.name, "--threads", str(threads), "--workers",
+                 str(workers), "--until", str(job.until), "--threads-file", shown],
+                stdout=f, stderr=subprocess.STDOUT, cwd=str(root), env=env)
+
+    def poll(self):
+        return self.process.poll()
+
+    def set_threads(self, n: int) -> None:
+        if n != self.threads:
+            tmp = self.threads_file.with_suffix(".tmp")
+            tmp.write_text(str(n))
+            tmp.replace(self.threads_file)
+            self.threads = n
+
+
+#: the parallel ``train all``'s record: its parts (one per command, when one was stopped and run again) and jobs
+RUN_RECORD = "train_all.json"
+
+
+def _load_record(path: Path, names, cache_dir: Path) -> dict:
+    """The record to go on with: the unfinished one at ``path`` when the checkpoints it left are still there,
+    else a new one (a first run, or one that starts over)."""
+    started = any((Path(cache_dir) / n / "ckpt.pt").is_file() for n in names)
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        record = None
+    if started and record and not record.get("finished") and record.get("names") == list(names):
+        return record
+    return {"names": list(names), "parts": [], "finished": False}
+
+
+def record_total(record: dict) -> float:
+    """Seconds of the whole set so far: every part's pool drawing and jobs."""
+    return round(sum(part.get("pool_s", 0.0) + part.get("wall_s", 0.0) for part in record["parts"]), 1)
+
+
+def train_all_parallel(names, jobs: int, threads: int, workers: int, cache_dir: Path = CACHE, say=print) -> dict:
+    """``train all --jobs N``: draw the scene pools, then run every recipe's jobs ``jobs`` at a time on
+    ``jobs * threads`` cores (a job alone gets the idle ones). The record (``RUN_RECORD`` in ``cache_dir``) is
+    written at every poll, so a run stopped from outside and started again adds a part to the same record."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / RUN_RECORD
+    record = _load_record(path, names, cache_dir)
+    part = {"began": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pool_s": 0.0, "wall_s": 0.0, "jobs": []}
+    record["parts"].append(part)
+
+    def save(state: dict | None = None) -> None:
+        part.update(state or {})
+        record["total_s"] = record_total(record)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, indent=1))
+        tmp.replace(path)
+
+    t0 = time.monotonic()
+    prepare_pools(names, processes=jobs)
+    part["pool_s"] = round(time.monotonic() - t0, 1)
+    save()
+    # jobs an earlier part of this record finished are not run again (their bundles are written)
+    done_before = {(j["name"], j["until"]) for earlier in record["parts"][:-1] for j in earlier.get("jobs", [])
+                   if j.get("rc") == 0}
+    todo = [j for j in plan_jobs(names) if (j.name, j.until) not in done_before]
+    res = run_jobs(todo, jobs, lambda job: _TrainProcess(job, threads, workers, cache_dir), say=say,
+                   cores=jobs * threads, progress=save)
+    record["finished"] = not res["failed"]
+    save(res)
+    return {**res, "pool_s": part["pool_s"], "parts": len(record["parts"]), "total_s": record["total_s"]}
 
 
 def cmd_train(args) -> int:
@@ -773,12 +887,9 @@ def cmd_train(args) -> int:
         if args.export or args.stop_after or args.steps or args.until or args.fresh:
             print("--jobs runs every recipe as written: no --export, --stop-after, --steps, --until or --fresh")
             return 2
-        t0 = time.monotonic()
-        prepare_pools(names, processes=args.jobs)
-        pool_s = time.monotonic() - t0
-        res = run_jobs(plan_jobs(names), args.jobs, lambda job: _launch_process(job, args.threads, args.workers))
-        # the whole set's time: drawing the scene pools (when missing) and the jobs
-        print(json.dumps({**res, "pool_s": round(pool_s, 1), "total_s": round(pool_s + res["wall_s"], 1)}))
+        res = train_all_parallel(names, args.jobs, args.threads, args.workers)
+        # the whole set's time: drawing the scene pools (when missing) and the jobs, over every part
+        print(json.dumps(res))
         return 1 if res["failed"] else 0
     for n in names:
         log_path = Path(args.log) if args.log else LOGS / f"{n}.log"
@@ -787,7 +898,8 @@ def cmd_train(args) -> int:
             continue
         s = train(n, steps=args.steps, fresh=args.fresh, threads=args.threads, workers=args.workers,
                   log_path=log_path, stop_after=args.stop_after, until=args.until,
-                  command=command or f"python -m vizcore train {n}", final_eval_n=args.eval_n)
+                  command=command or f"python -m vizcore train {n}", final_eval_n=args.eval_n,
+                  threads_file=Path(args.threads_file) if args.threads_file else None)
         print(json.dumps({k: v for k, v in s.items() if k != "history"}))
         if not s["finished"]:
             break
@@ -806,6 +918,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--jobs", type=int, default=1,
                    help="with 'all': train this many at a time, each as soon as its start weights and teacher "
                         "exist (one process each, --threads torch threads and --workers data workers)")
+    p.add_argument("--threads-file", default=None,
+                   help="a file whose number, read every 10 steps, sets the torch threads (written by train all --jobs)")
     p.add_argument("--export", action="store_true",
                    help="write weights + card from the latest checkpoint of an unfinished run (no training)")
     p.add_argument("--prepare", action="store_true",
