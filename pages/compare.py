@@ -55,13 +55,17 @@ def explore() -> None:
     cost_img = draw(rv.per_layer_cost_image, v.tokens, v.gmacs, **cost_labels)
 
     b = v.budget
-    st.caption(tr("cmp.budget", n0=v.num_patches, locs=", ".join(map(str, b.locs)), rho=b.rho,
-                  target=f"{b.target:.1f}" if b.measure == "tokens" else f"{b.target:.4f}",
-                  measure=tr(f"cmp.measure.{b.measure}")))
+    # the budget and the notes that come and go with rho share one caption, so the elements below keep their
+    # places (a shifted element is rebuilt by the browser, not updated)
+    lines = [tr("cmp.budget", n0=v.num_patches, locs=", ".join(map(str, b.locs)), rho=b.rho,
+                target=f"{b.target:.1f}" if b.measure == "tokens" else f"{b.target:.4f}",
+                measure=tr(f"cmp.measure.{b.measure}"))]
     if v.off_target:
-        st.caption(tr("cmp.off_target", items=", ".join(f"{tr(v.label_keys[m])} {pct:+.1f} %" for m, pct in v.off_target)))
+        lines.append(tr("cmp.off_target", items=", ".join(f"{tr(v.label_keys[m])} {pct:+.1f} %"
+                                                          for m, pct in v.off_target)))
     if v.missing:
-        st.caption(tr("cmp.missing", names=", ".join(tr(key) for key in v.missing)))
+        lines.append(tr("cmp.missing", names=", ".join(tr(key) for key in v.missing)))
+    st.caption("  \n".join(lines))
     st.subheader(tr("cmp.fates"))
     st.image(grid_img, caption=tr("cmp.legend"))
     downloads("compare_token_fate", png=grid_img)

@@ -198,3 +198,27 @@ def test_dynamicvit_gumbel_explainer_drawn_only_when_open(dyn_page):
     at.slider(key="dyn_tau").set_value(3.0).run()
     assert_clean(at)
     assert at.session_state["dyn_gumbel_open"] is True  # still open after moving the controls
+
+
+def _layout(node) -> list[str]:
+    """The element types under ``node``, depth first: what the browser lays out, in order."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node.type]
+    return [node.type] + [t for key in sorted(children) for t in _layout(children[key])]
+
+
+def test_compare_notes_keep_the_elements_in_place(compare_page):
+    """The budget and the notes that come and go with rho and the backbone (not matched, left out) share one
+    caption: moving rho keeps every element in its place, so the browser updates them instead of building them
+    anew."""
+    at = compare_page
+    layout = _layout(at.main)
+    for rho in (0.3, 0.95):
+        at.slider(key="cmp_rho").set_value(rho).run()
+        assert_clean(at)
+        assert _layout(at.main) == layout, rho
+    at.selectbox(key="cmp_backbone").set_value("deit_tiny_patch16_224").run()  # DynamicViT left out
+    assert_clean(at)
+    note, = [c.value for c in at.caption if "shares this backbone" in c.value]
+    assert note.startswith("Budget:")  # in the budget's caption, not an element of its own
