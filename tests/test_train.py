@@ -411,7 +411,7 @@ def test_a_stopped_parallel_run_goes_on_in_the_same_record(tmp_path, monkeypatch
         def poll(self):
             polls["left"] -= 1
             if polls["left"] == 0:
-                raise Stopped  # the session ends in the middle of the run
+                raise Stopped  # stopped from outside in the middle of the run
             return super().poll()
 
     monkeypatch.setattr(T, "_TrainProcess", Fake)
