@@ -325,8 +325,21 @@ def test_run_jobs_keeps_the_order_the_models_need_and_the_number_at_a_time():
             assert all((job.name, k.until) in ended for k in jobs if k.name == job.name and k.until < job.until)
         else:
             ended.append((job.name, job.until))
-    first_two = {events[0][1].name, events[1][1].name}
-    assert first_two == {"bundled_vit", "bundled_poolformer"}  # the longest of those that need nothing
+    first_two = {(events[0][1].name, events[0][1].until), (events[1][1].name, events[1][1].until)}
+    # the heads of the longest chains: bundled_vit (then T2T's distilled cycles) and T2T's first cycles, before
+    # PoolFormer, the longest single job, which nothing waits for
+    assert first_two == {("bundled_vit", RECIPES["bundled_vit"].steps),
+                         ("bundled_t2t", RECIPES["bundled_t2t"].distill_from)}
+
+
+def test_chain_steps_follow_what_waits_for_each_job():
+    from vizcore.train import Job, chain_steps
+    vit, pf = Job("bundled_vit", 0, 100, ()), Job("bundled_poolformer", 0, 120, ())
+    t2t_a, t2t_b = Job("bundled_t2t", 0, 80, ()), Job("bundled_t2t", 80, 150, ("bundled_vit",))
+    dyn = Job("bundled_dynamicvit", 0, 16, ("bundled_vit",))
+    chain = chain_steps([vit, pf, t2t_a, t2t_b, dyn])
+    assert chain[t2t_b] == 70 and chain[t2t_a] == 80 + 70 and chain[dyn] == 16
+    assert chain[vit] == 100 + 70 and chain[pf] == 120  # vit heads T2T's distilled cycles
 
 
 def test_run_jobs_stops_starting_after_a_failure():

@@ -722,10 +722,30 @@ def plan_jobs(names) -> list[Job]:
     return jobs
 
 
+def chain_steps(jobs: list[Job]) -> dict[Job, int]:
+    """Per job, the steps of the longest chain it heads: its own, then the longest of the jobs that wait for it
+    (the next job of its model; the jobs that need its model, once its model's last job is done). Started in
+    that order, the chain that decides when the set ends (bundled_vit, then T2T's distilled cycles) is never
+    held back by a job that could wait (PoolFormer, whose 12000 steps are the longest single job but no
+    job needs)."""
+    last = {j.name: max(k.until for k in jobs if k.name == j.name) for j in jobs}
+    memo: dict[Job, int] = {}
+
+    def length(job: Job) -> int:
+        if job not in memo:
+            after = [k for k in jobs if (k.name == job.name and k.start == job.until)
+                     or (job.until == last[job.name] and job.name in k.needs and k.name != job.name)]
+            memo[job] = job.until - job.start + max((length(k) for k in after), default=0)
+        return memo[job]
+
+    return {j: length(j) for j in jobs}
+
+
 def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=print, cores: int | None = None,
              progress=None) -> dict:
     """Run ``jobs`` ``parallel`` at a time, each as soon as what it needs has finished (a model not among the
-    jobs counts as finished: it is bundled already); among the ready ones the longest first.
+    jobs counts as finished: it is bundled already); among the ready ones, the one that heads the longest chain
+    of steps still to come (itself and what waits for it: :func:`chain_steps`) first.
     ``launch(job)`` starts one and returns a handle with ``poll()`` (None while running, else its exit code)
     and, when ``cores`` is given, ``set_threads(n)``: the running jobs share the cores, so a job that runs
     alone (nothing else ready) gets them all, and gives them back before another starts.
@@ -733,6 +753,7 @@ def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=pr
     Returns {"wall_s", "jobs": [{name, start, until, began_s, took_s, rc}], "running", "failed"}; after a failure
     it starts no more jobs and returns once the running ones have ended."""
     last = {j.name: max(k.until for k in jobs if k.name == j.name) for j in jobs}
+    chain = chain_steps(jobs)
     pending, running, done, finished, report = list(jobs), {}, set(), set(), []
     t0 = time.monotonic()
     failed = False
@@ -774,7 +795,7 @@ def run_jobs(jobs: list[Job], parallel: int, launch, poll_s: float = 5.0, say=pr
             candidates = [j for j in pending if ready(j)]
             if not candidates:
                 break
-            job = max(candidates, key=lambda j: j.until - j.start)
+            job = max(candidates, key=lambda j: (chain[j], j.until - j.start))
             pending.remove(job)
             share(len(running) + 1)  # the running ones give back their extra threads first
             running[job] = (launch(job), time.monotonic())
