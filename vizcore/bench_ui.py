@@ -234,7 +234,7 @@ def _paired(browser, urls: list[str], action, floor_url: str, floor_action, repe
             floor_times.append(floor.move(fresh))
             for k in interleaved_order(len(pages), i):
                 times[k].append(pages[k].move(fresh))
-        return times, floor_times, [c.last_changes[1 if fresh else 0:] for c in pages]
+        return times, floor_times, [c.last_changes for c in pages]
     finally:
         for c in controls:
             c.close()
