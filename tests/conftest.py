@@ -1,6 +1,8 @@
 """Shared test helpers for the Streamlit pages."""
 import io
 import json
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,60 @@ def image_urls(at) -> list[str]:
 
 def image_captions(at) -> list[str]:
     return [c for el in at.get("image") for c in el.captions]
+
+
+class _TableReader(HTMLParser):
+    """The header and cell texts of the HTML tables ``number_table`` draws."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.row, self.cell = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.row = []
+        elif tag in ("th", "td"):
+            self.cell = []
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self.cell is not None:
+            self.row.append("".join(self.cell))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+
+
+@dataclass
+class Table:
+    """A table on the page: ``value`` is a DataFrame of its cells' text (integers read back as int)."""
+
+    value: object
+
+
+def _typed(text: str):
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def tables(at) -> list[Table]:
+    """The tables ``number_table`` drew on the page (HTML elements of class TABLE_CLASS), in page order."""
+    import pandas as pd
+
+    from vizcore.ui.downloads import TABLE_CLASS
+
+    found = []
+    for el in at.get("html"):
+        if f'class="{TABLE_CLASS}"' not in el.value:
+            continue
+        reader = _TableReader()
+        reader.feed(el.value)
+        header, *body = reader.rows
+        found.append(Table(pd.DataFrame([[_typed(t) for t in row] for row in body], columns=header)))
+    return found
 
 
 def png_bytes(h=90, w=120, seed=0) -> bytes:

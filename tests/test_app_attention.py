@@ -1,5 +1,5 @@
 """AppTest: the entry point, the shared sidebar and the Attention page."""
-from conftest import assert_clean, image_captions, image_urls, png_bytes
+from conftest import assert_clean, image_captions, image_urls, png_bytes, tables
 
 
 def test_landing_page_defaults(app):
@@ -60,7 +60,7 @@ def test_every_view_renders(attention_page):
         urls = tuple(image_urls(at))
         assert urls not in seen
         seen.add(urls)
-    assert at.table, "the shapes view shows a table"
+    assert tables(at), "the shapes view shows a table"
 
 
 def test_patch_and_rollout_controls(attention_page):

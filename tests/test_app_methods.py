@@ -3,7 +3,7 @@ default (small, bundled) models, react to their main controls, switch language a
 import json
 
 import pytest
-from conftest import assert_clean, image_captions, image_urls, open_page
+from conftest import assert_clean, image_captions, image_urls, open_page, tables
 
 PAGES = {"wukong": "wk", "t2t": "t2t", "poolformer": "pf"}
 TITLES = {"wukong": ("WuKong TokenReduction", "WuKong TokenReduction："),
@@ -97,9 +97,9 @@ def test_wukong_controls_change_the_pictures(wukong):
     assert "T3" in " ".join(c for el in at.get("image") for c in el.captions)
     assert set_view(at, "wk_view", "assign") != single
     set_view(at, "wk_view", "stats")
-    assert figures(at) and at.table
+    assert figures(at) and tables(at)
     set_view(at, "wk_view", "steps")
-    steps = at.table[0].value
+    steps = tables(at)[0].value
     T, N = wukong_sizes()
     assert "softmax" in steps.iloc[:, 0].tolist() and f"(1, {T}, {N})" in steps.iloc[:, 2].tolist()
 
@@ -173,7 +173,7 @@ def test_t2t_footprint_and_schedule(t2t):
     assert "(0, 0)" in " ".join(c for el in at.get("image") for c in el.captions)
     set_view(at, "t2t_view", "schedule")
     before = figures(at)
-    shapes = at.table[1].value.iloc[:, 1].tolist()
+    shapes = tables(at)[1].value.iloc[:, 1].tolist()
     from vizcore.models.bundled import CONFIGS
     embed = CONFIGS["bundled_t2t"]["embed_dim"]
     assert "(1, 576, 147)" in shapes and f"(1, 145, {embed})" in shapes  # 24x24 tokens of 7*7*3; 12x12 + CLS
@@ -191,7 +191,7 @@ def test_t2t_vit_7_shows_the_papers_schedule_at_224(t2t):
     for tokens, width in ((3136, 147), (784, 576), (196, 576)):
         assert f"**{tokens}** tokens of width" in text and f"= **{width}**" in text
     set_view(at, "t2t_view", "schedule")
-    assert at.table[0].value.iloc[3].tolist()[-2:] == [196, 768]  # ViT's 16x16 hard split: 196 x 768
+    assert tables(at)[0].value.iloc[3].tolist()[-2:] == [196, 768]  # ViT's 16x16 hard split: 196 x 768
 
 
 # ---------------------------------------------------------------------------------------- PoolFormer
@@ -221,7 +221,7 @@ def test_poolformer_stages_mixers_and_cam(poolformer):
     spec, data = figures(at)[0]
     assert len(spec["encoding"]["color"]["scale"]["domain"]) == 3 and spec["encoding"]["y"]["title"]
     assert set(data) == {"probs"}
-    assert len(at.table[0].value) == 3
+    assert len(tables(at)[0].value) == 3
     cam = set_view(at, "pf_view", "cam")
     options = at.selectbox(key="pf_cam_target_pooling").options
     at.selectbox(key="pf_cam_target_pooling").select_index(1).run()

@@ -7,7 +7,7 @@ from streamlit.elements.lib import policies
 from vizcore.plots.attention_views import layer_head_grid
 from vizcore.views.attention import grid_tile
 
-from conftest import assert_clean, open_page
+from conftest import assert_clean, open_page, tables
 
 
 @pytest.fixture
@@ -75,13 +75,13 @@ def test_upload_mode_shows_no_sample_box(app):
 
 def test_compare_holds_the_chosen_measure_within_two_percent(app):
     at = open_page(app, "compare")
-    rows = at.table[0].value
+    rows = tables(at)[0].value
     assert "p" not in rows.columns and "class" not in rows.columns  # said what they are
     off = rows["Off the budget's mean patch tokens per layer (%)"]
     assert all(abs(float(v)) <= 2 for v in off if v not in ("", "–"))
     at.radio(key="cmp_measure").set_value("gmacs").run()
     assert_clean(at)
-    rows = at.table[0].value
+    rows = tables(at)[0].value
     off = rows["Off the budget's GMACs (%)"]
     assert all(abs(float(v)) <= 2 for v in off if v not in ("", "–"))
     assert any("GMACs" in c.value and "within 2 %" in c.value for c in at.caption)

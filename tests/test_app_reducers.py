@@ -1,7 +1,7 @@
 """AppTest: the DynamicViT and Compare pages."""
 import pandas as pd
 
-from conftest import assert_clean, image_urls, png_bytes
+from conftest import assert_clean, image_urls, png_bytes, tables
 from vizcore.i18n import t
 from vizcore.models.reducer_registry import find_reducer
 
@@ -45,7 +45,7 @@ def test_dynamicvit_chinese(dyn_page):
 
 def test_compare_defaults_rho_backbone_and_scene(compare_page):
     at = compare_page
-    rows = at.table[0].value
+    rows = tables(at)[0].value
     assert {"backbone, no reduction", "EViT", "ToMe", "random drop"} <= set(rows["Method"])  # names, not ids
     before = image_urls(at)
     at.slider(key="cmp_rho").set_value(0.5).run()
@@ -53,11 +53,11 @@ def test_compare_defaults_rho_backbone_and_scene(compare_page):
     assert image_urls(at) != before
     at.radio(key="image_mode").set_value("scene").run()
     assert_clean(at)
-    rows = at.table[0].value
+    rows = tables(at)[0].value
     assert "Keep precision" in rows.columns
     at.selectbox(key="cmp_backbone").set_value("deit_tiny_patch16_224").run()
     assert_clean(at)
-    assert "DynamicViT" not in set(at.table[0].value["Method"])
+    assert "DynamicViT" not in set(tables(at)[0].value["Method"])
 
 
 def test_compare_bad_upload(compare_page):
@@ -80,7 +80,7 @@ def _figure(at):
 
 def test_tradeoffs_controls(trade_page):
     at = trade_page
-    rows = at.table[0].value
+    rows = tables(at)[0].value
     assert shown("plain", "evit", "tome", "random_drop") <= set(rows["method"])
     assert (pd.to_numeric(rows["gmacs"]) > 0).all()  # shown as text: "0.0732"
     base = _figure(at)
@@ -105,7 +105,7 @@ def test_tradeoffs_latency_and_imagenet_set(trade_page):
     at = trade_page
     at.button(key="trade_measure").click().run()
     assert_clean(at)
-    rows = at.table[0].value
+    rows = tables(at)[0].value
     assert (pd.to_numeric(rows["latency_ms"], errors="coerce") > 0).all()  # "–" where missing
     (gmacs_spec, gmacs_data), = _figure(at)
     at.radio(key="trade_x").set_value("latency").run()
@@ -115,13 +115,13 @@ def test_tradeoffs_latency_and_imagenet_set(trade_page):
     assert any("latency (ms)" in c.value and c.value.startswith("▶") for c in at.caption)
     at.radio(key="trade_set").set_value("imagenet").run()
     assert_clean(at)
-    assert "deit_small_patch16_224" in set(at.table[0].value["model"])
+    assert "deit_small_patch16_224" in set(tables(at)[0].value["model"])
     assert at.toggle(key="trade_published_imagenet").value and "published" in _figure(at)[0][1]
 
 
 def test_tables_show_numbers_without_padding(compare_page):
     """st.table alone prints every float column with four decimals ("145.0000")."""
-    rows = compare_page.table[0].value
+    rows = tables(compare_page)[0].value
     text = [v for c in rows.columns for v in rows[c].tolist() if isinstance(v, str)]
     numbers = [v for v in text if v.replace(".", "", 1).replace("-", "", 1).isdigit()]
     assert numbers, rows
@@ -135,7 +135,7 @@ def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page
     at.switch_page("pages/tradeoffs.py").run()
     assert_clean(at)
     assert at.selectbox(key="trade_highlight").value == "DynamicViT 0.65 (yours)"
-    table = at.table[0].value
+    table = tables(at)[0].value
     mine = table[table["label"] == "DynamicViT 0.65 (yours)"]
     grid = table[table["label"].isin(["DynamicViT 0.6", "DynamicViT 0.7"])]
     assert len(mine) == 1 and mine["top1"].iloc[0] == "–"  # cost only: accuracy is measured for the grid
@@ -144,7 +144,7 @@ def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page
     assert any("marked (yours)" in c.value and "not measured yet" in c.value for c in at.caption)
     at.button(key="trade_measure_yours").click().run()  # its accuracy, on the first 500 test scenes
     assert_clean(at)
-    mine = at.table[0].value.set_index("label").loc["DynamicViT 0.65 (yours)"]
+    mine = tables(at)[0].value.set_index("label").loc["DynamicViT 0.65 (yours)"]
     assert 0.5 < float(mine["top1"]) <= 1 and 0 < float(mine["keep_precision"]) <= 1
     assert any("Accuracy of 1 of them measured on the first 500" in c.value for c in at.caption)
     assert "trade_measure_yours" not in [b.key for b in at.button]  # nothing left to measure
@@ -152,7 +152,7 @@ def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page
     at.selectbox(key="lang").set_value("zh").run()  # the measurements outlive a change of language
     assert_clean(at)
     # the table's headers are in Chinese too
-    mine = at.table[0].value.set_index(t("col.label", "zh")).loc["DynamicViT 0.65 (你的)"]
+    mine = tables(at)[0].value.set_index(t("col.label", "zh")).loc["DynamicViT 0.65 (你的)"]
     assert 0.5 < float(mine[t("col.top1", "zh")]) <= 1 and "trade_measure_yours" not in [b.key for b in at.button]
     assert float(mine[t("col.latency_ms", "zh")]) > 0
     at.selectbox(key="lang").set_value("en").run()
@@ -162,7 +162,7 @@ def test_tradeoffs_places_and_highlights_what_the_method_pages_explored(dyn_page
     at.switch_page("pages/tradeoffs.py").run()
     assert_clean(at)
     assert at.selectbox(key="trade_highlight").value == "DynamicViT 0.8"
-    assert not at.table[0].value["label"].str.contains("yours").any()
+    assert not tables(at)[0].value["label"].str.contains("yours").any()
 
 
 def test_tradeoffs_published_layer_is_remembered_per_model_set(trade_page):

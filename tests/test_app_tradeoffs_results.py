@@ -4,7 +4,7 @@ import json
 
 from vizcore.i18n import STRINGS, t
 
-from conftest import assert_clean
+from conftest import assert_clean, tables
 
 RECORD = {"config": {"label": "EViT 0.7", "model": "deit_small_patch16_224", "method": "evit", "setting": 0.7,
                      "locs": [3, 6, 9]}, "data_name": "val", "n": 50000, "top1": 0.7812, "top5": 0.94, "gmacs": 3.03,
@@ -25,7 +25,7 @@ def _header(column: str, lang: str) -> str:
 
 def _table(at, column: str, lang: str = "en"):
     """The page's table that has ``column`` (by its header in ``lang``)."""
-    table, = [t.value for t in at.table if _header(column, lang) in t.value.columns]
+    table, = [t.value for t in tables(at) if _header(column, lang) in t.value.columns]
     return table
 
 

@@ -3,7 +3,9 @@ import math
 
 import numpy as np
 
+from conftest import _TableReader
 from vizcore.ui import number_text
+from vizcore.ui.downloads import TABLE_CLASS, cell_text, table_html
 
 
 def test_number_text():
@@ -13,6 +15,21 @@ def test_number_text():
     assert number_text(12345.6) == "12346" and number_text(-0.5) == "-0.5"
     assert number_text(math.nan) == "–" and number_text(None) == "–"
     assert number_text(True) == "True"
+
+
+def test_table_html_escapes_every_cell_and_reads_back():
+    columns = ["Method", "GMACs", "<b>x</b> & y"]
+    rows = [[cell_text("ToMe"), cell_text(0.05234), cell_text(None)],
+            [cell_text("<script>alert(1)</script>"), cell_text(145.0), cell_text("https://example.org/a?b=1&c=2")]]
+    text = table_html(columns, rows)
+    assert text.startswith(f'<div class="{TABLE_CLASS}">') and "<script>" not in text and "<b>" not in text
+    assert '<a href="https://example.org/a?b=1&amp;c=2" target="_blank">' in text  # a whole address is a link
+    assert '<td class="num">0.05234</td>' in text and '<td class="num">145</td>' in text  # numbers right-aligned
+    assert "<td>–</td>" in text and '<td class="num">' not in text.split("ToMe")[0]  # text is not
+    reader = _TableReader()
+    reader.feed(text)
+    assert reader.rows == [columns, ["ToMe", "0.05234", "–"],
+                           ["<script>alert(1)</script>", "145", "https://example.org/a?b=1&c=2"]]
 
 
 def test_download_payloads_make_valid_files():

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,17 +101,43 @@ def number_text(value) -> str:
     return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
 
 
-def number_table(rows, **kwargs) -> None:
-    """``st.table`` of a list of dicts (or a DataFrame) whose float columns are shown as
-    :func:`number_text` (st.table would print 145.0000). The columns become text; a styler would keep them
-    numeric but costs about 10 ms per table per run, this costs microseconds."""
+#: the class of the tables :func:`number_table` draws (their style is in the page style every page gets)
+TABLE_CLASS = "vz-table"
+_NUMBER = re.compile(r"[-+−]?(\d[\d,]*\.?\d*|\.\d+)(e[-+]?\d+)?\s*%?")
+
+
+def cell_text(value) -> str:
+    """What a table cell shows: numbers as :func:`number_text`, missing values as an en dash, the rest as text."""
+    if value is None or isinstance(value, (bool, np.bool_, int, float, np.number)):
+        return number_text(value)
+    return str(value)
+
+
+def table_html(columns: list[str], rows: list[list[str]]) -> str:
+    """An HTML table of text (every header and cell escaped). A cell that is a whole http(s) address is a
+    link; cells that read as numbers are right-aligned."""
+    def cell(text: str) -> str:
+        if text.startswith(("https://", "http://")) and not any(c.isspace() for c in text):
+            return f'<td><a href="{html.escape(text)}" target="_blank">{html.escape(text)}</a></td>'
+        align = ' class="num"' if _NUMBER.fullmatch(text) else ""
+        return f"<td{align}>{html.escape(text)}</td>"
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(cell(t) for t in row) + "</tr>" for row in rows)
+    return (f'<div class="{TABLE_CLASS}"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def number_table(rows) -> None:
+    """A table of a list of dicts (or a DataFrame), headers in the reader's language, numbers as
+    :func:`number_text` (145, not 145.0000).
+
+    Drawn as one HTML element, not ``st.table``: st.table renders every cell as Markdown, a React component
+    and a Markdown parse per cell each time the table is drawn, which made a control's move on Compare about
+    a fifth slower (paired bench-ui rounds) than the same page with this table."""
     import pandas as pd  # deferred: about 1 s on its first import, and Home never needs it
 
-    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-    df.columns = [column_label(str(c)) for c in df.columns]  # the headers in the reader's language
-    for c in df.columns:
-        if df[c].dtype.kind in "fc" or (df[c].dtype == object and any(isinstance(v, float) for v in df[c])):
-            df[c] = [number_text(v) if isinstance(v, (int, float, np.number)) or v is None else v for v in df[c]]
-    kwargs.setdefault("hide_index", True)
-    kwargs.setdefault("width", "stretch")
-    st.table(df, **kwargs)
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    columns = [column_label(str(c)) for c in df.columns]  # the headers in the reader's language
+    cells = [[cell_text(v) for v in row] for row in df.itertuples(index=False, name=None)]
+    st.html(table_html(columns, cells))

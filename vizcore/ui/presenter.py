@@ -17,7 +17,13 @@ BASE_CSS = """
 [data-testid="stAppDeployButton"] { display: none; }
 [data-testid="stMain"] h1 { font-size: 2rem; padding-top: 0.25rem; padding-bottom: 0.5rem; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { padding-top: 0.4rem; padding-bottom: 0.4rem; }
-[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 0.95rem; }
+.vz-table { overflow-x: auto; margin-bottom: 0.5rem; }
+.vz-table table { border-collapse: collapse; width: 100%; font-size: 0.95rem; font-variant-numeric: tabular-nums; }
+.vz-table th, .vz-table td { border: 1px solid rgba(49, 51, 63, 0.1); padding: 0.3rem 0.5rem; text-align: left;
+  vertical-align: top; }
+.vz-table th { font-weight: 600; background: rgba(49, 51, 63, 0.03); }
+.vz-table td { word-break: keep-all; }  /* CJK: a two-character word is not split over two lines */
+.vz-table td.num { text-align: right; }
 [data-testid="stMarkdownContainer"] code, [data-testid="stCaptionContainer"] code { font-size: max(14px, 0.9em); }
 """
 
