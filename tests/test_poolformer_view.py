@@ -88,7 +88,9 @@ def test_stages_panel(model, inputs, trace):
     assert s.row_labels == [f"{f.shape[0]}x{f.shape[1]}x{f.shape[2]}" for f in feats]
     np.testing.assert_allclose(s.maps[0][0], np.linalg.norm(feats[0], axis=0), rtol=1e-5)
     top = int(pa.channel_order(feats[3])[0])
-    assert s.rows[3]["channels"][0] == top and np.array_equal(s.maps[3][1], feats[3][top])
+    assert s.rows[3]["channels"][0] == top
+    # the view's own forward pass may run on another number of threads: the same map to float32 rounding
+    np.testing.assert_allclose(s.maps[3][1], feats[3][top], rtol=1e-5, atol=1e-6)
 
 
 def test_mixers_panel(model, inputs, trace):
@@ -116,7 +118,7 @@ def test_cam_panel_targets_fallback_and_methods(model, inputs):
     c2 = poolformer_view(model, *inputs, show="cam", cam_mixer="identity", cam_target=chosen).cam
     assert c2.target == chosen
     expected = class_map(*model.class_map_network("identity"), inputs[0], target=chosen)[0]
-    np.testing.assert_allclose(c2.cam, expected, atol=1e-6)
+    np.testing.assert_allclose(c2.cam, expected, atol=1e-5)  # a map in [0, 1]; float32 rounding of two passes
     assert len(c2.rows) == 9 and c2.rows[5] == {"row": 1, "col": 2, "cam": float(c2.cam[1, 2])}
     outside = next(i for i in range(10) if i not in c.targets)  # e.g. left over from another image
     assert poolformer_view(model, *inputs, show="cam", cam_mixer="identity", cam_target=outside).cam.target == c.target
