@@ -32,7 +32,7 @@ def _warm_up_now() -> None:
     import vizcore.views  # noqa: F401  (then each page's view module, below)
     import pytorch_grad_cam  # noqa: F401  (PoolFormer's class maps: OpenCV and scikit-learn, about 1 s)
     import altair  # noqa: F401  (the Trade-offs chart)
-    import pandas  # noqa: F401  (the tables: about 1 s on its first import)
+    import pandas  # noqa: F401  (the charts' data: about 1 s on its first import)
     import pyarrow  # noqa: F401  (the charts' data go through it: about 0.4 s on its first use)
     import vizcore.plots.reduction_views as rv
     for module in pkgutil.iter_modules(vizcore.views.__path__, "vizcore.views."):
