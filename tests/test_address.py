@@ -87,3 +87,18 @@ def test_a_path_naming_no_page_is_a_clear_error():
         A.parse_link("http://h:1/nowhere?x=1")
     with pytest.raises(KeyError, match="no page"):
         A.fields("nowhere")
+
+
+def test_which_addresses_a_run_takes_from_outside():
+    """A run takes the address's values only when this session did not write it: the front end's older copy
+    (a fragment wrote the newer one in the browser) is not a link, unless the run is back / forward to it."""
+    first, moved_on = {"lang": "en", "dyn_rho": "0.6"}, {"lang": "en", "dyn_rho": "0.5"}
+    assert A.from_outside(first, None, None, moved=False, history=False)            # a new session: a link
+    assert not A.from_outside(moved_on, moved_on, first, moved=False, history=False)  # what it wrote last
+    assert not A.from_outside(first, moved_on, first, moved=False, history=False)     # the front end's copy
+    assert A.from_outside(first, moved_on, first, moved=False, history=True)          # back to that address
+    assert A.from_outside({"lang": "en", "dyn_rho": "0.55"}, moved_on, first, moved=False, history=True)
+    assert A.from_outside({"lang": "en", "dyn_rho": "0.7"}, moved_on, first, moved=False, history=False)  # by hand
+    # a page switch keeps a part of the last page's address (or none of it): not a link; something else is
+    assert not A.from_outside({"lang": "en"}, moved_on, first, moved=True, history=False)
+    assert A.from_outside({"lang": "zh"}, moved_on, first, moved=True, history=False)

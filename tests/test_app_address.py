@@ -1,5 +1,8 @@
 """The page address in the app (AppTest): a link opens its state, a bad value falls back with a note, a
 change is written back, a language switch keeps choices, a lesson step opens its page."""
+import json
+from urllib.parse import parse_qs, urlencode
+
 import pytest
 from conftest import ROOT, assert_clean, open_page
 from streamlit.testing.v1 import AppTest
@@ -54,6 +57,25 @@ def test_a_change_is_written_into_the_address(app):
     assert at.query_params["dyn_rho"] == "0.45"
     at.radio(key="image_mode").set_value("gallery").run()
     assert at.query_params["image_mode"] == "gallery" and "scene_index" not in at.query_params
+
+
+def address_writer(at) -> dict:
+    """The data of the hidden element a page's fragment writes the address with in the browser."""
+    found = [e for e in at.main if getattr(e, "type", None) == "bidi_component" and e.proto.id.endswith("vz_address")]
+    assert len(found) == 1, "the fragment draws one address writer"
+    return json.loads(found[0].proto.json)
+
+
+@pytest.mark.parametrize("page, key, value", [("dynamicvit", "dyn_rho", 0.45), ("t2t", "t2t_k0", 5),
+                                              ("compare", "cmp_rho", 0.5)])
+def test_a_fragment_carries_the_address_it_writes_in_the_browser(app, page, key, value):
+    """A whole run writes the address through Streamlit and the writer element carries the same address
+    (written in the browser only in the fragment's own runs, which the browser test drives)."""
+    at = open_page(app, page)
+    at.slider(key=key).set_value(value).run()
+    data = address_writer(at)
+    assert data == {"query": urlencode(dict(at.query_params)), "write": False}
+    assert parse_qs(data["query"])[key] == [str(value)]
 
 
 def test_a_language_switch_keeps_choices(app):

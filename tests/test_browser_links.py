@@ -183,19 +183,42 @@ def test_back_button_steps_through_changes_and_a_bad_value_falls_back(server, br
     assert main.get_by_text(re.compile(r"nonsense=1.*not part of this page")).count() == 1
     rho = page.locator(".st-key-dyn_rho input").first
     assert rho.input_value() == "0.6"
+    entries = page.evaluate("() => history.length")
     act(page, "key", "dyn_rho", "ArrowLeft")
     act(page, "key", "dyn_rho", "ArrowLeft")
+    assert page.evaluate("() => history.length") == entries + 2     # one history entry a move, no more
+    writer = page.locator(".st-key-vz_address")                         # what wrote them: hidden, no gap
+    assert writer.count() == 1 and not writer.is_visible()
     assert "dyn_rho=0.5" in page.url and rho.input_value() == "0.5"
+
+    def shows(value: str):
+        page.wait_for_function(f"() => window.location.search.includes('dyn_rho={value}&')"
+                               f" || window.location.search.endsWith('dyn_rho={value}')", timeout=60_000)
+        _wait_idle(page, timeout=180_000)
+        page.wait_for_function(f"() => document.querySelector('.st-key-dyn_rho input').value === '{value}'",
+                               timeout=60_000)
+
     page.go_back()
-    page.wait_for_function("() => window.location.search.includes('dyn_rho=0.55')", timeout=60_000)
-    _wait_idle(page, timeout=180_000)
-    page.wait_for_function("() => document.querySelector('.st-key-dyn_rho input').value === '0.55'", timeout=60_000)
+    shows("0.55")
+    page.go_back()      # to the address the page's first run wrote (not one a move of the slider wrote)
+    shows("0.6")
+    page.go_forward()
+    shows("0.55")
+    page.go_forward()
+    shows("0.5")
     # the sidebar's "Copy link" shows and copies the address as it is now
     copy = page.frame_locator('[data-testid="stSidebar"] iframe').first
     page.wait_for_timeout(1000)
     assert copy.locator("#url").input_value() == page.url
     copy.locator("#copy").click()
     assert copy.locator("#said").inner_text() in ("Copied", "Select the address below and copy it")
+    # a run of the whole page (a control outside the slider's part) keeps what the moves set
+    act(page, "select", "lang", 1)
+    assert rho.input_value() == "0.5" and "dyn_rho=0.5" in page.url and "lang=zh" in page.url
+    page.go_back()      # the language switch is a step of its own
+    page.wait_for_function("() => !window.location.search.includes('lang=zh')", timeout=60_000)
+    _wait_idle(page, timeout=180_000)
+    assert rho.input_value() == "0.5"
     watch.check()
     context.close()
 

@@ -6,7 +6,12 @@
   with a one-line note. Values whose range depends on the model wait for ``limits``.
 - ``limits(**bounds)`` (a page, once its model is loaded): checks those values against the model.
 - ``publish()`` (after the page, and after each fragment run: ``fragment``): writes the page's state into the
-  address. Streamlit adds a browser history entry when the address changes, so the back button steps back.
+  address, adding a browser history entry when it changes, so the back button steps back. After a whole run
+  Streamlit writes it (``st.query_params``); after a fragment's own run a small element in the fragment writes it
+  in the browser (``history.pushState``): Streamlit keeps the query string in its top-level state, and a write
+  through it draws the whole app again on every move of a slider. Streamlit's front end then still holds the
+  address of the last whole run and sends it with the next run: ``begin`` knows that one (``FRONT``) and does not
+  take it for a link, unless the run is the browser's back / forward.
 - ``relabel()``: a choice widget is kept by the browser under its translated label; after a language switch
   this gives every choice its value again, so the widget shows it in the new language instead of nothing.
 - ``copy_link()``: the "Copy link" control (a small offline component that reads the browser's address).
@@ -18,15 +23,20 @@ from __future__ import annotations
 import functools
 import html
 import json
+from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from vizcore.ui.text import tr
-from vizcore.views.address import PAGES, PASSED_THROUGH, AddressError, Note, encode_state, field_of, fields, parse_query
+from vizcore.views.address import (PAGES, PASSED_THROUGH, AddressError, Note, encode_state, field_of, fields,
+                                   from_outside, parse_query)
 
 PAGE = "_address_page"          # the page being drawn
 WRITTEN = "_address_written"    # {key: text} this session wrote last
 PENDING = "_address_pending"    # {key: value} from the address, waiting for the model's limits
+FRONT = "_address_front"        # {key: text} Streamlit's front end holds (the last whole run's address)
+WRITER_KEY = "vz_address"       # the element a fragment's run writes the address with (hidden by the CSS)
 #: widgets with computed keys whose options are drawn translated (they are not part of the address)
 RELABEL_PREFIXES = ("pf_channel_",)
 
@@ -49,8 +59,11 @@ def begin(page: str) -> None:
     page = page if page in PAGES else "home"  # a page without fields of its own keeps the sidebar's
     moved, ss[PAGE] = ss.get(PAGE, page) != page, page
     query, written = _query(), ss.get(WRITTEN)
-    # unchanged, or a page switch by the navigation (which drops the address or keeps the last page's): not a link
-    if written is not None and (query == written or (moved and query.items() <= written.items())):
+    ctx = get_script_run_ctx()
+    history = bool(ctx and ctx.is_history_navigation)
+    if history:
+        ss[FRONT] = query           # the front end took the address from the browser's history
+    if not from_outside(query, written, ss.get(FRONT), moved, history):
         return
     state, notes = parse_query(page, query)
     pending = {}
@@ -91,9 +104,28 @@ def limits(**bounds: int) -> None:
                 del ss[f.key]
 
 
-def publish() -> None:
+_WRITE_JS = """
+export default function ({ data }) {
+  if (!data || !data.write) return;
+  const search = data.query ? "?" + data.query : "";
+  if (window.location.search !== search)
+    window.history.pushState({}, "", window.location.pathname + search + window.location.hash);
+}
+"""
+_writer = st.components.v2.component("tokenlab_address", js=_WRITE_JS)
+
+
+def _fragment_run() -> bool:
+    """True in a fragment's own run (not when a whole run draws the fragment)."""
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
+def publish(in_fragment: bool = False) -> None:
     """Write the page's state into the address (only when it changed, so no history entry is added for
-    nothing). Parameters other parts of the app read (``present``) are kept."""
+    nothing). Parameters other parts of the app read (``present``) are kept. ``in_fragment``: called at the end
+    of a fragment's body, which draws the element that writes the address in the browser in the fragment's own
+    runs (drawn in every run of the fragment, so it stays the same element and only its data changes)."""
     ss = st.session_state
     page = ss.get(PAGE)
     if page is None:
@@ -101,8 +133,12 @@ def publish() -> None:
     state = {f.key: ss[f.key] for f in fields(page) if f.key in ss}
     query = _query()
     wanted = {**encode_state(page, state), **{k: v for k, v in query.items() if k.lower() in PASSED_THROUGH}}
-    if query != wanted:
-        st.query_params.from_dict(wanted)
+    if in_fragment:
+        _writer(data={"query": urlencode(wanted), "write": _fragment_run()}, key=WRITER_KEY)
+    else:
+        if query != wanted:
+            st.query_params.from_dict(wanted)
+        ss[FRONT] = wanted
     ss[WRITTEN] = wanted
 
 
@@ -113,7 +149,7 @@ def fragment(func):
         try:
             return func(*args, **kwargs)
         finally:
-            publish()
+            publish(in_fragment=True)
 
     return st.fragment(run)
 

@@ -25,6 +25,7 @@ BASE_CSS = """
 .vz-table td { word-break: keep-all; }  /* CJK: a two-character word is not split over two lines */
 .vz-table td.num { text-align: right; }
 [data-testid="stMarkdownContainer"] code, [data-testid="stCaptionContainer"] code { font-size: max(14px, 0.9em); }
+.st-key-vz_address { display: none; }  /* the element that writes a fragment's state into the address */
 """
 
 #: presenter mode on top: everything 1.25 times larger, no chrome, pictures as wide as the screen allows

@@ -286,6 +286,23 @@ def encode_state(page: str, state: Mapping) -> dict[str, str]:
     return out
 
 
+def from_outside(query: Mapping[str, str], written: Mapping[str, str] | None, front: Mapping[str, str] | None,
+                 moved: bool, history: bool) -> bool:
+    """Whether the address a run starts with says something this session did not write itself: a link opened,
+    the browser's back / forward, an edit by hand (its values are then taken into the widgets).
+
+    ``written``: the address this session wrote last (None: nothing yet, a new session); ``front``: the one the
+    app's front end holds, which lags behind ``written`` when a fragment wrote the address in the browser;
+    ``moved``: the run switched pages (the navigation drops the address or keeps the last page's part of it);
+    ``history``: the run is the browser's back / forward (then the front end holds the browser's address, even
+    when it equals ``front``)."""
+    if written is None:
+        return True
+    if query == written or (not history and query == front):
+        return False
+    return not (moved and query.items() <= written.items())
+
+
 def page_of_path(path: str) -> str:
     """The page an address's path opens: its last part (``/app/dynamicvit`` -> ``dynamicvit``), ``home`` for
     the root; KeyError for a path that names no page."""
@@ -313,5 +330,6 @@ def make_link(base: str, page: str, state: Mapping) -> str:
     return f"{base.rstrip('/')}/{path}" + (f"?{query}" if query else "")
 
 
-__all__ = ["AddressError", "Field", "GLOBAL", "Note", "PAGES", "encode_state", "field_of", "fields", "make_link",
+__all__ = ["AddressError", "Field", "GLOBAL", "Note", "PAGES", "encode_state", "field_of", "fields", "from_outside",
+           "make_link",
            "page_of_path", "parse_link", "parse_query"]
