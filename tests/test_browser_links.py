@@ -213,10 +213,10 @@ def test_back_button_steps_through_changes_and_a_bad_value_falls_back(server, br
     copy.locator("#copy").click()
     assert copy.locator("#said").inner_text() in ("Copied", "Select the address below and copy it")
     # a run of the whole page (a control outside the slider's part) keeps what the moves set
-    act(page, "select", "lang", 1)
-    assert rho.input_value() == "0.5" and "dyn_rho=0.5" in page.url and "lang=zh" in page.url
-    page.go_back()      # the language switch is a step of its own
-    page.wait_for_function("() => !window.location.search.includes('lang=zh')", timeout=60_000)
+    act(page, "radio", "image_mode", 0)
+    assert rho.input_value() == "0.5" and "dyn_rho=0.5" in page.url and "image_mode=gallery" in page.url
+    page.go_back()      # the image source's change is a step of its own
+    page.wait_for_function("() => !window.location.search.includes('image_mode=gallery')", timeout=60_000)
     _wait_idle(page, timeout=180_000)
     assert rho.input_value() == "0.5"
     watch.check()

@@ -209,16 +209,17 @@ def test_a_fragment_control_runs_the_fragment_and_a_shared_photo_is_a_leak(serve
             assert await impostor.upload(load_common.session_photo(0, 3))
             await impostor.check_sidebar("home")
             assert await impostor.open_page("t2t") and await impostor.move_control("t2t")
-            query = impostor.view.query
+            query, frontend_copy = impostor.view.location, impostor.view.query
         finally:
             await impostor.close()
-        return impostor, query
+        return impostor, query, frontend_copy
     t0 = time.monotonic()
-    impostor, query = asyncio.run(visit())
+    impostor, query, frontend_copy = asyncio.run(visit())
     assert impostor.leaks and "sees session 0's photo" in impostor.leaks[0]
     assert impostor.errors == [], impostor.errors
     assert impostor.last_run_fragments  # the slider sits in st.fragment: the fragment ran alone
     assert "t2t_k0=6" in query, query  # the kernel moved one step down from 7 (the page wrote it to the address)
+    assert "t2t_k0=7" in frontend_copy, frontend_copy  # in the browser: Streamlit's copy still has the first run's
     assert time.monotonic() - t0 < 300
 
 

@@ -12,7 +12,10 @@ What the frontend does (Streamlit 1.67), and this client with it:
 - **The app as drawn** (:class:`AppView`): ``new_session`` gives the session id, the main script's hash, the
   run's id and, for a fragment run, its fragment ids; ``navigation`` the pages (url path -> page hash) and the
   page shown; each delta puts an element or block at its delta path (first index: 0 main, 1 sidebar), with the
-  run id, the fragment id and the script that drew it; ``page_info_changed`` the address's new query string.
+  run id, the fragment id and the script that drew it; ``page_info_changed`` the address's new query string
+  (the frontend's copy, sent with each rerun, and the browser's address). A fragment's own run writes the
+  browser's address through a script element instead (a ``bidi_component`` whose data says ``write``): the
+  browser's address changes, the frontend's copy does not (``AppView.location`` against ``AppView.query``).
   ``script_finished`` (successful) removes stale nodes (a full run: every node not drawn by it; a fragment run:
   only the fragment's nodes it did not draw), then the states of widgets no longer drawn.
 - **Widget states**: a widget drawn for the first time holds the value it was drawn with (the value the server
@@ -40,6 +43,7 @@ client does: the sidebar's picture (fetched from its ``/media/...`` URL) and the
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import urllib.parse
 import urllib.request
@@ -160,7 +164,8 @@ class AppView:
     def __init__(self):
         self.nodes: dict[tuple[int, ...], Node] = {}
         self.widgets: dict[str, WidgetState] = {}
-        self.query = ""
+        self.query = ""            # the frontend's copy of the address (sent with each rerun)
+        self.location = ""         # the browser's address (what a user would copy)
         self.page_hash = ""        # the page shown (navigation's page hash)
         self.main_hash = ""        # the main script's (app.py)
         self.pages: dict[str, str] = {}  # url path -> page hash
@@ -195,7 +200,7 @@ class AppView:
                 self.clear_page()
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "page_info_changed":
-            self.query = msg.page_info_changed.query_string
+            self.query = self.location = msg.page_info_changed.query_string
         elif kind == "delta":
             return self._delta(msg)
         elif kind == "script_finished" and msg.script_finished in DONE:
@@ -223,6 +228,10 @@ class AppView:
         if old is not None and not same_block:  # what was inside the old node goes with it
             self._drop(lambda p, n: len(p) > len(path) and p[:len(path)] == path)
         self.nodes[path] = node
+        if node.kind == "bidi_component" and node.proto.json:
+            data = json.loads(node.proto.json)
+            if isinstance(data, dict) and data.get("write") and isinstance(data.get("query"), str):
+                self.location = data["query"]   # the element's script pushes it into the browser's history
         if node.widget_id and (node.widget_id not in self.widgets or getattr(node.proto, "set_value", False)):
             state = drawn_state(node.kind, node.proto)
             if state is not None:
@@ -312,7 +321,7 @@ class AppView:
         if name not in self.pages:
             raise LookupError(f"no page {name!r} in the navigation")
         self.clear_page()
-        self.query = ""
+        self.query = self.location = ""
         main = {n.widget_id for n in self.nodes.values() if n.widget_id and n.script_hash == self.main_hash}
         return self.rerun(page_hash=self.pages[name], widget_ids=main, url=url)
 
