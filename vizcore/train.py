@@ -124,7 +124,7 @@ RECIPES: dict[str, Recipe] = {
     # on scene set 1 distilled from bundled_poolformer; on set 2 token labelling teaches it alone for a first
     # cycle of 8000 steps beside bundled_vit (a teacher still learning the set would cap it; 0.751 at its end),
     # then cycles distilled from the finished bundled_vit: two took it from 0.751 to 0.895; in one run from scratch
-    # (its teacher at 0.9545, not 0.965) the same two ended at 0.876, still rising, hence a third of 2500 steps
+    # (its teacher at 0.9545, not 0.965) the same two ended at 0.876, still rising; with a third of 2500 steps, 0.896
     "bundled_t2t": Recipe("bundled_t2t", steps=17500, batch=32, lr=1e-3, warmup=100, scenes=2, pool=POOL,
                           token_label=1.0, restarts=(8000, 12000, 15000), restart_lr_frac=0.5, teacher="bundled_vit",
                           distill=0.5, distill_from=8000),
