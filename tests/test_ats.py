@@ -1,6 +1,6 @@
 """ATS: scores, sampling and the whole forward against the independent implementation in vit-pytorch
 (``vit_pytorch/ats_vit.py``), fed the same attention, values and Gumbel noise; the deterministic inverse
-transform sampling against a plain loop; the Trace contract on an odd ViT; empty slots that change nothing."""
+transform sampling (the official code's nearest-CDF rule) against a plain loop; the Trace contract on an odd ViT; empty slots that change nothing."""
 import re
 from pathlib import Path
 
@@ -9,7 +9,7 @@ import torch
 from vit_pytorch import ats_vit as vit_ats  # the independent implementation (vit-pytorch on PyPI)
 
 from vizcore.models import ats
-from vizcore.models.ats import (ATS, ATSReducer, evenly_spaced, gumbel_sample, inverse_transform_sample,
+from vizcore.models.ats import (ATS, ATSReducer, cdf_points, gumbel_sample, nearest_cdf_sample,
                                 significance, stage_budgets, unique_tokens)
 from vizcore.models.reducer_registry import get_reducer
 from vizcore.models.registry import describe
@@ -123,40 +123,54 @@ def test_forward_matches_vit_pytorch_with_the_same_noise(seed, monkeypatch):
 
 
 # ------------------------------------------------------------------ deterministic inverse transform sampling
-def reference_inverse_cdf(scores, points):
-    """A plain loop: walk the tokens in ascending score order and take the first whose cumulative mass
-    passes each point."""
+def reference_nearest_cdf(scores, k):
+    """The official code's rule as a plain loop: sort ascending, accumulate, rescale the CDF by its min and max,
+    put k points evenly from the smallest non-zero value to 1, take the token whose CDF value is nearest to
+    each (the first such in ascending order on a tie)."""
     out = []
-    for row, u_row in zip(scores.tolist(), points.tolist()):
+    for row in scores.tolist():
         order = sorted(range(len(row)), key=lambda j: (row[j], j))
-        total, picks = sum(row), []
-        for u in u_row:
-            acc = 0.0
-            for j in order:
-                acc += row[j] / total
-                if acc > u:
-                    picks.append(j)
-                    break
-            else:
-                picks.append(order[-1])
+        acc, cdf = 0.0, []
+        for j in order:
+            acc += row[j]
+            cdf.append(acc)
+        low, high = cdf[0], cdf[-1]
+        cdf = [(c - low) / (high - low) for c in cdf]
+        start = min(c for c in cdf if c > 0)
+        points = [start + (1 - start) * i / (k - 1) for i in range(k)]
+        picks = []
+        for u in points:
+            best = min(range(len(cdf)), key=lambda i: (abs(u - cdf[i]), i))
+            picks.append(order[best])
         out.append(picks)
     return torch.tensor(out)
 
 
-def test_deterministic_sampling_is_the_inverse_cdf_at_evenly_spaced_points():
+def test_deterministic_sampling_is_the_official_nearest_cdf_rule():
     gen = torch.Generator().manual_seed(0)
     scores = (torch.randn(4, 30, generator=gen, dtype=torch.float64) * 2).softmax(-1)
     scores[0, :5] = 0.0  # tokens of no mass are never picked
-    points = evenly_spaced(12, scores).expand(4, -1)
-    picked = inverse_transform_sample(scores, points)
-    assert torch.equal(picked, reference_inverse_cdf(scores, points))
+    picked = nearest_cdf_sample(scores, 12)
+    assert torch.equal(picked, reference_nearest_cdf(scores, 12))
     assert not torch.isin(picked[0], torch.arange(5)).any()
-    # every token holding at least 1/K of the mass is sampled; the rest fill the budget by their mass
+    for b in range(1, 4):  # without zeros, the least significant token sits at 0 on the rescaled CDF: never picked
+        assert int(scores[b].argmin()) not in picked[b].tolist()
+    # with zeros, the least significant token of some mass is the first point's (the smallest non-zero value)
+    assert int(picked[0, 0]) == int(scores[0].masked_fill(scores[0] == 0, 2.0).argmin())
+    # the last point is 1: the most significant token is always drawn; tokens holding much mass are drawn
+    # for several points, so fewer than K distinct tokens survive
     slots, valid = unique_tokens(picked, 30)
     for b in range(4):
-        heavy = (scores[b] >= 1 / 12).nonzero().flatten()
-        assert torch.isin(heavy, slots[b][valid[b]]).all()
+        assert int(scores[b].argmax()) in slots[b][valid[b]].tolist()
     assert (valid.sum(1) <= 12).all() and (valid.sum(1) < 12).any()
+
+
+def test_cdf_points_span_the_smallest_non_zero_value_to_one():
+    cdf = torch.tensor([[0.0, 0.0, 0.2, 0.5, 1.0]], dtype=torch.float64)
+    torch.testing.assert_close(cdf_points(cdf, 5), torch.tensor([[0.2, 0.4, 0.6, 0.8, 1.0]], dtype=torch.float64))
+    assert cdf_points(cdf, 1).tolist() == [[0.2]]
+    flat = nearest_cdf_sample(torch.tensor([[0.0, 0.0, 1.0]]), 4)  # all the mass on one token
+    assert flat.tolist() == [[2, 2, 2, 2]]
 
 
 def test_unique_tokens_keeps_each_once_in_order():

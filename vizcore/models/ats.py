@@ -9,13 +9,12 @@ registration). Checked against the independent implementation in ``vit-pytorch``
 
 * significance ``S_j = sum_h A_h[CLS, j] * ||V_h,j||`` over the heads, normalised over the patch tokens
   (vit-pytorch's form; the official code weighs the head-summed attention by the norm of the whole value);
-* ``deterministic`` sampling (the default): the inverse CDF of the scores, ordered ascending, at K evenly
-  spaced midpoints ``(i + 1/2) / K`` (the first token whose cumulative score passes each point). This is a
-  midpoint variant: the official code min-max rescales the CDF, spaces its points from the smallest non-zero
-  CDF value to 1 and takes the token whose CDF is nearest each point; only the stochastic path below is
-  checked against an independent implementation. ``stochastic``: K independent draws by Gumbel-max with
-  noise from the forward's generator (vit-pytorch's way; the same distribution as inverse transform sampling
-  of uniform draws);
+* ``deterministic`` sampling (the default), the official code's rule: the scores ordered ascending and
+  accumulated, the CDF min-max rescaled to [0, 1] (so the least significant token sits at 0), K points spaced
+  evenly from the smallest non-zero CDF value to 1, and for each point the token whose CDF value is nearest
+  (the first on a tie). The official code spaces its reference token count of points; here K, the budget.
+  ``stochastic``: K independent draws by Gumbel-max with noise from the forward's generator (vit-pytorch's
+  way; the same distribution as inverse transform sampling of uniform draws), checked against vit-pytorch;
 * duplicates dropped, the survivors in sequence order; CLS (all prefix tokens) always kept; an image whose
   tokens already fit the budget keeps them all (vit-pytorch's rule, per image rather than per batch).
 
@@ -61,22 +60,27 @@ def significance(cls_attn: torch.Tensor, values: torch.Tensor, valid: torch.Tens
     return score / (score.sum(dim=-1, keepdim=True) + EPS)
 
 
-def evenly_spaced(k: int, like: torch.Tensor) -> torch.Tensor:
-    """(k,) points (i + 1/2) / k in (0, 1): the deterministic sampling of the inverse CDF."""
-    return (torch.arange(k, dtype=like.dtype, device=like.device) + 0.5) / k
+def cdf_points(cdf: torch.Tensor, k: int) -> torch.Tensor:
+    """The official code's sampling points on a min-max rescaled CDF: cdf (B, n) ascending in [0, 1] -> (B, k),
+    evenly spaced from each row's smallest non-zero value to 1 (both ends included)."""
+    start = torch.where(cdf > 0, cdf, torch.ones_like(cdf)).min(dim=-1, keepdim=True).values  # (B, 1)
+    steps = torch.linspace(0.0, 1.0, k, dtype=cdf.dtype, device=cdf.device) if k > 1 else cdf.new_zeros(1)
+    return start + (1.0 - start) * steps  # (B, k)
 
 
-def inverse_transform_sample(scores: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-    """The inverse CDF of ``scores`` (B, n) at ``points`` (K,) or (B, K) in [0, 1] -> token indices (B, K).
-
-    The scores are ordered ascending (ties keep their order) and accumulated; a point picks the first token
-    whose cumulative mass exceeds it, so a token of score 0 is never picked."""
-    B, n = scores.shape
+def nearest_cdf_sample(scores: torch.Tensor, k: int) -> torch.Tensor:
+    """Deterministic inverse transform sampling as the official ATS code does it: scores (B, n) -> token
+    indices (B, k). The scores are ordered ascending (ties keep their order) and accumulated, the CDF rescaled
+    to [0, 1] by its minimum and maximum, and each of :func:`cdf_points` takes the token whose CDF value is
+    nearest (the first on a tie). Tokens of score 0 and the least significant token sit at 0 and are never
+    picked; a token holding a large share of the mass is picked for several points."""
     order = torch.argsort(scores, dim=-1, stable=True)
     cdf = scores.gather(1, order).cumsum(dim=-1)
-    cdf = cdf / cdf[:, -1:].clamp_min(torch.finfo(cdf.dtype).tiny)
-    pos = torch.searchsorted(cdf, points.expand(B, -1).contiguous(), right=True).clamp_max(n - 1)
-    return order.gather(1, pos)
+    low, high = cdf[:, :1], cdf[:, -1:]  # ascending: min and max
+    cdf = (cdf - low) / (high - low).clamp_min(torch.finfo(cdf.dtype).tiny)
+    points = cdf_points(cdf, k)
+    nearest = (points[:, :, None] - cdf[:, None, :]).abs().argmin(dim=-1)  # (B, k, n) -> (B, k), first on ties
+    return order.gather(1, nearest)
 
 
 def gumbel_noise(shape, generator: torch.Generator, device, dtype=torch.float32) -> torch.Tensor:
@@ -153,7 +157,7 @@ class ATSReducer(TokenReducer):
             noise = gumbel_noise((x.shape[0], budget, n), state.generator, x.device, scores.dtype)
             samples = gumbel_sample(scores, noise, valid)
         else:
-            samples = inverse_transform_sample(scores, evenly_spaced(budget, scores))
+            samples = nearest_cdf_sample(scores, budget)
         slots, kept = unique_tokens(samples, n)
         live = valid.sum(dim=1, keepdim=True) if valid is not None else torch.full_like(slots[:, :1], n)
         fits = live <= budget  # (B, 1): an image whose live tokens fit the budget keeps them all (sampling skipped)
