@@ -80,7 +80,11 @@ def explore() -> None:
 
     st.subheader(tr("cmp.table"))
     number_table(headed(v))
-    st.caption(tr("cmp.precision", share=v.object_share) if v.object_share is not None else tr("cmp.precision_na"))
+    notes = [tr("cmp.precision", share=v.object_share) if v.object_share is not None else tr("cmp.precision_na")]
+    if v.under_budget:  # beside the numbers it explains, below the pictures
+        notes.append(tr("cmp.adaptive", items=", ".join(f"{tr(v.label_keys[m])} {pct:+.1f} %"
+                                                        for m, pct in v.under_budget)))
+    st.caption("  \n".join(notes))
     downloads("compare_summary", rows=v.rows, data=lambda: views.summary_data(v))
 
 

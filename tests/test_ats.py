@@ -1,6 +1,7 @@
 """ATS: scores, sampling and the whole forward against the independent implementation in vit-pytorch
 (``vit_pytorch/ats_vit.py``), fed the same attention, values and Gumbel noise; the deterministic inverse
-transform sampling (the official code's nearest-CDF rule) against a plain loop; the Trace contract on an odd ViT; empty slots that change nothing."""
+transform sampling (the official code's nearest-CDF rule) against a plain loop; the Trace contract on an odd ViT;
+empty slots that change nothing; each image's own cost."""
 import re
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def paired_models(depth=4, dim=32, heads=4, mlp=64, grid=(4, 6), budgets=(0.7, 0
             counts[later] = int(n0 * ratio)
     theirs = vit_ats.Transformer(dim, depth, tuple(counts), heads, dim // heads, mlp)
     with torch.no_grad():
-        sharp(ours, std=0.4)
+        sharp(ours, std=0.15)  # uneven enough for duplicates, even enough that every block samples
         for blk, (attn, ff) in zip(ours.blocks, theirs.layers):
             attn.norm.load_state_dict(blk.norm1.state_dict())
             attn.to_qkv.weight.copy_(blk.attn.qkv.weight)
@@ -119,6 +120,10 @@ def test_forward_matches_vit_pytorch_with_the_same_noise(seed, monkeypatch):
         torch.testing.assert_close(mine[b, :1 + n_kept], expected, rtol=1e-9, atol=1e-9)
         duplicates += int(last.extras["budget"]) - n_kept
     assert duplicates > 0  # the comparison covered dropped duplicates and masked slots
+    # the batch holds its longest image after each sampling block (nothing longer), the shorter ones padded
+    widths = [1 + int(s.extras["kept"].max()) for s in out.trace.stages]
+    assert out.trace.tokens_per_layer == [25, 25, widths[0], widths[1]] and mine.shape[1] == widths[2]
+    assert any(len(set(s.extras["kept"].tolist())) > 1 for s in out.trace.stages)
     assert [int(s.extras["budget"]) for s in out.trace.stages] == [16, 12, 8]
 
 
@@ -165,6 +170,16 @@ def test_deterministic_sampling_is_the_official_nearest_cdf_rule():
     assert (valid.sum(1) <= 12).all() and (valid.sum(1) < 12).any()
 
 
+def test_padding_changes_no_pick():
+    """An image padded in a batch (empty slots, score 0, not valid) samples the tokens it samples alone."""
+    gen = torch.Generator().manual_seed(3)
+    alone = (torch.randn(1, 20, generator=gen, dtype=torch.float64) * 2).softmax(-1)
+    padded = torch.cat([alone, torch.zeros(1, 6, dtype=torch.float64)], dim=1)
+    valid = torch.arange(26)[None] < 20
+    assert torch.equal(nearest_cdf_sample(padded, 9, valid), nearest_cdf_sample(alone, 9))
+    assert not torch.equal(nearest_cdf_sample(padded, 9), nearest_cdf_sample(alone, 9))  # unmasked, it would differ
+
+
 def test_cdf_points_span_the_smallest_non_zero_value_to_one():
     cdf = torch.tensor([[0.0, 0.0, 0.2, 0.5, 1.0]], dtype=torch.float64)
     torch.testing.assert_close(cdf_points(cdf, 5), torch.tensor([[0.2, 0.4, 0.6, 0.8, 1.0]], dtype=torch.float64))
@@ -188,7 +203,7 @@ def test_trace_contract_on_an_odd_vit(stochastic):
     from vizcore.geometry.flops import counted_macs
     from vizcore.analysis.lineage import fates
     torch.manual_seed(0)
-    model = sharp(ATS(locs=(1, 2, 3), keep_ratio=0.7, stochastic=stochastic, **ODD)).eval()
+    model = sharp(ATS(locs=(1, 2, 3), keep_ratio=0.7, stochastic=stochastic, **ODD), std=0.15).eval()  # 3 stages
     x = torch.randn(2, 3, 48, 80, generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():
         logits = model(x)
@@ -197,17 +212,40 @@ def test_trace_contract_on_an_odd_vit(stochastic):
     trace = out.trace
     trace.validate(batch=2)
     tokens, macs, other = model.analytic_macs()
-    assert trace.tokens_per_layer == tokens == [63, 63, 45, 32]  # 3 prefix + int(60 * 0.7**k) slots
+    assert tokens == [63, 63, 45, 32]  # the budget: 3 prefix + int(60 * 0.7**k) slots, an upper bound
     kept = [s.extras["kept"] for s in trace.stages]
     assert any((k < s.extras["budget"]).any() for k, s in zip(kept, trace.stages))  # adaptive: fewer survive
+    assert any(len(set(k.tolist())) > 1 for k in kept)  # and how many differs between the images
+    # the sequence holds the batch's longest image after each sampling block (a block whose images all fit
+    # its budget samples nothing and records no stage)
+    width, expected = 63, []
+    for layer in range(4):
+        expected.append(width)
+        width = next((3 + int(s.extras["kept"].max()) for s in trace.stages if s.layer == layer), width)
+    assert trace.tokens_per_layer == expected and len(set(expected)) > 2
+    assert all(t <= budget for t, budget in zip(trace.tokens_per_layer, tokens))
     for stage, mask in zip(trace.stages, trace.alive_masks()):
         assert torch.equal(mask.sum(1), stage.extras["kept"])
     after_first = trace.attn[2]  # the slots the first stage left empty (after its kept tokens) get no attention
     for b, n_kept in enumerate(kept[0].tolist()):
         assert (after_first[b, :, :, 3 + n_kept:] == 0).all() and (after_first[b, :, :, :3 + n_kept] > 0).all()
     assert [f.tokens for f in fates(trace)] == [int(k[0]) for k in kept]  # the token-fate pictures count them
-    counted = counted_macs(model, x[:1], lambda z: model.forward_trace(z, attn=True))
-    assert abs(counted - (sum(macs) + other)) / (sum(macs) + other) < 0.02
+    # alone, an image's pass costs what torch counts, below the budget; deterministic sampling picks alone what
+    # it picks in the batch, so the batch's record of each image's own cost is that (the noise of stochastic
+    # draws depends on the batch)
+    assert trace.macs_per_image.shape == (2,) and trace.macs_per_image[0] != trace.macs_per_image[1]
+    for b in range(2):
+        one = x[b:b + 1]
+        gen = torch.Generator().manual_seed(0)
+        counted = counted_macs(model, one, lambda z: model.forward_trace(z, attn=True, generator=gen))
+        with torch.inference_mode():
+            alone = model.forward_trace(one, generator=torch.Generator().manual_seed(0)).trace
+        assert abs(counted - alone.gmacs * 1e9) / counted < 0.02 and alone.gmacs < (sum(macs) + other) / 1e9
+        assert alone.macs_per_image is None and alone.tokens_per_layer[2] == 3 + int(alone.stages[0].extras["kept"])
+        if not stochastic:
+            assert abs(alone.gmacs * 1e9 - float(trace.macs_per_image[b])) < 1.0
+            assert trace.tokens_per_image[b].tolist() == alone.tokens_per_layer
+    assert float(trace.macs_per_image.max()) <= sum(trace.macs_per_layer) + trace.macs_other
 
 
 def test_empty_slots_change_nothing_an_image_alone_would_see():

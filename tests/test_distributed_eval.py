@@ -160,3 +160,21 @@ def test_images_is_the_spelling_of_n_that_torchrun_leaves_alone():
     for command in (["evaluate", "--model", "bundled_vit"], ["sweep", "--models", "bundled_vit", "--out", "x.jsonl"],
                     ["tradeoffs"]):
         assert parser.parse_args([*command, "--images", "7"]).n == parser.parse_args([*command, "--n", "7"]).n == 7
+
+
+def test_a_sweep_records_an_adaptive_reducer_at_its_measured_cost(tmp_path):
+    """ATS keeps what each image needs: its record's cost is the mean of the images' own, its budget beside it;
+    the loaded layer of the Trade-offs page carries both."""
+    from vizcore.analysis.sweep import loaded_rows
+    from vizcore.analysis.tradeoffs import cost
+    configs = sweep_configs(["bundled_vit"], ["ats", "random_drop"], [0.8])
+    out = tmp_path / "ats.jsonl"
+    run_sweep(configs, out, data="scenes", n=12, batch=6)
+    records = {r["config"]["method"]: r for r in load_records(out)}
+    ats, rnd = records["ats"], records["random_drop"]
+    budget = cost(configs[[c.method for c in configs].index("ats")])
+    assert ats["budget_gmacs"] == budget["gmacs"] > ats["gmacs"] and ats["budget_tokens"] == budget["mean_tokens"]
+    assert ats["mean_tokens"] < ats["budget_tokens"]
+    assert "budget_gmacs" not in rnd  # a fixed budget is what every image costs
+    rows = {r["method"]: r for r in loaded_rows(load_records(out))}
+    assert rows["ats"]["gmacs"] == ats["gmacs"] and rows["ats"]["budget_gmacs"] == ats["budget_gmacs"]

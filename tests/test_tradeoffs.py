@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import torch
 
 from vizcore.analysis import reduction as red
 from vizcore.analysis import tradeoffs as T
@@ -162,3 +163,62 @@ def test_figures_take_n_from_the_rows_of_a_file_written_without_it(tmp_path, mon
     monkeypatch.setattr(T, "load_results", lambda: {"n": None, "data": "scenes test split", "rows": rows})
     assert T._print_figures(as_json=True) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 2000
+
+
+def test_an_adaptive_reducer_is_evaluated_at_each_scene_s_own_cost():
+    """ATS keeps as many tokens as each image needs: the evaluation reports the mean of every scene's own
+    cost (each scene run alone costs exactly that), beside the analytic budget; a fixed budget reports none."""
+    from vizcore.analysis.evaluation import evaluate_model
+    from vizcore.models.reducer_registry import get_reducer, pruning_locations
+    from vizcore.models.registry import create_model
+    model = create_model("bundled_vit", "bundled")
+    locs = pruning_locations("bundled_vit")
+    ats = get_reducer("ats").make(model, 0.8, locs)
+    res = evaluate_model(model, n=12, batch=6, reducer=ats)
+    assert res["measured_gmacs"] < res["gmacs"] and res["measured_tokens"] < T.cost(
+        T.Config("a", "bundled_vit", "ats", 0.8, locs), model)["mean_tokens"]
+    data = evaluation_inputs(model, 12)
+    with torch.inference_mode():
+        alone = [model.forward_trace(data[i:i + 1], reducer=ats).trace for i in range(12)]
+    assert abs(res["measured_gmacs"] - sum(t.gmacs for t in alone) / 12) < 1e-4
+    mean_tokens = [sum(t.tokens_per_layer) / len(t.tokens_per_layer) for t in alone]
+    assert abs(res["measured_tokens"] - sum(mean_tokens) / 12) < 0.06
+    one_by_one = evaluate_model(model, n=12, batch=1, reducer=ats)  # alone, no image is padded: the same
+    assert (one_by_one["measured_gmacs"], one_by_one["measured_tokens"]) == (res["measured_gmacs"], res["measured_tokens"])
+    fixed = evaluate_model(model, n=12, batch=6, reducer=get_reducer("random_drop").make(model, 0.8, locs))
+    assert "measured_gmacs" not in fixed and "measured_tokens" not in fixed
+
+
+def evaluation_inputs(model, n):
+    """The first ``n`` test scenes as the evaluation feeds them to ``model``."""
+    from vizcore.analysis.evaluation import SceneData, _scene_collate
+    from vizcore.data import model_scenes
+    data = SceneData(n, 96, model_scenes(model))
+    return _scene_collate(model)([data[i] for i in range(n)]).x
+
+
+def test_a_measured_cost_row_is_plotted_where_it_computed():
+    row = {"label": "ATS 0.8", "gmacs": 0.0589, "mean_tokens": 119.7, "adaptive": True, "top1": 0.87,
+           "measured_gmacs": 0.0474, "measured_tokens": 41.3}
+    out = T.measured_cost_row(row)
+    shown = (out["gmacs"], out["mean_tokens"], out["budget_gmacs"], out["budget_tokens"])
+    assert shown == (0.0474, 41.3, 0.0589, 119.7)
+    assert "measured_gmacs" not in out and row["gmacs"] == 0.0589  # a new dict
+    plain = {"label": "random 0.8", "gmacs": 0.0557, "mean_tokens": 107.8}
+    assert T.measured_cost_row(plain) == plain
+    # the page takes the stored measured cost over the analytic one, for the bundled set only
+    cost_row = {"label": "ATS 0.8", "model": "bundled_vit", "method": "ats", "setting": 0.8, "locs": [2, 3, 4],
+                "gmacs": 0.0589, "mean_tokens": 119.7, "adaptive": True}
+    stored = {"rows": [{**cost_row, **out}]}
+    shown = T.with_measurements([cost_row], "bundled", stored)[0]
+    assert (shown["gmacs"], shown["mean_tokens"], shown["budget_gmacs"], shown["top1"]) == (0.0474, 41.3, 0.0589, 0.87)
+    assert T.with_measurements([cost_row], "imagenet", stored)[0]["gmacs"] == 0.0589
+
+
+def test_the_stored_grid_plots_adaptive_rows_at_their_measured_cost():
+    rows = T.load_results()["rows"]
+    adaptive = [r for r in rows if r.get("adaptive")]
+    assert adaptive, "the grid holds an adaptive reducer"
+    for r in adaptive:
+        assert r["budget_gmacs"] > r["gmacs"] > 0 and r["budget_tokens"] > r["mean_tokens"]
+    assert all(r.get("budget_gmacs") is None for r in rows if not r.get("adaptive"))

@@ -3,6 +3,7 @@ configurations explored on the method pages, the captions' values, and the chart
 import pytest
 
 from vizcore.analysis import tradeoffs as T
+from vizcore.models.reducer_registry import find_reducer
 from vizcore.plots.tradeoff_plot import log_cost_axis
 from vizcore.views import tradeoffs as views
 
@@ -40,7 +41,15 @@ def test_rows_of_the_grid_with_the_stored_results(grid_rows):
     v = views.tradeoffs_view("bundled", [], "yours", results, memo=memo)
     configs = T.configurations("bundled")
     assert v.configs == tuple(configs) and v.labels == [c.label for c in configs] and len(v.rows) == len(configs)
-    assert [r["gmacs"] for r in v.rows] == [r["gmacs"] for r in grid_rows]
+    # the analytic cost, but where an adaptive reducer's evaluation measured each scene's own cost
+    stored_rows = {(r["model"], r["label"]): r for r in results.get("rows", [])}
+    measured = {k: r for k, r in stored_rows.items() if r.get("budget_gmacs") is not None}
+    assert [r["gmacs"] for r in v.rows] == [measured[(g["model"], g["label"])]["gmacs"]
+                                            if (g["model"], g["label"]) in measured else g["gmacs"] for g in grid_rows]
+    for r, g in zip(v.rows, grid_rows):
+        if (r["model"], r["label"]) in measured:
+            assert r["budget_gmacs"] == g["gmacs"] and r["gmacs"] < g["gmacs"] and g.get("adaptive")
+            assert r["budget_tokens"] == g["mean_tokens"] and r["mean_tokens"] < g["mean_tokens"]
     assert all(r["latency_ms"] is None for r in v.rows)
     stored = {(r["model"], r["label"]): r["top1"] for r in results.get("rows", [])}
     assert [r["top1"] for r in v.rows] == [stored.get((r["model"], r["label"])) for r in v.rows]
@@ -53,7 +62,9 @@ def test_rows_of_the_grid_with_the_stored_results(grid_rows):
     assert "-" not in {p["setting"] for p in v.published} and "full model" in {p["setting"] for p in v.published}
     assert keys(v.notes[0]) == ["trade.no_latency"] and v.notes[0][0][1] == {"s": 5}
     assert keys(v.notes[1]) == (["trade.results_from"] if results.get("rows") else ["trade.no_results"])
-    assert len(v.notes) == 2 and calls == [(tuple(configs),)]  # the grid's cost through memo, nothing else
+    tags = ", ".join(dict.fromkeys(find_reducer(r["method"]).tag for r in measured.values()))
+    assert v.notes[2:] == (((("trade.adaptive_measured", {"methods": tags}),),) if measured else ())
+    assert calls == [(tuple(configs),)]  # the grid's cost through memo, nothing else
 
 
 def test_an_explored_setting_the_grid_lacks_is_added_highlighted_and_measurable(grid_rows):
@@ -90,7 +101,10 @@ def test_the_imagenet_set_measures_no_accuracy_here():
         T.load_results())
     assert [c.label for c in v.new_yours] == ["EViT 0.65 (yours)"] and v.to_measure == ()
     assert all(r["top1"] is None for r in v.rows)  # the stored accuracy is of the bundled models
-    assert v.notes == ((("trade.no_latency", {"s": 60}),),
+    adaptive = [r for r in v.rows if r.get("adaptive")]  # not measured here: plotted at the budget, and said so
+    assert adaptive and all(r.get("budget_gmacs") is None for r in adaptive)
+    tags = ", ".join(dict.fromkeys(find_reducer(r["method"]).tag for r in adaptive))
+    assert v.notes == ((("trade.no_latency", {"s": 60}),), (("trade.adaptive_budget", {"methods": tags}),),
                        (("trade.yours_note", {"yours": "yours"}), ("trade.yours_imagenet", {})))
 
 

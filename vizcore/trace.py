@@ -70,6 +70,10 @@ class Trace:
     tokens_per_layer:   tokens entering each layer's attention (prefix included)
     macs_per_layer:     analytic multiply-accumulates of each layer for one image
     macs_other:         MACs outside the layers (stem/embedding, predictors' share is in the layer, head)
+    macs_per_image:     (B,) each image's own MACs (layers and the rest) where the images of a batch cost
+                        differently (adaptive reducers: the tokens each one kept); None: each costs ``gmacs``
+    tokens_per_image:   (B, layers) tokens entering each layer's attention for each image, recorded beside
+                        ``macs_per_image``; None: each image's are ``tokens_per_layer``
     layer_names:        a short name per layer ("block 3", "T2T 1", "stage 2.1"...)
     extras:             family-specific data
     """
@@ -81,6 +85,8 @@ class Trace:
     tokens_per_layer: list[int] = field(default_factory=list)
     macs_per_layer: list[float] = field(default_factory=list)
     macs_other: float = 0.0
+    macs_per_image: torch.Tensor | None = None
+    tokens_per_image: torch.Tensor | None = None
     layer_names: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -91,6 +97,18 @@ class Trace:
     @property
     def gmacs(self) -> float:
         return (sum(self.macs_per_layer) + self.macs_other) / 1e9
+
+    def image_gmacs(self, batch: int) -> torch.Tensor:
+        """(batch,) float64 GMACs of each image of the pass: its own where recorded, else ``gmacs``."""
+        if self.macs_per_image is not None:
+            return self.macs_per_image.double().cpu() / 1e9
+        return torch.full((batch,), self.gmacs, dtype=torch.float64)
+
+    def image_tokens(self, batch: int) -> torch.Tensor:
+        """(batch,) float64 mean tokens entering a layer's attention for each image (prefix included)."""
+        if self.tokens_per_image is not None:
+            return self.tokens_per_image.double().cpu().mean(dim=1)
+        return torch.full((batch,), sum(self.tokens_per_layer) / len(self.tokens_per_layer), dtype=torch.float64)
 
     def has_attention(self) -> bool:
         return any(a is not None for a in self.attn)
@@ -117,6 +135,15 @@ class Trace:
                     f"layer {layer}: attention {tuple(a.shape)} vs {self.tokens_per_layer[layer]} tokens")
                 if batch is not None:
                     assert a.shape[0] == batch
+        if self.macs_per_image is not None:
+            assert self.macs_per_image.dim() == 1, "macs_per_image is one number per image"
+            if batch is not None:
+                assert self.macs_per_image.shape[0] == batch
+            assert float(self.macs_per_image.max()) <= sum(self.macs_per_layer) + self.macs_other + 1e-6, (
+                "an image costs no more than the pass")
+        if self.tokens_per_image is not None:
+            assert self.tokens_per_image.shape[1:] == (n_layers,), "tokens_per_image: one row of layers per image"
+            assert (self.tokens_per_image <= torch.tensor(self.tokens_per_layer)).all(), "no image exceeds the pass"
         for stage in self.stages:
             assert 0 <= stage.layer < n_layers
             for name in ("keep_prob", "fused_weights", "scores", "mask"):
@@ -141,6 +168,8 @@ class Trace:
                 setattr(s, name, move(getattr(s, name)))
             s.extras = {k: move(v) for k, v in s.extras.items()}
         self.extras = {k: move(v) for k, v in self.extras.items()}
+        self.macs_per_image = move(self.macs_per_image)
+        self.tokens_per_image = move(self.tokens_per_image)
         return self
 
 

@@ -15,6 +15,8 @@ and where the kept tokens lie: ``kept_by_region`` gives the share of each region
 (``inside``: fully covered; ``edge``: partly covered, the outline; ``near``: uncovered but touching an object
 token, 8-neighbourhood; ``far``: the rest) and ``keep_precision_near`` counts object and near tokens as hits.
 For WuKong (a "reduce" stage of soft maps) ``map_object_mass``: the mean mass of the T maps on the object.
+For an adaptive reducer (the tokens kept depend on the image) ``measured_gmacs`` and ``measured_tokens``: the
+mean of each image's own cost (what it computes alone), beside ``gmacs``, its analytic budget.
 """
 from __future__ import annotations
 
@@ -104,7 +106,7 @@ def _scene_collate(model):
 
 
 #: the counts an evaluation sums over its batches and processes (whole numbers, but the WuKong maps' mass)
-_COUNTS = ("n", "correct1", "correct5", "skipped", "keep_images", "hit", "kept", "hit_near", "obj_tokens",
+_COUNTS = ("n", "correct1", "correct5", "skipped", "adaptive", "keep_images", "hit", "kept", "hit_near", "obj_tokens",
            "tokens", "reduce_images", "reduce_obj_tokens", "reduce_tokens")
 _REGIONS = ("inside", "edge", "near", "far")
 
@@ -139,6 +141,16 @@ def _summary(counts: dict) -> dict:
         res["map_object_mass"] = round(counts["mass"] / counts["reduce_images"], 4)
         res["object_share"] = round(counts["reduce_obj_tokens"] / max(counts["reduce_tokens"], 1), 4)
     return res
+
+
+def _measured_cost(counts: dict) -> dict:
+    """Where the tokens kept depended on the image (an adaptive reducer): the mean of each image's own cost,
+    ``measured_gmacs`` and ``measured_tokens`` (tokens entering a layer, prefix included), beside the analytic
+    budget ``gmacs``. Empty otherwise (every image costs ``gmacs``)."""
+    if not counts["adaptive"] or not counts["n"]:
+        return {}
+    return {"measured_gmacs": round(counts["image_gmacs"] / counts["n"], 4),
+            "measured_tokens": round(counts["image_tokens"] / counts["n"], 1)}
 
 
 def _device_of(model) -> torch.device:
@@ -179,7 +191,8 @@ def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, 
     loader = DataLoader(dataset, batch_size=batch, sampler=ShardSampler(len(dataset), world.rank, world.size),
                         num_workers=workers, collate_fn=collate, persistent_workers=False)
     counts: dict = dict.fromkeys(_COUNTS, 0) | {f"{w}_{k}": 0 for w in ("kept", "total") for k in _REGIONS}
-    counts["mass"] = 0.0
+    counts["mass"] = counts["image_gmacs"] = counts["image_tokens"] = 0.0
+    adaptive = bool(getattr(reducer, "adaptive", False))  # the tokens kept depend on the image
     skipped: list[str] = []
     device = _device_of(model)
     bar = tqdm(total=len(dataset), unit="img", desc="evaluate", file=sys.stderr, dynamic_ncols=True,
@@ -196,6 +209,10 @@ def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, 
             else:
                 logits, trace = model(x), None
             top = logits.topk(min(5, logits.shape[-1]), dim=-1).indices.cpu()  # (B, 5)
+            if adaptive and trace is not None:  # each image's own cost (the pass's, where the batch agrees)
+                counts["image_gmacs"] += float(trace.image_gmacs(len(y)).sum())
+                counts["image_tokens"] += float(trace.image_tokens(len(y)).sum())
+                counts["adaptive"] += len(y)
             counts["n"] += len(y)
             counts["correct1"] += int((top[:, 0] == y).sum())
             counts["correct5"] += int((top == y[:, None]).any(-1).sum())
@@ -209,6 +226,7 @@ def evaluate_model(model, n: int | None = None, batch: int = 100, reducer=None, 
     counts = sum_counts(counts, world)
     skipped = gather_lists(skipped, world)
     res = {**_summary(counts), "n": counts["n"], "gmacs": round(gmacs, 4), **extra,
+           **_measured_cost(counts),
            "images_per_s": round((counts["n"] + counts["skipped"]) / max(seconds, 1e-9), 1)}
     if skipped:
         res["skipped"] = len(skipped)

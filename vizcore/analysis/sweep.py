@@ -5,7 +5,12 @@ A record (one line of the results file)::
 
     {"config": {"label", "model", "method", "setting", "locs"}, "source", "data", "data_name", "n_requested",
      "top1", "top5", "n", "gmacs", "mean_tokens", "keep_precision" (where masks exist, else null),
-     "images_per_s", "device", "processes", "date", ["skipped", "skipped_files"]}
+     "images_per_s", "device", "processes", "date", ["skipped", "skipped_files"],
+     ["budget_gmacs", "budget_tokens"]}
+
+``gmacs`` and ``mean_tokens`` are analytic, but for an adaptive reducer (the tokens kept depend on the image):
+the mean of each image's own cost, its analytic budget (an upper bound) then in ``budget_gmacs`` and
+``budget_tokens``.
 
 Rank 0 appends a record and syncs the file as soon as its configuration is done; a rerun of the same sweep
 reads the file and skips every configuration already in it (:func:`record_key`: configuration, source, data
@@ -23,7 +28,7 @@ from typing import Callable
 import torch
 
 from vizcore.analysis.evaluation import evaluate_model
-from vizcore.analysis.tradeoffs import NAMES, Config, cost, reducer_for
+from vizcore.analysis.tradeoffs import NAMES, Config, cost, measured_cost_row, reducer_for
 from vizcore.data.distributed import World, broadcast
 from vizcore.models.reducer_registry import find_reducer, get_reducer, list_reducers, model_for, pruning_locations
 from vizcore.models.registry import build_meta, create_model, get_spec
@@ -113,6 +118,7 @@ def loaded_rows(records: list[dict]) -> list[dict]:
         source = f"{r.get('data_name') or r.get('data', '?')}, n={r.get('n', '?')}, {str(r.get('date', ''))[:10]}"
         rows.append({"label": c.get("label") or c["model"], "model": c["model"], "method": c.get("method", "plain"),
                      "setting": c.get("setting"), "gmacs": r.get("gmacs"), "mean_tokens": r.get("mean_tokens"),
+                     "budget_gmacs": r.get("budget_gmacs"),
                      "top1": r.get("top1"), "top5": r.get("top5"), "keep_precision": r.get("keep_precision"),
                      "images_per_s": r.get("images_per_s"), "device": r.get("device"), "source": source})
     return rows
@@ -164,10 +170,11 @@ def run_sweep(configs: list[Config], out: Path, data: str = "scenes", n: int | N
                              data="scenes" if data.startswith("scenes") else data, progress=progress,
                              wnids=wnids, class_file=class_file, workers=workers, world=world)
         spec = find_reducer(c.method)
-        analytic = cost(c, model)
+        spent = measured_cost_row({**cost(c, model), **{k: v for k, v in res.items() if k.startswith("measured_")}})
         record = {"config": c.as_dict(), "key": key, "source": source, "data": data, "data_name": data_name(data),
                   "n_requested": n, "top1": res["top1"], "top5": res["top5"], "n": res["n"],
-                  "gmacs": analytic["gmacs"], "mean_tokens": analytic["mean_tokens"],
+                  "gmacs": spent["gmacs"], "mean_tokens": spent["mean_tokens"],
+                  **{k: spent[k] for k in ("budget_gmacs", "budget_tokens") if k in spent},
                   "keep_precision": None if spec is not None and spec.keeps_every_patch else res.get("keep_precision"),
                   "images_per_s": res["images_per_s"], "device": str(world.device), "processes": world.size,
                   "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}

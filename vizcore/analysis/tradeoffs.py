@@ -134,7 +134,9 @@ def with_measurements(rows: list[dict], model_set: str, results: dict, latencies
     for r in rows:
         key = row_key(r)
         hit = cached.get((r["model"], r["label"])) or extra.get(key) or {}
-        out.append({**r, "top1": hit.get("top1"), "keep_precision": hit.get("keep_precision"),
+        cost = {k: hit[k] for k in ("gmacs", "mean_tokens", "budget_gmacs", "budget_tokens")
+                if hit.get("budget_gmacs") is not None}  # an adaptive reducer: where it computed
+        out.append({**r, **cost, "top1": hit.get("top1"), "keep_precision": hit.get("keep_precision"),
                     "latency_ms": latencies.get(key)})
     return out
 
@@ -146,12 +148,16 @@ def reducer_for(config: Config, model):
 
 
 def cost(config: Config, model=None) -> dict:
-    """Analytic GMACs, tokens and parameters of a configuration."""
+    """Analytic GMACs, tokens and parameters of a configuration; ``adaptive`` True where the tokens kept depend
+    on the image (the analytic figures are then its budget, an upper bound)."""
     model = model if model is not None else build_meta(config.model)
     reducer = reducer_for(config, model)
     tokens, macs, other = model.analytic_macs(reducer=reducer) if reducer is not None else model.analytic_macs()
-    return {"gmacs": round((sum(macs) + other) / 1e9, 4), "params": count_params(model),
-            "mean_tokens": round(sum(tokens) / len(tokens), 1)}
+    out = {"gmacs": round((sum(macs) + other) / 1e9, 4), "params": count_params(model),
+           "mean_tokens": round(sum(tokens) / len(tokens), 1)}
+    if getattr(reducer, "adaptive", False):  # the budget: an upper bound of what an image costs
+        out["adaptive"] = True
+    return out
 
 
 def cost_rows(configs: list[Config]) -> list[dict]:
@@ -206,8 +212,20 @@ def measure_accuracy(configs: list[Config], n: int | None = None, progress=None,
         spec = find_reducer(config.method)
         if spec is not None and spec.keeps_every_patch:  # merging: keep precision is undefined
             res["keep_precision"] = None
-        rows.append({**config.as_dict(), **cost(config, model), **res})
+        rows.append(measured_cost_row({**config.as_dict(), **cost(config, model), **res}))
     return rows
+
+
+def measured_cost_row(row: dict) -> dict:
+    """A row of an adaptive reducer (its evaluation measured each image's own cost) plotted where it computes:
+    ``gmacs`` and ``mean_tokens`` become the measured means, the analytic budget (an upper bound) kept as
+    ``budget_gmacs`` and ``budget_tokens``. Other rows as they are. Returns a new dict."""
+    row = dict(row)
+    if row.get("measured_gmacs") is None:
+        return row
+    row["budget_gmacs"], row["gmacs"] = row.get("gmacs"), row.pop("measured_gmacs")
+    row["budget_tokens"], row["mean_tokens"] = row.get("mean_tokens"), row.pop("measured_tokens")
+    return row
 
 
 def measure_latencies(configs: list[Config], device: torch.device | str = "cpu", progress=None) -> dict[tuple, float]:
@@ -226,9 +244,10 @@ def measure_latencies(configs: list[Config], device: torch.device | str = "cpu",
 
 
 def accuracy_by_key(configs: list[Config], n: int | None = None, progress=None) -> dict[tuple, dict]:
-    """:func:`measure_accuracy` as {:attr:`Config.key`: {"top1", "keep_precision"}}, whatever the language of
-    the labels."""
-    return {config.key: {"top1": row["top1"], "keep_precision": row.get("keep_precision")}
+    """:func:`measure_accuracy` as {:attr:`Config.key`: {"top1", "keep_precision", and the cost columns}},
+    whatever the language of the labels."""
+    keep = ("top1", "keep_precision", "gmacs", "mean_tokens", "budget_gmacs", "budget_tokens")
+    return {config.key: {k: row.get(k) for k in keep}
             for config, row in zip(configs, measure_accuracy(configs, n=n, progress=progress))}
 
 

@@ -29,6 +29,9 @@ STRINGS = {
                          "token 数均指图块 token，不计 CLS token。"},
     "cmp.off_target": {"en": "Not matched within 2 % — the closest their settings allow: {items}.",
                        "zh": "未能在 2 % 以内匹配——已是其设置所能达到的最接近值：{items}。"},
+    "cmp.adaptive": {"en": "Given the same budget, an adaptive sampler keeps only the tokens this image needs; its "
+                           "budget is matched, and it spent less: {items}.",
+                     "zh": "在同一预算下，自适应采样方法只保留这张图像需要的 token；其预算已匹配，实际花费更少：{items}。"},
     "cmp.plain": {"en": "backbone, no reduction", "zh": "主干网络，不精简"},
     "cmp.axis.patch_tokens": {"en": "patch tokens (CLS not counted)", "zh": "图块 token（不计 CLS）"},
     "cmp.col.method": {"en": "Method", "zh": "方法"},

@@ -48,6 +48,14 @@ STRINGS = {
                          "zh": "这些模型尚无缓存的准确率。内置模型训练完成后，运行 `python -m vizcore tradeoffs --write`。"},
     "trade.results_from": {"en": "Accuracy: top-1 on the first {n} scenes of the held-out test split (cached).",
                            "zh": "准确率：保留测试集前 {n} 张场景上的 top-1（已缓存）。"},
+    "trade.adaptive_measured": {"en": "{methods}: how many tokens survive depends on the image, so each point sits at "
+                                      "the mean of every test scene's own cost (its budget, an upper bound, is the "
+                                      "table's budget_gmacs).",
+                                "zh": "{methods}：保留多少 token 取决于图像，所以每个点位于每张测试场景自身代价的平均值"
+                                      "（其预算是代价的上界，不会超过它，即表格中的 budget_gmacs）。"},
+    "trade.adaptive_budget": {"en": "{methods}: how many tokens survive depends on the image; without a measurement "
+                                    "its points sit at the budget, an upper bound of the cost.",
+                              "zh": "{methods}：保留多少 token 取决于图像；未测量时，其点位于预算处，即代价的上界（实际不会超过它）。"},
     "trade.highlighted": {"en": "▶ **{label}**: {unit} {cost}, top-1 {top1}. Cost axis: {scale} scale.",
                           "zh": "▶ **{label}**：{unit} {cost}，top-1 {top1}。代价坐标轴：{scale}刻度。"},
     "trade.highlight_off_axis": {"en": "▶ **{label}** has no {unit} yet: it is not on this axis.",

@@ -19,10 +19,12 @@ registration). Checked against the independent implementation in ``vit-pytorch``
   tokens already fit the budget keeps them all (vit-pytorch's rule, per image rather than per batch).
 
 Budget: ``K = int(N0 * rho**k)`` patch tokens at the k-th sampling block (DynamicViT's counts), so ATS takes the
-pruners' keep ratio. The sequence keeps K slots after a sampling block: a slot left empty by a duplicate is
-masked out of attention (``-inf`` on its key) and never drawn again, so the kept tokens compute exactly what
-they would alone, at the cost of K tokens — the analytic schedule is the budget, an upper bound of the
-adaptive count each stage records (``extras["kept"]``). The head must read the CLS token.
+pruners' keep ratio; the analytic schedule is that budget, an upper bound. What an image costs is its own count:
+after a sampling block the sequence holds the batch's longest image (the official code's ``drop_tokens``), an
+image with fewer tokens has its remaining slots masked out of attention (``-inf`` on their keys, never drawn
+again), so its kept tokens compute exactly what they would alone. Alone (batch 1) nothing is padded. A trace
+reports the pass's own cost and each image's (``Trace.macs_per_image``); each stage records the adaptive count
+(``extras["kept"]``). The head must read the CLS token.
 """
 from __future__ import annotations
 
@@ -68,16 +70,18 @@ def cdf_points(cdf: torch.Tensor, k: int) -> torch.Tensor:
     return start + (1.0 - start) * steps  # (B, k)
 
 
-def nearest_cdf_sample(scores: torch.Tensor, k: int) -> torch.Tensor:
+def nearest_cdf_sample(scores: torch.Tensor, k: int, valid: torch.Tensor | None = None) -> torch.Tensor:
     """Deterministic inverse transform sampling as the official ATS code does it: scores (B, n) -> token
     indices (B, k). The scores are ordered ascending (ties keep their order) and accumulated, the CDF rescaled
     to [0, 1] by its minimum and maximum, and each of :func:`cdf_points` takes the token whose CDF value is
-    nearest (the first on a tie). Tokens of score 0 and the least significant token sit at 0 and are never
-    picked; a token holding a large share of the mass is picked for several points."""
+    nearest (the first on a tie). The least significant token sits at 0 and is never picked; a token holding
+    a large share of the mass is picked for several points. Slots not ``valid`` (B, n) (score 0) are left out
+    of the rescaling, so an image padded in a batch samples what it samples alone."""
     order = torch.argsort(scores, dim=-1, stable=True)
     cdf = scores.gather(1, order).cumsum(dim=-1)
-    low, high = cdf[:, :1], cdf[:, -1:]  # ascending: min and max
-    cdf = (cdf - low) / (high - low).clamp_min(torch.finfo(cdf.dtype).tiny)
+    first = (~valid).sum(dim=1, keepdim=True) if valid is not None else cdf.new_zeros(cdf.shape[0], 1).long()
+    low, high = cdf.gather(1, first.clamp_max(cdf.shape[1] - 1)), cdf[:, -1:]  # the least valid token, the sum
+    cdf = ((cdf - low) / (high - low).clamp_min(torch.finfo(cdf.dtype).tiny)).clamp_min(0.0)
     points = cdf_points(cdf, k)
     nearest = (points[:, :, None] - cdf[:, None, :]).abs().argmin(dim=-1)  # (B, k, n) -> (B, k), first on ties
     return order.gather(1, nearest)
@@ -125,6 +129,7 @@ class ATSReducer(TokenReducer):
 
     name = "ats"
     is_identity = False
+    adaptive = True
 
     def __post_init__(self):
         if len(self.keep_ratios) != len(self.locs):
@@ -157,13 +162,15 @@ class ATSReducer(TokenReducer):
             noise = gumbel_noise((x.shape[0], budget, n), state.generator, x.device, scores.dtype)
             samples = gumbel_sample(scores, noise, valid)
         else:
-            samples = nearest_cdf_sample(scores, budget)
+            samples = nearest_cdf_sample(scores, budget, valid)
         slots, kept = unique_tokens(samples, n)
         live = valid.sum(dim=1, keepdim=True) if valid is not None else torch.full_like(slots[:, :1], n)
         fits = live <= budget  # (B, 1): an image whose live tokens fit the budget keeps them all (sampling skipped)
         if bool(fits.any()):
             first = torch.arange(budget, device=x.device).expand_as(slots)  # its live tokens are its first slots
             slots, kept = torch.where(fits, first, slots), torch.where(fits, first < live, kept)
+        width = int(kept.sum(dim=1).max())  # the batch's longest image: the empty slots after it are dropped
+        slots, kept = slots[:, :width], kept[:, :width]  # each row's kept tokens come first
         x = torch.cat([x[:, :p], gather_tokens(x[:, p:], slots)], dim=1)
         kept_ids = state.ids.gather(1, slots)
         if state.tracing:
@@ -176,8 +183,9 @@ class ATSReducer(TokenReducer):
         state.ids = kept_ids
         state.extras["ats_valid"] = kept
         if bool(kept.all()):
-            state.extras["ats_key_bias"] = None
-        else:  # empty slots: -inf on their keys, for every query and head
+            state.extras["ats_key_bias"], state.empty = None, None
+        else:
+            state.empty = (~kept).sum(dim=1)  # empty slots: -inf on their keys, for every query and head
             bias = torch.zeros(x.shape[0], x.shape[1], dtype=x.dtype, device=x.device)
             bias[:, p:] = bias[:, p:].masked_fill(~kept, float("-inf"))
             state.extras["ats_key_bias"] = bias[:, None, None, :]

@@ -31,6 +31,8 @@ class TokenState:
     policy:   (B, N, 1) 0/1 keep policy of the training semantics (DynamicViT), None when unused
     values:   (B, H, N, hd) the current layer's attention values, set beside q and k for ``after_attention``
               when the reducer's ``needs_qk`` asks for them (e.g. to weigh token scores by value norms)
+    empty:    (B,) long — slots of the sequence that hold no token for each image (masked out of attention,
+              padding a batch to its longest image), None when every slot holds one
     """
 
     ids: torch.Tensor
@@ -43,6 +45,7 @@ class TokenState:
     policy: torch.Tensor | None = None
     generator: torch.Generator | None = None
     values: torch.Tensor | None = None
+    empty: torch.Tensor | None = None
     stages: list[Stage] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -57,6 +60,9 @@ class TokenReducer:
     name = "none"
     #: True when the reducer changes nothing, so ``forward`` may use timm's own fused path.
     is_identity = True
+    #: True when the tokens kept depend on the image (adaptive sampling): ``schedule`` is then the budget, an
+    #: upper bound, and a trace reports the pass's own cost (per image in ``Trace.macs_per_image``).
+    adaptive = False
 
     def needs_qk(self, layer: int) -> bool:
         """Whether ``after_attention`` needs q and k of this layer."""
@@ -193,9 +199,12 @@ class ViT(VisionTransformer):
                            extras=extras if extras is not None else {})
         attn_maps: list[torch.Tensor | None] = []
         tokens: list[int] = []
+        lengths: list[tuple[int, int]] = []  # the sequence entering each layer's attention and its MLP
+        live: list[tuple[torch.Tensor | None, torch.Tensor | None]] = []  # empty slots per image, the same two
         for layer, blk in enumerate(self.blocks):
             x = reducer.before_block(self, layer, x, state)
             tokens.append(x.shape[1])
+            empty_attn = state.empty
             need_qk = reducer.needs_qk(layer)
             out, probs, qk = attention_forward(
                 blk.attn, blk.norm1(x), bias=reducer.attention_bias(layer, state), policy=state.policy,
@@ -204,16 +213,24 @@ class ViT(VisionTransformer):
             attn_maps.append(probs if want_attn else None)
             q, k, state.values = qk if qk is not None else (None, None, None)
             x = reducer.after_attention(layer, x, q, k, state)
+            lengths.append((tokens[-1], x.shape[1]))
+            live.append((empty_attn, state.empty))
             x = x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
         x = self.norm(x)
         if return_tokens:
             state.extras["tokens"] = x
         logits = self.forward_head(x)
         _, macs, other = self.analytic_macs(reducer=reducer)
+        image_macs = image_tokens = None
+        if reducer.adaptive:  # the pass's own cost: its sequence for the batch, each image's tokens for it
+            extra = reducer.extra_macs(self, self.patch_embed.num_patches, prefix)
+            macs = [self.block_macs(na, nm) + e for (na, nm), e in zip(lengths, extra)]
+            if any(e is not None for pair in live for e in pair):
+                image_macs, image_tokens = self._image_costs(lengths, live, extra, other, B)
         trace = Trace(grid=self.grid, prefix=prefix, attn=attn_maps if want_attn else [], stages=state.stages,
                       tokens_per_layer=tokens, macs_per_layer=macs,
                       macs_other=other, layer_names=[f"block {i}" for i in range(len(self.blocks))],
-                      extras=state.extras)
+                      extras=state.extras, macs_per_image=image_macs, tokens_per_image=image_tokens)
         return TraceOutput(logits, trace)
 
     # ------------------------------------------------------------------ analytic cost
@@ -223,17 +240,34 @@ class ViT(VisionTransformer):
         n0 = self.patch_embed.num_patches
         prefix = self.num_prefix_tokens
         dim = self.embed_dim
-        attn = self.blocks[0].attn
-        attn_dim = attn.num_heads * attn.head_dim
-        hidden = self.blocks[0].mlp.fc1.out_features
         sched = reducer.schedule(n0, prefix, len(self.blocks))
         extra = reducer.extra_macs(self, n0, prefix)
-        macs = [vit_block_macs(na, nm, dim, hidden, attn_dim) + e for (na, nm), e in zip(sched, extra)]
+        macs = [self.block_macs(na, nm) + e for (na, nm), e in zip(sched, extra)]
         p = self.patch_embed.patch_size
         in_chans = self.patch_embed.proj.in_channels
         stem = n0 * dim * in_chans * p[0] * p[1]
         head = dim * self.num_classes if self.num_classes else 0
         return [na for na, _ in sched], macs, float(stem + head)
+
+    def block_macs(self, tokens_attn: int, tokens_mlp: int) -> float:
+        """MACs of one block of this model whose attention sees ``tokens_attn`` tokens and MLP ``tokens_mlp``."""
+        attn = self.blocks[0].attn
+        return vit_block_macs(tokens_attn, tokens_mlp, self.embed_dim, self.blocks[0].mlp.fc1.out_features,
+                              attn.num_heads * attn.head_dim)
+
+    def _image_costs(self, lengths: list[tuple[int, int]], live: list, extra: list[float], other: float,
+                     batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each image's own cost, as if it ran alone: per layer, the sequence ``lengths`` less the image's empty
+        slots ``live`` ((B,) or None per layer, attention and MLP) -> MACs (B,) float64 and tokens entering
+        each layer's attention (B, L) long."""
+        counts = torch.tensor([[na, nm] for na, nm in lengths]).expand(batch, -1, -1).clone()  # (B, L, 2)
+        for layer, pair in enumerate(live):
+            for j, empty in enumerate(pair):
+                if empty is not None:
+                    counts[:, layer, j] -= empty.cpu()
+        macs = torch.tensor([sum(self.block_macs(na, nm) + e for (na, nm), e in zip(rows, extra)) + other
+                             for rows in counts.tolist()], dtype=torch.float64)
+        return macs, counts[:, :, 0]
 
 
 def keep_count(n: int, ratio: float) -> int:

@@ -15,6 +15,7 @@ from typing import Callable
 from vizcore.analysis import tradeoffs as tro
 from vizcore.analysis.sweep import loaded_rows, parse_records
 from vizcore.analysis.tradeoffs import MODEL_SETS, Config, accuracy_by_key, load_results, measure_latencies
+from vizcore.models.reducer_registry import find_reducer
 from vizcore.plots.tradeoff_plot import log_cost_axis
 
 __all__ = ["LOADED_COLUMNS", "MODEL_SETS", "PUBLISHED_WORDS", "RESULTS_ENV", "TABLE_COLUMNS", "YOURS_N", "ChartView",
@@ -26,14 +27,14 @@ __all__ = ["LOADED_COLUMNS", "MODEL_SETS", "PUBLISHED_WORDS", "RESULTS_ENV", "TA
 #: ``streamlit run app.py -- --results FILE``
 RESULTS_ENV = "TOKENLAB_RESULTS"
 #: the columns of the loaded results' table
-LOADED_COLUMNS = ("label", "model", "method", "setting", "gmacs", "mean_tokens", "top1", "top5", "keep_precision",
-                  "images_per_s", "device", "source")
+LOADED_COLUMNS = ("label", "model", "method", "setting", "gmacs", "budget_gmacs", "mean_tokens", "top1", "top5",
+                  "keep_precision", "images_per_s", "device", "source")
 
 #: test scenes the accuracy of an explored setting is measured on (about 5 s per setting on a 2-core CPU)
 YOURS_N = 500
 #: the columns of the page's table (and of the CSV download)
-TABLE_COLUMNS = ("label", "model", "method", "setting", "gmacs", "params", "mean_tokens", "latency_ms", "top1",
-                 "keep_precision")
+TABLE_COLUMNS = ("label", "model", "method", "setting", "gmacs", "budget_gmacs", "params", "mean_tokens", "latency_ms",
+                 "top1", "keep_precision")
 
 #: the English words of the published table's settings and throughputs, as the papers write them, by the name
 #: the page translates them under (``trade.pub.<name>``); model names, hardware and citations stay as written
@@ -63,8 +64,14 @@ class TradeoffsView:
     notes: tuple[tuple[Words, ...], ...]  # the caption: one line per entry, each of one or more phrases
 
 
+def _tags(rows) -> str:
+    """The reducers' tags (e.g. "ToMe") of ``rows``, each once, in order, comma-separated."""
+    tags = (spec.tag for r in rows if (spec := find_reducer(r.get("method") or "")) is not None)
+    return ", ".join(dict.fromkeys(tags))
+
+
 def _notes(model_set: str, results: dict, latencies: dict, new_yours: tuple[Config, ...], measured: dict,
-           suffix: str) -> tuple[tuple[Words, ...], ...]:
+           suffix: str, rows: list[dict] = ()) -> tuple[tuple[Words, ...], ...]:
     bundled = model_set == "bundled"
     lines: list[tuple[Words, ...]] = []
     if not latencies:
@@ -72,6 +79,12 @@ def _notes(model_set: str, results: dict, latencies: dict, new_yours: tuple[Conf
     if bundled:
         lines.append((("trade.results_from", {"n": results.get("n") or "all"}),) if results.get("rows")
                      else (("trade.no_results", {}),))
+    measured_cost = _tags(r for r in rows if r.get("budget_gmacs") is not None)
+    if measured_cost:
+        lines.append((("trade.adaptive_measured", {"methods": measured_cost}),))
+    budget_only = _tags(r for r in rows if r.get("adaptive") and r.get("budget_gmacs") is None)
+    if budget_only:
+        lines.append((("trade.adaptive_budget", {"methods": budget_only}),))
     if new_yours:
         done = sum(c.key in measured for c in new_yours)
         state = (("trade.yours_measured", {"k": done, "n": YOURS_N}) if done
@@ -125,7 +138,7 @@ def tradeoffs_view(model_set: str, explored: list[dict] = (), suffix: str = "you
         configs=(*grid, *new_yours), labels=labels, highlight_index=labels.index(highlight), new_yours=new_yours,
         to_measure=to_measure, published=_written_out([p.as_dict() for p in tro.published()], no_setting,
                                                        words or {}),
-        notes=_notes(model_set, results, latencies, new_yours, measured, suffix))
+        notes=_notes(model_set, results, latencies, new_yours, measured, suffix, rows))
 
 
 @dataclass(frozen=True)
