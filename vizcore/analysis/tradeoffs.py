@@ -134,9 +134,9 @@ def with_measurements(rows: list[dict], model_set: str, results: dict, latencies
     for r in rows:
         key = row_key(r)
         hit = cached.get((r["model"], r["label"])) or extra.get(key) or {}
-        cost = {k: hit[k] for k in ("gmacs", "mean_tokens", "budget_gmacs", "budget_tokens")
-                if hit.get("budget_gmacs") is not None}  # an adaptive reducer: where it computed
-        out.append({**r, **cost, "top1": hit.get("top1"), "keep_precision": hit.get("keep_precision"),
+        spent = {k: hit[k] for k in ("gmacs", "mean_tokens", "budget_gmacs", "budget_tokens")
+                 if hit.get("budget_gmacs") is not None}  # an adaptive reducer: where it computed
+        out.append({**r, **spent, "top1": hit.get("top1"), "keep_precision": hit.get("keep_precision"),
                     "latency_ms": latencies.get(key)})
     return out
 

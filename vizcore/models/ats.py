@@ -153,7 +153,7 @@ class ATSReducer(TokenReducer):
         n, budget = x.shape[1] - p, keep_count(state.num_patches, self.keep_ratios[stage])
         if budget >= n:
             return x
-        valid = state.extras.get("ats_valid")  # (B, n) slots holding a token, None: all
+        valid = state.valid  # (B, n) slots holding a token, None: all
         attn = cls_attention_rows(q, k, state.extras.get("ats_key_bias"))[:, :, p:]
         scores = significance(attn, state.values[:, :, p:], valid)
         if self.stochastic:
@@ -181,11 +181,10 @@ class ATSReducer(TokenReducer):
                 scores=_on_grid(state.ids, scores, before, state.num_patches, float("nan")),
                 extras={"stage": stage, "budget": budget, "kept": kept.sum(dim=1), "samples": samples}))
         state.ids = kept_ids
-        state.extras["ats_valid"] = kept
         if bool(kept.all()):
-            state.extras["ats_key_bias"], state.empty = None, None
-        else:
-            state.empty = (~kept).sum(dim=1)  # empty slots: -inf on their keys, for every query and head
+            state.extras["ats_key_bias"], state.valid = None, None
+        else:  # empty slots: -inf on their keys, for every query and head
+            state.valid = kept
             bias = torch.zeros(x.shape[0], x.shape[1], dtype=x.dtype, device=x.device)
             bias[:, p:] = bias[:, p:].masked_fill(~kept, float("-inf"))
             state.extras["ats_key_bias"] = bias[:, None, None, :]

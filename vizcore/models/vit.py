@@ -31,8 +31,8 @@ class TokenState:
     policy:   (B, N, 1) 0/1 keep policy of the training semantics (DynamicViT), None when unused
     values:   (B, H, N, hd) the current layer's attention values, set beside q and k for ``after_attention``
               when the reducer's ``needs_qk`` asks for them (e.g. to weigh token scores by value norms)
-    empty:    (B,) long — slots of the sequence that hold no token for each image (masked out of attention,
-              padding a batch to its longest image), None when every slot holds one
+    valid:    (B, n) bool — which patch slots hold a token; the others pad a batch to its longest image and
+              are masked out of attention. None when every slot holds one
     """
 
     ids: torch.Tensor
@@ -45,7 +45,7 @@ class TokenState:
     policy: torch.Tensor | None = None
     generator: torch.Generator | None = None
     values: torch.Tensor | None = None
-    empty: torch.Tensor | None = None
+    valid: torch.Tensor | None = None
     stages: list[Stage] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -200,11 +200,11 @@ class ViT(VisionTransformer):
         attn_maps: list[torch.Tensor | None] = []
         tokens: list[int] = []
         lengths: list[tuple[int, int]] = []  # the sequence entering each layer's attention and its MLP
-        live: list[tuple[torch.Tensor | None, torch.Tensor | None]] = []  # empty slots per image, the same two
+        live: list[tuple[torch.Tensor | None, torch.Tensor | None]] = []  # the slots holding a token, the same two
         for layer, blk in enumerate(self.blocks):
             x = reducer.before_block(self, layer, x, state)
             tokens.append(x.shape[1])
-            empty_attn = state.empty
+            valid_attn = state.valid
             need_qk = reducer.needs_qk(layer)
             out, probs, qk = attention_forward(
                 blk.attn, blk.norm1(x), bias=reducer.attention_bias(layer, state), policy=state.policy,
@@ -214,7 +214,7 @@ class ViT(VisionTransformer):
             q, k, state.values = qk if qk is not None else (None, None, None)
             x = reducer.after_attention(layer, x, q, k, state)
             lengths.append((tokens[-1], x.shape[1]))
-            live.append((empty_attn, state.empty))
+            live.append((valid_attn, state.valid))
             x = x + blk.drop_path2(blk.ls2(blk.mlp(blk.norm2(x))))
         x = self.norm(x)
         if return_tokens:
@@ -258,13 +258,13 @@ class ViT(VisionTransformer):
     def _image_costs(self, lengths: list[tuple[int, int]], live: list, extra: list[float], other: float,
                      batch: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Each image's own cost, as if it ran alone: per layer, the sequence ``lengths`` less the image's empty
-        slots ``live`` ((B,) or None per layer, attention and MLP) -> MACs (B,) float64 and tokens entering
-        each layer's attention (B, L) long."""
+        slots (``live``: the valid mask (B, n) or None per layer, attention and MLP) -> MACs (B,) float64 and
+        tokens entering each layer's attention (B, L) long."""
         counts = torch.tensor([[na, nm] for na, nm in lengths]).expand(batch, -1, -1).clone()  # (B, L, 2)
         for layer, pair in enumerate(live):
-            for j, empty in enumerate(pair):
-                if empty is not None:
-                    counts[:, layer, j] -= empty.cpu()
+            for j, valid in enumerate(pair):
+                if valid is not None:
+                    counts[:, layer, j] -= (~valid).sum(dim=1).cpu()
         macs = torch.tensor([sum(self.block_macs(na, nm) + e for (na, nm), e in zip(rows, extra)) + other
                              for rows in counts.tolist()], dtype=torch.float64)
         return macs, counts[:, :, 0]

@@ -13,7 +13,7 @@ from vizcore.analysis.forward import traced_forward
 from vizcore.analysis.lineage import Fate
 from vizcore.analysis.reduction import Budget, Entry, compare_backbones, partner_models
 from vizcore.analysis.poolformer import class_names
-from vizcore.models.reducer_registry import MATCH_TOLERANCE, cost, list_reducers, mismatch, model_for, pruning_locations
+from vizcore.models.reducer_registry import cost, list_reducers, mismatch, model_for, pruning_locations
 from vizcore.trace import Trace
 
 __all__ = ["PLAIN", "CompareView", "compare_backbones", "compare_view", "cost_rows", "direct", "partner_models",
@@ -44,7 +44,8 @@ class CompareView:
     tokens: dict[str, list[int]]          # "plain" and each reducer in traces -> patch tokens entering each layer
     gmacs: dict[str, list[float]]         # the same keys -> GMACs of each layer
     rows: list[dict]                      # the summary: one row per method ("plain" first), neutral keys
-    off_target: tuple[tuple[str, float], ...]  # (method, % off) of those the match misses by more than 2 %
+    off_target: tuple[tuple[str, float], ...]  # (method, % off) of those the match misses by more than 2 % (an
+                                               # adaptive one by its budget: what it may spend at most)
     under_budget: tuple[tuple[str, float], ...]  # (method, % off) of adaptive ones: matched by their budget, an
                                                  # upper bound, they spend what this image needs
     label_keys: dict[str, str]            # method -> catalogue key of its name ("plain" included)
@@ -94,20 +95,13 @@ def compare_view(backbone_name: str, backbone, pixels: torch.Tensor, rho: float,
         num_patches=results[PLAIN][1].num_patches, prefix=prefix,
         tokens={m: [t - prefix for t in trace.tokens_per_layer] for m, (_, trace) in results.items()},
         gmacs={m: [v / 1e9 for v in trace.macs_per_layer] for m, (_, trace) in results.items()},
-        rows=rows, off_target=_off_target(budget, rows, budget_off),
+        rows=rows, off_target=red.off_target(budget, [{**r, "off_target_pct": budget_off[r["method"]]}
+                                                      if r["method"] in budget_off else r for r in rows]),
         under_budget=tuple((r["method"], r["off_target_pct"]) for r in rows
                            if r["method"] in budget_off and r["off_target_pct"] is not None),
         label_keys={PLAIN: "cmp.plain", **{spec.name: spec.label_key for spec in list_reducers()}},
         matched=red.matched_settings(budget), missing=tuple(red.missing_reducers(backbone_name)),
         object_share=rows[0]["object_share"] if mask is not None else None)
-
-
-def _off_target(budget: Budget, rows: list[dict], budget_off: dict[str, float]) -> tuple[tuple[str, float], ...]:
-    """The methods the match misses by more than 2 %, in the rows' order: by what they achieved, but an adaptive
-    reducer (``budget_off``: method -> % its budget is off) by its budget, what it may spend at most."""
-    fixed = dict(red.off_target(budget, [r for r in rows if r["method"] not in budget_off]))
-    fixed.update((m, pct) for m, pct in budget_off.items() if abs(pct) > 100 * MATCH_TOLERANCE + 1e-9)
-    return tuple((r["method"], fixed[r["method"]]) for r in rows if r["method"] in fixed)
 
 
 def cost_rows(v: CompareView) -> list[dict]:
